@@ -1,0 +1,178 @@
+"""The ``geoinsight`` command: serve, demo, ingest, layers.
+
+Bad input never shows a traceback: it prints one line ``error: <what> (<file>)`` and exits 1.
+Set ``GEOINSIGHT_DEBUG=1`` to see the traceback of an unexpected failure.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import sys
+import traceback
+from pathlib import Path
+
+import click
+
+from geoinsight.errors import GeoInsightError
+from geoinsight.ingest import IngestResult
+from geoinsight.settings import Settings, load_settings
+
+
+@click.group()
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder of the store (default: $GEOINSIGHT_DATA_DIR, else ./instance).")
+@click.pass_context
+def cli(ctx: click.Context, data_dir: Path | None) -> None:
+    """GeoInsight: CBS neighbourhood figures as offline maps, profiles and an API."""
+    ctx.obj = load_settings(data_dir=data_dir)
+
+
+def _store(settings: Settings):
+    from geoinsight.store import open_store
+    return open_store(settings)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--basemap", default=None, help="pdok (default), pdok-grijs, none, or a tile URL.")
+@click.pass_obj
+def serve(settings: Settings, host: str, port: int, basemap: str | None) -> None:
+    """Serve the web app; an empty store first gets the demo data."""
+    from dataclasses import replace
+
+    from geoinsight.demo import load_demo
+    from geoinsight.web import create_app
+
+    if basemap:
+        settings = replace(settings, basemap=basemap)
+        settings.basemap_tiles()
+    if _store(settings).is_empty():
+        click.echo(f"store {settings.store_path} is empty: loading the demo data (Delft)")
+        for result in load_demo(settings.store_path, settings.demo_dir):
+            click.echo("  " + result.summary())
+    app = create_app(settings)
+    click.echo(f"GeoInsight on http://{host}:{port}/ (store {settings.store_path})")
+    app.run(host=host, port=port, threaded=True, use_reloader=False)
+
+
+@cli.command()
+@click.pass_obj
+def demo(settings: Settings) -> None:
+    """Rebuild the store from the embedded demo data (replaces what is there)."""
+    from geoinsight.demo import load_demo
+
+    for result in load_demo(settings.store_path, settings.demo_dir):
+        click.echo(result.summary())
+    click.echo(f"demo loaded into {settings.store_path}")
+
+
+@cli.group()
+def ingest() -> None:
+    """Load files into the store (atomically: a failed ingest changes nothing)."""
+
+
+_rejects_option = click.option(
+    "--rejects", "rejects_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    help="Write rejected rows here (default: <data dir>/reports/).")
+
+
+@ingest.command("boundaries")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--year", type=int, default=None, help="Boundary year (default: from the file).")
+@click.option("--crs", default=None, help="CRS of a file that has none, e.g. EPSG:28992.")
+@_rejects_option
+@click.pass_obj
+def ingest_boundaries_cmd(settings: Settings, path: Path, year: int | None, crs: str | None,
+                          rejects_path: Path | None) -> None:
+    """CBS wijk- en buurtkaart: GeoPackage, GeoJSON, Shapefile or a zip of those."""
+    from geoinsight.ingest import ingest_boundaries
+
+    _report(settings, ingest_boundaries(_store(settings), path, year=year, crs=crs), rejects_path)
+
+
+@ingest.command("indicators")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--year", type=int, default=None,
+              help="Year of the figures (default: from the file).")
+@_rejects_option
+@click.pass_obj
+def ingest_indicators_cmd(settings: Settings, path: Path, year: int | None,
+                          rejects_path: Path | None) -> None:
+    """CBS Kerncijfers or StatLine tables (CSV or XLSX) keyed by area code."""
+    from geoinsight.ingest import ingest_indicators
+
+    _report(settings, ingest_indicators(_store(settings), path, year=year), rejects_path)
+
+
+def _report(settings: Settings, result: IngestResult, rejects_path: Path | None) -> None:
+    click.echo(result.summary())
+    if not result.rejects:
+        return
+    target = rejects_path or (settings.data_dir / "reports" /
+                              f"ingest-{result.ingest_id}-{result.path.stem}-rejects.csv")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(target, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["row", "code", "reason"])
+        writer.writerows((r.row, r.code, r.reason) for r in result.rejects)
+    click.echo(f"rejected rows: {target}")
+
+
+@cli.group()
+def layers() -> None:
+    """The layer catalogue (layers/*.yaml)."""
+
+
+@layers.command("list")
+@click.pass_obj
+def layers_list(settings: Settings) -> None:
+    """Every layer: id, levels, tier and title."""
+    from geoinsight.catalog import load_catalog
+
+    for layer in load_catalog(settings.layers_dir).layers.values():
+        click.echo(f"{layer.id:32} {','.join(layer.levels):22} {layer.tier:10} "
+                   f"{layer.title_in('nl')}")
+
+
+@layers.command("validate")
+@click.argument("folder", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.pass_obj
+def layers_validate(settings: Settings, folder: Path | None) -> None:
+    """Check every layer file; name the file and field at fault."""
+    from geoinsight.catalog import validate_dir
+
+    folder = folder or settings.layers_dir
+    problems = validate_dir(folder)
+    for problem in problems:
+        click.echo(f"error: {problem}", err=True)
+    if problems:
+        sys.exit(1)
+    click.echo(f"{len(list(folder.glob('*.yaml')))} layers valid ({folder})")
+
+
+def main() -> None:
+    """Entry point: run the CLI; turn every failure into one line and exit 1."""
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(1)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except GeoInsightError as exc:
+        click.echo(f"error: {exc.one_line()}", err=True)
+        sys.exit(1)
+    except Exception as exc:  # a bug or an unforeseen input: one line, traceback on request
+        if os.environ.get("GEOINSIGHT_DEBUG"):
+            traceback.print_exc()
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        click.echo(f"error: unexpected {type(exc).__name__}: {first} "
+                   "(set GEOINSIGHT_DEBUG=1 for details)", err=True)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,185 @@
+"""The indicators GeoInsight knows, and the many column names CBS files use for them.
+
+CBS publishes the same figure under several names: classic shapefile columns (``AANT_INW``),
+PDOK camelCase (``aantalInwoners``), snake_case (``aantal_inwoners``), StatLine labels
+(``Particuliere huishoudens (Aantal)``) and third-party flattenings (``inwoners``). Every name is
+compared in a normalised form (lower case, letters and digits only), so one alias covers the
+camelCase and snake_case spellings alike.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+Kind = Literal["count", "share", "rate", "mean", "index"]
+Tier = Literal["open", "internal", "restricted"]
+
+CBS_SOURCE = "CBS Kerncijfers wijken en buurten"
+CBS_LICENCE = "CC BY 4.0"
+
+
+@dataclass(frozen=True)
+class Indicator:
+    id: str
+    title_nl: str
+    title_en: str
+    unit: str
+    kind: Kind
+    aliases: tuple[str, ...] = ()
+    #: Regular expressions over the normalised column name whose one group is the year.
+    year_patterns: tuple[str, ...] = ()
+    tier: Tier = "open"
+    source: str = CBS_SOURCE
+    licence: str = CBS_LICENCE
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def title(self, lang: str) -> str:
+        return self.title_en if lang == "en" else self.title_nl
+
+
+def normalise(name: str) -> str:
+    """``AANT_INW`` -> ``aantinw``; both spellings of aantal inwoners -> ``aantalinwoners``."""
+    return re.sub(r"[^0-9a-z]", "", name.lower())
+
+
+_I = Indicator
+POLICE = "Politie / CBS geregistreerde criminaliteit"
+RIVM = "RIVM / GGD Gezondheidsmonitor"
+
+INDICATORS: tuple[Indicator, ...] = (
+    _I("population", "Inwoners", "Inhabitants", "inwoners", "count",
+       ("aantinw", "aantalinwoners", "inwoners", "population")),
+    _I("men", "Mannen", "Men", "inwoners", "count", ("aantman", "mannen")),
+    _I("women", "Vrouwen", "Women", "inwoners", "count", ("aantvrouw", "vrouwen")),
+    _I("population_0_14", "Inwoners 0 tot 15 jaar", "Inhabitants aged 0-14", "inwoners", "count",
+       ("inwoners0tot15",)),
+    _I("population_65_plus", "Inwoners 65 jaar en ouder", "Inhabitants aged 65+", "inwoners",
+       "count", ("inwoners65plus",)),
+    _I("pct_age_0_14", "Aandeel 0 tot 15 jaar", "Share aged 0-14", "%", "share",
+       ("p0014jr", "percentagepersonen0tot15jaar", "pop014", "demographicsunder15years")),
+    _I("pct_age_15_24", "Aandeel 15 tot 25 jaar", "Share aged 15-24", "%", "share",
+       ("p1524jr", "percentagepersonen15tot25jaar", "pop1524", "demographics1524years")),
+    _I("pct_age_25_44", "Aandeel 25 tot 45 jaar", "Share aged 25-44", "%", "share",
+       ("p2544jr", "percentagepersonen25tot45jaar", "pop2544", "demographics2544years",
+        "aantalinwonerstussen2544percentage")),
+    _I("pct_age_45_64", "Aandeel 45 tot 65 jaar", "Share aged 45-64", "%", "share",
+       ("p4564jr", "percentagepersonen45tot65jaar", "pop4564", "demographics4564years")),
+    _I("pct_age_65_plus", "Aandeel 65 jaar en ouder", "Share aged 65+", "%", "share",
+       ("p65eojr", "percentagepersonen65jaarenouder", "pop65plus", "demographics65years")),
+    _I("population_density", "Bevolkingsdichtheid", "Population density", "inwoners per km²",
+       "mean", ("bevdichth", "bevolkingsdichtheidinwonersperkm2", "dichtheid",
+                "demographicspopulationdensityperkm")),
+    _I("households", "Huishoudens", "Households", "huishoudens", "count",
+       ("aantalhh", "aantalhuishoudens", "huishoudens", "particulierehuishoudensaantal")),
+    _I("household_size", "Gemiddelde huishoudensgrootte", "Average household size", "personen",
+       "mean", ("gemhhgr", "gemiddeldehuishoudsgrootte", "huishoudensgrootte",
+                "gemiddeldehuishoudensgrootte", "demographicsavghouseholdsize")),
+    _I("pct_single_person_households", "Aandeel eenpersoonshuishoudens",
+       "Share of single-person households", "%", "share",
+       ("peenphh", "percentageeenpersoonshuishoudens", "demographicssinglepersonhouseholds")),
+    _I("pct_households_with_children", "Aandeel huishoudens met kinderen",
+       "Share of households with children", "%", "share",
+       ("phhmk", "percentagehuishoudensmetkinderen", "aantalhuishoudensmetkinderenpercentage")),
+    _I("pct_households_without_children", "Aandeel huishoudens zonder kinderen",
+       "Share of households without children", "%", "share",
+       ("phhzk", "percentagehuishoudenszonderkinderen")),
+    _I("pct_western_migration", "Aandeel met westerse migratieachtergrond",
+       "Share with a Western migration background", "%", "share",
+       ("pwestal", "percentagewestersemigratieachtergrond", "demographicswesternbackground")),
+    _I("pct_non_western_migration", "Aandeel met niet-westerse migratieachtergrond",
+       "Share with a non-Western migration background", "%", "share",
+       ("pnwal", "percentagenietwestersemigratieachtergrond",
+        "demographicsnonwesternbackground")),
+    _I("dwellings", "Woningvoorraad", "Dwellings", "woningen", "count",
+       ("woning", "woningvoorraad", "dwellingtotal")),
+    _I("woz_mean", "Gemiddelde WOZ-waarde woningen", "Average WOZ value of dwellings",
+       "× € 1.000", "mean", ("woz", "wozwaarde", "gemiddeldewoningwaarde", "dwellingvalue")),
+    _I("pct_owner_occupied", "Aandeel koopwoningen", "Share of owner-occupied dwellings", "%",
+       "share", ("pkoopwon", "koopwoningen", "koopwoningpercentage", "dwellingownership",
+                 "percentagekoopwoningen")),
+    _I("pct_single_family", "Aandeel eengezinswoningen", "Share of single-family dwellings", "%",
+       "share", ("p1gezw", "eengezinswoning", "percentageeengezinswoning")),
+    _I("pct_multi_family", "Aandeel meergezinswoningen", "Share of multi-family dwellings", "%",
+       "share", ("pmgezw", "meergezinswoningpercentage")),
+    _I("income_per_inhabitant", "Gemiddeld inkomen per inwoner", "Average income per inhabitant",
+       "× € 1.000", "mean", ("inkinw", "inkomenperinwoner", "gemiddeldinkomenperinwoner")),
+    _I("pct_income_low_40", "Aandeel personen met laag inkomen (laagste 40%)",
+       "Share of persons in the lowest 40% of incomes", "%", "share",
+       ("plaaginkp", "incomelow")),
+    _I("pct_income_high_20", "Aandeel personen met hoog inkomen (hoogste 20%)",
+       "Share of persons in the highest 20% of incomes", "%", "share",
+       ("phooginkp", "incomehigh")),
+    _I("employment_rate", "Nettoarbeidsparticipatie", "Employment rate", "%", "share",
+       ("nettoarbeidsparticipatie", "employmentrate")),
+    _I("pct_education_low", "Aandeel laag opleidingsniveau", "Share with low education", "%",
+       "share", ("opleidingsniveaulaagwaarde",)),
+    _I("pct_education_mid", "Aandeel middelbaar opleidingsniveau",
+       "Share with intermediate education", "%", "share",
+       ("opleidingsniveaumiddelbaarwaarde",)),
+    _I("pct_education_high", "Aandeel hoog opleidingsniveau", "Share with high education", "%",
+       "share", ("opleidingsniveauhoogwaarde", "eduapplsci")),
+    _I("ses_woa_score", "SES-WOA totaalscore", "SES-WOA total score", "score", "index",
+       ("seswoatotaalscoregemiddeldescoregetal",)),
+    _I("urbanity", "Stedelijkheid (1 = zeer sterk, 5 = niet)", "Urbanity (1 = very high, 5 = none)",
+       "klasse", "index", ("sted", "stedelijkheid", "urbanity", "stedelijkheidadressenperkm2")),
+    _I("address_density", "Omgevingsadressendichtheid", "Address density", "adressen per km²",
+       "mean", ("oad", "adressendichtheid", "omgevingsadressendichtheid")),
+    _I("area_total_ha", "Oppervlakte totaal", "Total area", "ha", "count",
+       ("opptot", "oppervlaktetotaalinha")),
+    _I("area_land_ha", "Oppervlakte land", "Land area", "ha", "count",
+       ("oppland", "oppervlaktelandinha", "oppervlaktelandha")),
+    _I("area_water_ha", "Oppervlakte water", "Water area", "ha", "count",
+       ("oppwater", "oppervlaktewaterinha")),
+    _I("distance_gp", "Afstand tot huisartsenpraktijk", "Distance to GP practice", "km", "mean",
+       ("gafshp", "afstandhuisarts")),
+    _I("distance_supermarket", "Afstand tot grote supermarkt", "Distance to large supermarket",
+       "km", "mean", ("gafsgs", "afstandsupermarkt", "afstandtotgrotesupermarktkm")),
+    _I("distance_school", "Afstand tot school", "Distance to school", "km", "mean",
+       ("gafssc", "afstandschool")),
+    _I("schools_within_3km", "Scholen binnen 3 km", "Schools within 3 km", "scholen", "mean",
+       ("scholenbinnen3km",)),
+    _I("crimes_registered", "Geregistreerde misdrijven", "Registered crimes", "misdrijven",
+       "count", ("totaalgeregistreerdemisdrijven1",), (r"misdrijven(\d{4})",), source=POLICE),
+    _I("crimes_per_1000", "Geregistreerde misdrijven per 1.000 inwoners",
+       "Registered crimes per 1,000 inhabitants", "per 1.000 inwoners", "rate",
+       ("misdrijvenper1000", "geregistreerdemisdrijvenper1000inw3"), source=POLICE),
+    _I("crimes_last_12_months", "Misdrijven in de laatste 12 maanden",
+       "Crimes in the last 12 months", "misdrijven", "count", ("misdrijvenlaatste12mnd",),
+       source=POLICE),
+    _I("health_good_pct", "Aandeel (zeer) goed ervaren gezondheid",
+       "Share reporting (very) good health", "%", "share", (), (r"gezondheid(\d{4})",),
+       source=RIVM),
+    _I("liveability_score", "Leefbaarometer-score", "Leefbaarometer score", "score", "index",
+       ("leefbarometerscore", "leefbaarometerscore"), source="Leefbaarometer (BZK)"),
+)
+
+BY_ID: dict[str, Indicator] = {i.id: i for i in INDICATORS}
+_BY_ALIAS: dict[str, Indicator] = {
+    a: i for i in INDICATORS for a in (*i.aliases, i.id.replace("_", ""))}
+_PATTERNS: list[tuple[re.Pattern[str], Indicator]] = [
+    (re.compile(p + "$"), i) for i in INDICATORS for p in i.year_patterns]
+
+
+def match_column(column: str) -> tuple[Indicator, int | None] | None:
+    """The indicator a column holds, and its year when the column name carries one."""
+    for key in _candidates(column):
+        found = _BY_ALIAS.get(key)
+        if found is not None:
+            return found, None
+        for pattern, indicator in _PATTERNS:
+            m = pattern.match(key)
+            if m:
+                return indicator, int(m.group(1))
+    return None
+
+
+def _candidates(column: str) -> list[str]:
+    """StatLine labels carry a theme path and a unit: 'Bevolking/Aantal inwoners (aantal)'.
+
+    Tried in order: the whole name, without the unit, and the last path part without the unit.
+    """
+    bare = re.sub(r"\s*\([^)]*\)\s*$", "", column)
+    keys = [normalise(column), normalise(bare), normalise(bare.rsplit("/", 1)[-1])]
+    return list(dict.fromkeys(k for k in keys if k))

@@ -1,0 +1,176 @@
+"""Raw files -> validated frames -> the store, atomically.
+
+Each ingest reads a file, keys its rows by CBS code and year, cleans what can be cleaned (CRS,
+invalid geometry, CBS sentinels), rejects what cannot (with a reason), and hands the store one
+batch that is written all or nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geoinsight.crs import STORE_CRS, to_store_crs
+from geoinsight.errors import InputError
+from geoinsight.sources import cbs, statline
+from geoinsight.sources.keys import is_water, key_rows, to_long
+from geoinsight.store import Store
+from geoinsight.store.model import AREA_COLUMNS, IngestBatch, IngestCounts, Reject, empty_values
+
+
+@dataclass
+class IngestResult:
+    ingest_id: int
+    kind: str
+    path: Path
+    counts: IngestCounts
+    rejects: list[Reject]
+    notes: list[str]
+    levels: dict[str, int]
+    years: list[int]
+
+    def summary(self) -> str:
+        what = ", ".join(f"{n} {level}" for level, n in self.levels.items()) or "no areas"
+        years = "/".join(str(y) for y in self.years) or "-"
+        return f"{self.kind} {self.path.name}: {self.counts.summary()} ({what}; {years})"
+
+
+def checksum(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def ingest_boundaries(store: Store, path: Path, year: int | None = None,
+                      crs: str | None = None) -> IngestResult:
+    path = Path(path)
+    layers, notes = cbs.read_boundary_layers(path, crs)
+    counts = IngestCounts()
+    rejects: list[Reject] = []
+    areas: list[gpd.GeoDataFrame] = []
+    values: list[pd.DataFrame] = []
+    indicators: dict[str, object] = {}
+    for layer in layers:
+        frame = layer.frame
+        counts.read += len(frame)
+        water = is_water(frame)
+        counts.skipped += int(water.sum())
+        if water.any():
+            notes.append(f"{int(water.sum())} water features left out of {layer.name}")
+        frame = frame[~water]
+        try:
+            keyed = key_rows(frame, path, year, label=layer.name)
+        except InputError as exc:
+            if len(layers) == 1:
+                raise
+            notes.append(f"layer {layer.name} left out: {exc.message}")
+            counts.skipped += len(frame)
+            continue
+        rejects += keyed.rejects
+        country = keyed.frame["_level"] == "land"
+        rejects += [Reject(r, c, "a country outline is not a gemeente, wijk or buurt")
+                    for r, c in zip(keyed.frame.loc[country, "_row"],
+                                    keyed.frame.loc[country, "_code"], strict=True)]
+        good, repaired, bad = _repair(keyed.frame[~country])
+        counts.repaired += repaired
+        rejects += bad
+        areas.append(_area_frame(good))
+        long = to_long(good.drop(columns="geometry"), decimal_comma=False)
+        values.append(long.values)
+        indicators.update({i.id: i for i in long.indicators})
+        notes += long.notes
+    if not areas:
+        raise InputError("no layer with CBS area codes (GM…, WK… or BU…) found", path=str(path))
+    all_areas = gpd.GeoDataFrame(pd.concat(areas, ignore_index=True), crs=STORE_CRS)
+    dup = all_areas.duplicated(["code", "year"], keep="first")
+    rejects += [Reject("", c, "duplicate code in the same year (another layer)")
+                for c in all_areas.loc[dup, "code"]]
+    all_areas = all_areas[~dup]
+    counts.rejected = len(rejects)
+    counts.stored = len(all_areas)
+    if counts.stored == 0:
+        raise InputError(f"no usable areas: {counts.summary()}"
+                         + (f"; first reason: {rejects[0].reason}" if rejects else ""),
+                         path=str(path))
+    value_frame = _dedupe(pd.concat(values, ignore_index=True)) if values else empty_values()
+    batch = IngestBatch("boundaries", path, checksum(path), value_frame,
+                        list(indicators.values()), counts, all_areas, rejects,  # type: ignore[arg-type]
+                        notes, year)
+    return _finish(store, batch, all_areas)
+
+
+def ingest_indicators(store: Store, path: Path, year: int | None = None) -> IngestResult:
+    path = Path(path)
+    if path.exists() and path.suffix.lower() not in statline.TABLE_SUFFIXES:
+        raise InputError(f"unsupported table type {path.suffix or '(none)'}: use CSV or XLSX",
+                         path=str(path))
+    frame, decimal_comma = statline.read_table(path)
+    counts = IngestCounts(read=len(frame))
+    keyed = key_rows(frame, path, year)
+    long = to_long(keyed.frame, decimal_comma)
+    if not long.indicators:
+        raise InputError(f"no known indicator columns (only {', '.join(long.ignored[:6])}"
+                         f"{', …' if len(long.ignored) > 6 else ''})", path=str(path))
+    counts.rejected = len(keyed.rejects)
+    counts.stored = len(keyed.frame)
+    if counts.stored == 0:
+        raise InputError(f"no usable rows: {counts.summary()}", path=str(path))
+    notes = long.notes + ([f"ignored columns: {', '.join(long.ignored)}"] if long.ignored else [])
+    batch = IngestBatch("indicators", path, checksum(path), long.values, long.indicators,
+                        counts, None, keyed.rejects, notes, year)
+    return _finish(store, batch, keyed.frame.rename(columns={"_code": "code", "_year": "year",
+                                                             "_level": "level"}))
+
+
+def _finish(store: Store, batch: IngestBatch, rows: pd.DataFrame) -> IngestResult:
+    ingest_id = store.write(batch)
+    levels = rows["level"].value_counts()
+    ordered = {lv: int(levels[lv]) for lv in ("gemeente", "wijk", "buurt") if lv in levels}
+    years = sorted({int(y) for y in rows["year"]} | {int(y) for y in batch.values["year"]})
+    return IngestResult(ingest_id, batch.kind, batch.source, batch.counts, batch.rejects,
+                        batch.notes, ordered, years)
+
+
+def _repair(frame: pd.DataFrame) -> tuple[gpd.GeoDataFrame, int, list[Reject]]:
+    """Make geometries valid polygons in RD New; count repairs; reject what has no area."""
+    gdf = to_store_crs(gpd.GeoDataFrame(frame, geometry="geometry"))
+    geoms = gdf.geometry.to_numpy()
+    empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    invalid = ~empty & ~shapely.is_valid(geoms)
+    geoms = geoms.copy()
+    geoms[invalid] = shapely.make_valid(geoms[invalid], method="structure", keep_collapsed=False)
+    polygonal = np.array([_polygonal(g) for g in geoms], dtype=object)
+    no_area = empty | shapely.is_empty(polygonal) | (shapely.area(polygonal) <= 0)
+    rejects = [Reject(r, c, "empty geometry" if e else "geometry has no area")
+               for r, c, e in zip(gdf.loc[no_area, "_row"], gdf.loc[no_area, "_code"],
+                                  empty[no_area], strict=True)]
+    gdf = gdf.set_geometry(polygonal)
+    return gdf[~no_area], int(invalid.sum()), rejects
+
+
+def _polygonal(geom: shapely.Geometry | None) -> shapely.MultiPolygon:
+    """The polygon parts of a geometry as one MultiPolygon (empty when there are none)."""
+    polygons: list[shapely.Polygon] = []
+    for part in shapely.get_parts(geom) if geom is not None else []:
+        members = [part] if isinstance(part, shapely.Polygon) else shapely.get_parts(part)
+        polygons += [m for m in members if isinstance(m, shapely.Polygon) and not m.is_empty]
+    return shapely.MultiPolygon(polygons)
+
+
+def _area_frame(good: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    frame = pd.DataFrame({"code": good["_code"], "year": good["_year"], "level": good["_level"],
+                          "name": good["_name"], "gemeente_code": good["_gm"],
+                          "wijk_code": good["_wk"]})
+    return gpd.GeoDataFrame(frame[AREA_COLUMNS], geometry=good.geometry.to_numpy(), crs=STORE_CRS)
+
+
+def _dedupe(values: pd.DataFrame) -> pd.DataFrame:
+    return values.drop_duplicates(["code", "year", "indicator"], keep="first")

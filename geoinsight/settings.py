@@ -1,0 +1,119 @@
+"""One Settings object: defaults < config file < ``GEOINSIGHT_*`` environment < explicit overrides.
+
+The config file is YAML, found at ``GEOINSIGHT_CONFIG`` (or ``<data dir>/config.yaml``); string
+values may use ``${VAR:-default}``. Nothing here runs at import time: call :func:`load_settings`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from geoinsight import PROJECT_ROOT
+from geoinsight.errors import ConfigError
+
+_PDOK = "https://service.pdok.nl/brt/achtergrondkaart/wmts/v2_0/"
+
+_KADASTER = "Kaartgegevens &copy; <a href=\"https://www.kadaster.nl\">Kadaster</a> (PDOK)"
+
+#: Basemap presets. ``none`` draws no tiles, so a map page makes no request off the host.
+BASEMAPS: dict[str, dict[str, str]] = {
+    "pdok": {
+        "tiles": _PDOK + "standaard/EPSG:3857/{z}/{x}/{y}.png",
+        "attribution": _KADASTER,
+    },
+    "pdok-grijs": {
+        "tiles": _PDOK + "grijs/EPSG:3857/{z}/{x}/{y}.png",
+        "attribution": _KADASTER,
+    },
+    "none": {"tiles": "", "attribution": ""},
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path("instance")
+    database_url: str | None = None
+    basemap: str = "pdok"
+    basemap_attribution: str = ""
+    layers_dir: Path = PROJECT_ROOT / "layers"
+    demo_dir: Path = PROJECT_ROOT / "data" / "demo"
+    secret_key: str = ""
+    language: str = "nl"
+    #: Simplification tolerance in metres per level, for the geometry sent to browsers.
+    simplify_m: dict[str, float] = field(
+        default_factory=lambda: {"gemeente": 25.0, "wijk": 8.0, "buurt": 3.0})
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def store_path(self) -> Path:
+        return self.data_dir / "geoinsight.gpkg"
+
+    def basemap_tiles(self) -> tuple[str, str]:
+        """The tile URL template and attribution of the configured basemap ('' for none)."""
+        preset = BASEMAPS.get(self.basemap)
+        if preset is not None:
+            return preset["tiles"], preset["attribution"]
+        if not self.basemap.startswith(("http://", "https://")) or "{z}" not in self.basemap:
+            raise ConfigError(
+                f"basemap must be one of {', '.join(BASEMAPS)} or a tile URL with {{z}}/{{x}}/{{y}}"
+                f", not {self.basemap!r}")
+        return self.basemap, self.basemap_attribution
+
+
+_VAR = re.compile(r"\$\{(\w+)(?::-([^}]*))?\}")
+
+
+def _expand(value: Any) -> Any:
+    if isinstance(value, str):
+        return _VAR.sub(lambda m: os.environ.get(m.group(1), m.group(2) or ""), value)
+    if isinstance(value, dict):
+        return {k: _expand(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_expand(v) for v in value]
+    return value
+
+
+def _coerce(name: str, value: Any) -> Any:
+    if name in {"data_dir", "layers_dir", "demo_dir"}:
+        return Path(value)
+    if name == "simplify_m":
+        if not isinstance(value, dict):
+            raise ConfigError("simplify_m must map a level to metres")
+        return {str(k): float(v) for k, v in value.items()}
+    return value
+
+
+def _from_file(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"cannot read config file: {exc}", path=str(path)) from exc
+    if not isinstance(data, dict):
+        raise ConfigError("config file must be a mapping", path=str(path))
+    return _expand(data)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build settings from defaults, config file, environment and keyword overrides (in order)."""
+    known = {f.name for f in fields(Settings)}
+    values: dict[str, Any] = {}
+    env = {k[len("GEOINSIGHT_"):].lower(): v for k, v in os.environ.items()
+           if k.startswith("GEOINSIGHT_") and k != "GEOINSIGHT_CONFIG"}
+    data_dir = overrides.get("data_dir") or env.get("data_dir") or "instance"
+    config = os.environ.get("GEOINSIGHT_CONFIG")
+    config_path = Path(config) if config else Path(data_dir) / "config.yaml"
+    if config or config_path.exists():
+        values.update(_from_file(config_path))
+    values.update(env)
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    unknown = {k: v for k, v in values.items() if k not in known}
+    settings = Settings(**{k: _coerce(k, v) for k, v in values.items() if k in known})
+    settings = replace(settings, extra=unknown)
+    settings.basemap_tiles()  # fail early on a bad basemap
+    return settings

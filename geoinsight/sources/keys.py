@@ -1,0 +1,178 @@
+"""From a raw attribute table to keyed rows and long-form indicator values.
+
+Shared by boundary files and indicator tables: find the area code, the year and the name, turn
+every recognised indicator column into ``(code, year, indicator, value, status)`` rows, and
+reject (with a reason) every row that cannot be keyed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from geoinsight.errors import InputError
+from geoinsight.indicators import Indicator, match_column, normalise
+from geoinsight.sources.codes import (
+    clean_code,
+    find_code_column,
+    gemeente_of,
+    is_code,
+    level_of,
+    wijk_of,
+)
+from geoinsight.sources.values import parse_column
+from geoinsight.store.model import Reject
+
+YEAR_COLUMNS = ("jaar", "jrstatcode", "jaarstatcode", "perioden", "year")
+NAME_COLUMNS = {
+    "buurt": ("bunaam", "buurtnaam"),
+    "wijk": ("wknaam", "wijknaam"),
+    "gemeente": ("gmnaam", "gemeentenaam"),
+}
+GENERIC_NAMES = ("name", "naam", "statnaam", "regionaam", "wijkenenbuurten", "regios")
+
+
+@dataclass
+class Keyed:
+    """Rows that have a valid code and year, with their derived identity columns."""
+
+    frame: pd.DataFrame  # original columns plus _code, _year, _level, _name, _gm, _wk, _row
+    rejects: list[Reject] = field(default_factory=list)
+
+
+def key_rows(frame: pd.DataFrame, path: Path, year: int | None, label: str = "") -> Keyed:
+    code_column = find_code_column(frame)
+    if code_column is None:
+        raise InputError("no CBS area code column (GM…, WK… or BU… codes) found; "
+                         f"columns: {_preview(frame.columns)}", path=str(path))
+    out = frame.copy()
+    # a table row is named by its line in the file (header = line 1), a feature by layer and number
+    out["_row"] = ([f"line {i + 2}" for i in range(len(frame))] if not label
+                   else [f"{label} feature {i + 1}" for i in range(len(frame))])
+    out["_code"] = frame[code_column].map(clean_code)
+    out["_year"] = _years(frame, year, path)
+    rejects: list[Reject] = []
+    bad_code = ~out["_code"].map(is_code)
+    rejects += [Reject(r, c, "no valid CBS area code") for r, c in
+                zip(out.loc[bad_code, "_row"], out.loc[bad_code, "_code"], strict=True)]
+    no_year = out["_year"].isna() & ~bad_code
+    rejects += [Reject(r, c, "no year") for r, c in
+                zip(out.loc[no_year, "_row"], out.loc[no_year, "_code"], strict=True)]
+    out = out[~bad_code & ~no_year].copy()
+    dup = out.duplicated(["_code", "_year"], keep="first")
+    rejects += [Reject(r, c, "duplicate code in the same year") for r, c in
+                zip(out.loc[dup, "_row"], out.loc[dup, "_code"], strict=True)]
+    out = out[~dup].copy()
+    out["_year"] = out["_year"].astype(int)
+    out["_level"] = out["_code"].map(level_of)
+    out["_gm"] = out["_code"].map(gemeente_of)
+    out["_wk"] = out["_code"].map(wijk_of)
+    out["_name"] = _names(out)
+    return Keyed(out, rejects)
+
+
+def _years(frame: pd.DataFrame, year: int | None, path: Path) -> pd.Series:
+    if year is not None:
+        return pd.Series(year, index=frame.index, dtype="Int64")
+    by_key = {normalise(str(c)): c for c in frame.columns}
+    for key in YEAR_COLUMNS:
+        if key in by_key:
+            text = frame[by_key[key]].astype(str).str.strip().str.extract(r"^(\d{4})")[0]
+            return pd.to_numeric(text, errors="coerce").astype("Int64")
+    raise InputError("no year in the file (no jaar, jrstatcode or Perioden column): "
+                     "pass --year YEAR", path=str(path))
+
+
+def _names(frame: pd.DataFrame) -> pd.Series:
+    by_key = {normalise(str(c)): c for c in frame.columns if not str(c).startswith("_")}
+    generic = next((by_key[k] for k in GENERIC_NAMES if k in by_key), None)
+    names = pd.Series(None, index=frame.index, dtype=object)
+    for level, keys in NAME_COLUMNS.items():
+        column = next((by_key[k] for k in keys if k in by_key), generic)
+        if column is None:
+            continue
+        rows = frame["_level"] == level
+        names[rows] = frame.loc[rows, column]
+    cleaned = names.map(lambda v: str(v).strip() if v is not None and not pd.isna(v) else "")
+    return cleaned.where(cleaned != "", None)
+
+
+@dataclass
+class LongValues:
+    values: pd.DataFrame
+    indicators: list[Indicator]
+    ignored: list[str]
+    notes: list[str]
+
+
+def to_long(keyed: pd.DataFrame, decimal_comma: bool) -> LongValues:
+    """Every recognised indicator column as long-form rows; other columns are listed as ignored.
+
+    Identity columns (codes, names, years, the water flag) are neither values nor ignored.
+    """
+    parts: list[pd.DataFrame] = []
+    used: dict[str, Indicator] = {}
+    seen: set[tuple[str, int | None]] = set()
+    ignored: list[str] = []
+    notes: list[str] = []
+    for column in keyed.columns:
+        if str(column).startswith("_") or column == "geometry":
+            continue
+        match = match_column(str(column))
+        if match is None or (match[0].id, match[1]) in seen:
+            if not _is_identity(keyed, str(column)):
+                ignored.append(str(column))
+            continue
+        indicator, column_year = match
+        values, statuses = parse_column(keyed[column], decimal_comma)
+        bad = statuses == "bad"
+        if bad.any() and not (statuses == "ok").any():
+            ignored.append(str(column))  # a text column that shares a name (tmap's urbanity)
+            notes.append(f"column {column} holds text, not numbers: ignored")
+            continue
+        if bad.any():
+            notes.append(f"{int(bad.sum())} cells in {column} are not numbers: stored as missing")
+            statuses = np.where(bad, "missing", statuses)
+        seen.add((indicator.id, column_year))
+        parts.append(pd.DataFrame({
+            "code": keyed["_code"].to_numpy(),
+            "year": keyed["_year"].to_numpy() if column_year is None else column_year,
+            "indicator": indicator.id, "value": values, "status": statuses}))
+        used[indicator.id] = indicator
+    if not parts:
+        return LongValues(pd.DataFrame(columns=["code", "year", "indicator", "value", "status"]),
+                          [], ignored, notes)
+    frame = pd.concat(parts, ignore_index=True)
+    frame["year"] = frame["year"].astype(int)
+    return LongValues(frame, list(used.values()), ignored, notes)
+
+
+_IDENTITY = {k for keys in NAME_COLUMNS.values() for k in keys} | set(GENERIC_NAMES) | set(
+    YEAR_COLUMNS) | {"water", "pvcode", "pvnaam", "provincie", "province"}
+
+
+def _is_identity(keyed: pd.DataFrame, column: str) -> bool:
+    if normalise(column) in _IDENTITY:
+        return True
+    sample = keyed[column].dropna().head(50).map(clean_code)
+    return bool(len(sample)) and bool(sample.map(is_code).all())
+
+
+def _preview(columns: pd.Index, n: int = 6) -> str:
+    names = [str(c) for c in columns if c != "geometry"]
+    more = f", … ({len(names)} in all)" if len(names) > n else ""
+    return ", ".join(names[:n]) + more
+
+
+def is_water(frame: pd.DataFrame) -> pd.Series:
+    """CBS marks water-only features ``water = JA`` (and Belgian enclaves ``B``, GM0998)."""
+    by_key = {normalise(str(c)): c for c in frame.columns}
+    mask = pd.Series(False, index=frame.index)
+    if "water" in by_key:
+        mask |= frame[by_key["water"]].astype(str).str.strip().str.upper().isin(["JA", "B"])
+    return mask
+
+

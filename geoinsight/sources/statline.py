@@ -1,0 +1,69 @@
+"""Tables keyed by area code: CBS Kerncijfers CSV/XLSX and raw StatLine exports.
+
+Quirks handled: ``;`` or ``,`` (or tab) separators, UTF-8 with or without BOM or latin-1,
+decimal commas, codes and numbers padded with spaces, ``.`` for secret.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pandas as pd
+
+from geoinsight.errors import InputError
+
+TABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm")
+
+
+def read_table(path: Path) -> tuple[pd.DataFrame, bool]:
+    """The table as text cells, and whether numbers use a decimal comma."""
+    if not path.exists():
+        raise InputError("file not found", path=str(path))
+    data = path.read_bytes()
+    if not data.strip():
+        raise InputError("file is empty", path=str(path))
+    if path.suffix.lower() in (".xlsx", ".xlsm") or data[:4] == b"PK\x03\x04":
+        return _read_excel(path), True
+    text = _decode(data, path)
+    sep = _separator(text, path)
+    try:
+        frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
+                            skip_blank_lines=True, on_bad_lines="error")
+    except (pd.errors.ParserError, csv.Error) as exc:
+        raise InputError(f"not a readable table: {str(exc).strip().splitlines()[0]}",
+                         path=str(path)) from exc
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame, sep == ";"
+
+
+def _decode(data: bytes, path: Path) -> str:
+    if b"\x00" in data[:4096]:
+        raise InputError("binary file, not a CSV or XLSX table", path=str(path))
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def _separator(text: str, path: Path) -> str:
+    header = text.lstrip().splitlines()[0] if text.strip() else ""
+    counts = {sep: header.count(sep) for sep in (";", "\t", ",")}
+    sep, n = max(counts.items(), key=lambda kv: kv[1])
+    if n == 0:
+        raise InputError("not a table: no ';', ',' or tab separated header", path=str(path))
+    return sep
+
+
+def _read_excel(path: Path) -> pd.DataFrame:
+    try:
+        sheets = pd.read_excel(path, sheet_name=None, dtype=str, engine="openpyxl")
+    except Exception as exc:
+        raise InputError(f"not a readable XLSX workbook: {exc}", path=str(path)) from exc
+    for frame in sheets.values():
+        if len(frame.columns) and len(frame):
+            frame = frame.fillna("")
+            frame.columns = [str(c).strip() for c in frame.columns]
+            return frame
+    raise InputError("workbook has no data", path=str(path))

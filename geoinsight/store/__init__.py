@@ -1,0 +1,54 @@
+"""The store: one protocol, an embedded GeoPackage by default (PostGIS to follow for scale-out)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+import geopandas as gpd
+import pandas as pd
+
+from geoinsight.settings import Settings
+from geoinsight.store.model import IngestBatch
+
+
+class Store(Protocol):
+    """Everything the rest of GeoInsight may ask of a store. Geometry is in EPSG:28992."""
+
+    def is_empty(self) -> bool: ...
+
+    def version(self) -> str:
+        """Changes with every successful write (used for ETags and caches)."""
+        ...
+
+    def write(self, batch: IngestBatch) -> int:
+        """Store a batch atomically and return its ingest id; on failure nothing changes."""
+        ...
+
+    def areas(self, *, level: str | None = None, municipality: str | None = None,
+              year: int | None = None, codes: Sequence[str] | None = None,
+              geometry: bool = True) -> gpd.GeoDataFrame: ...
+
+    def area_years(self, *, level: str | None = None,
+                   municipality: str | None = None) -> list[int]: ...
+
+    def values(self, *, indicators: Sequence[str] | None = None,
+               codes: Sequence[str] | None = None, year: int | None = None) -> pd.DataFrame: ...
+
+    def value_years(self, *, indicators: Sequence[str] | None = None,
+                    codes: Sequence[str] | None = None) -> list[int]: ...
+
+    def indicators(self) -> pd.DataFrame: ...
+
+    def ingest_log(self) -> pd.DataFrame: ...
+
+    def rejects(self, ingest_id: int) -> pd.DataFrame: ...
+
+
+def open_store(settings: Settings) -> Store:
+    """The store the settings choose: PostGIS when a database URL is set, else the GeoPackage."""
+    if settings.database_url:
+        from geoinsight.errors import ConfigError
+        raise ConfigError("the PostGIS store is not available yet; unset GEOINSIGHT_DATABASE_URL")
+    from geoinsight.store.gpkg import GeoPackageStore
+    return GeoPackageStore(settings.store_path)

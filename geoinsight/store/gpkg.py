@@ -1,0 +1,256 @@
+"""The embedded default store: one GeoPackage file, ``<data dir>/geoinsight.gpkg``.
+
+Writes are copy-on-write: the file is copied, the batch is written to the copy in one
+transaction, and the copy replaces the original with an atomic rename. A failure at any point
+(an exception, Ctrl-C, a full disk) leaves the original byte-identical, and readers never see a
+half-written file. Writers are serialised with a lock file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import shutil
+import sqlite3
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from geoinsight.crs import STORE_CRS
+from geoinsight.store import gpkg_format
+from geoinsight.store.model import AREA_COLUMNS, IngestBatch
+
+T = TypeVar("T")
+_CHUNK = 900  # stay below SQLite's bound-parameter limit
+
+
+class GeoPackageStore:
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def write(self, batch: IngestBatch) -> int:
+        return self._transaction(lambda con: _write_batch(con, batch))
+
+    def _transaction(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with _locked(self.path.with_name(self.path.name + ".lock")):
+            tmp = self.path.with_name(f".{self.path.name}.{uuid.uuid4().hex}.tmp")
+            try:
+                if self.path.exists():
+                    shutil.copyfile(self.path, tmp)
+                con = sqlite3.connect(tmp, isolation_level=None)
+                try:
+                    con.execute("BEGIN")
+                    if not self.path.exists():
+                        gpkg_format.create_schema(con)
+                    result = work(con)
+                    con.execute("COMMIT")
+                finally:
+                    con.close()
+                os.replace(tmp, self.path)
+                return result
+            finally:
+                for leftover in (tmp, tmp.with_name(tmp.name + "-journal")):
+                    leftover.unlink(missing_ok=True)
+
+    # -- reading ---------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection | None]:
+        if not self.path.exists():
+            yield None
+            return
+        con = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+        try:
+            yield con
+        finally:
+            con.close()
+
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame | None:
+        with self._read() as con:
+            return None if con is None else pd.read_sql_query(sql, con, params=list(params))
+
+    def is_empty(self) -> bool:
+        frame = self._query("SELECT count(*) AS n FROM areas")
+        return frame is None or int(frame["n"].iloc[0]) == 0
+
+    def version(self) -> str:
+        try:
+            st = self.path.stat()
+        except FileNotFoundError:
+            return "empty"
+        return f"{st.st_mtime_ns:x}-{st.st_size:x}-{st.st_ino:x}"
+
+    def areas(self, *, level: str | None = None, municipality: str | None = None,
+              year: int | None = None, codes: Sequence[str] | None = None,
+              geometry: bool = True) -> gpd.GeoDataFrame:
+        where, params = _area_filter(level, municipality, year)
+        columns = ", ".join(AREA_COLUMNS) + (", geom" if geometry else "")
+        frames = []
+        for chunk_where, chunk_params in _with_codes(where, params, "code", codes):
+            frame = self._query(f"SELECT {columns} FROM areas{chunk_where} ORDER BY code, year",
+                                chunk_params)
+            if frame is not None:
+                frames.append(frame)
+        frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+            columns=AREA_COLUMNS + (["geom"] if geometry else []))
+        geoms = gpkg_format.decode(frame.pop("geom").tolist()) if geometry else None
+        return gpd.GeoDataFrame(frame, geometry=geoms, crs=STORE_CRS if geometry else None)
+
+    def area_years(self, *, level: str | None = None,
+                   municipality: str | None = None) -> list[int]:
+        where, params = _area_filter(level, municipality, None)
+        frame = self._query(f"SELECT DISTINCT year FROM areas{where} ORDER BY year", params)
+        return [] if frame is None else [int(y) for y in frame["year"]]
+
+    def values(self, *, indicators: Sequence[str] | None = None,
+               codes: Sequence[str] | None = None, year: int | None = None) -> pd.DataFrame:
+        clauses: list[str] = []
+        params: list[Any] = []
+        if indicators is not None:
+            clauses.append(f"indicator IN ({','.join('?' * len(indicators))})")
+            params.extend(indicators)
+        if year is not None:
+            clauses.append("year = ?")
+            params.append(year)
+        where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+        frames = []
+        for chunk_where, chunk_params in _with_codes(where, params, "area_code", codes):
+            frame = self._query(
+                "SELECT area_code AS code, year, indicator, value, status FROM indicator_values"
+                f"{chunk_where} ORDER BY area_code, indicator, year", chunk_params)
+            if frame is not None:
+                frames.append(frame)
+        if not frames:
+            return pd.DataFrame(columns=["code", "year", "indicator", "value", "status"])
+        out = pd.concat(frames, ignore_index=True)
+        out["value"] = out["value"].astype(float)
+        return out
+
+    def value_years(self, *, indicators: Sequence[str] | None = None,
+                    codes: Sequence[str] | None = None) -> list[int]:
+        frame = self.values(indicators=indicators, codes=codes)
+        return sorted(int(y) for y in frame["year"].unique())
+
+    def indicators(self) -> pd.DataFrame:
+        frame = self._query("SELECT id, title_nl, title_en, unit, kind, tier, source, licence"
+                            " FROM indicators ORDER BY id")
+        return frame if frame is not None else pd.DataFrame(
+            columns=["id", "title_nl", "title_en", "unit", "kind", "tier", "source", "licence"])
+
+    def ingest_log(self) -> pd.DataFrame:
+        frame = self._query("SELECT fid AS id, * FROM ingest_log ORDER BY fid")
+        return frame.drop(columns=["fid"]) if frame is not None else pd.DataFrame()
+
+    def rejects(self, ingest_id: int) -> pd.DataFrame:
+        frame = self._query("SELECT row, code, reason FROM ingest_rejects WHERE ingest_id = ?"
+                            " ORDER BY fid", [ingest_id])
+        return frame if frame is not None else pd.DataFrame(columns=["row", "code", "reason"])
+
+
+@contextlib.contextmanager
+def _locked(lock_path: Path) -> Iterator[None]:
+    with open(lock_path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _area_filter(level: str | None, municipality: str | None,
+                 year: int | None) -> tuple[str, list[Any]]:
+    clauses: list[str] = []
+    params: list[Any] = []
+    if level is not None:
+        clauses.append("level = ?")
+        params.append(level)
+    if municipality is not None:
+        clauses.append("(gemeente_code = ? OR code = ?)")
+        params.extend([municipality, municipality])
+    if year is not None:
+        clauses.append("year = ?")
+        params.append(year)
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def _with_codes(where: str, params: list[Any], column: str,
+                codes: Sequence[str] | None) -> Iterator[tuple[str, list[Any]]]:
+    """Split a code filter into chunks small enough for SQLite's parameter limit."""
+    if codes is None:
+        yield where, params
+        return
+    codes = list(codes)
+    for start in range(0, len(codes), _CHUNK):
+        chunk = codes[start:start + _CHUNK]
+        clause = f"{column} IN ({','.join('?' * len(chunk))})"
+        joined = f"{where} AND {clause}" if where else f" WHERE {clause}"
+        yield joined, [*params, *chunk]
+
+
+def _write_batch(con: sqlite3.Connection, batch: IngestBatch) -> int:
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    c = batch.counts
+    cur = con.execute(
+        "INSERT INTO ingest_log (at, kind, file, checksum, year, rows_read, rows_stored,"
+        " rows_repaired, rows_rejected, rows_skipped, notes) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        (now, batch.kind, str(batch.source), batch.checksum, batch.year, c.read, c.stored,
+         c.repaired, c.rejected, c.skipped, json.dumps(batch.notes, ensure_ascii=False)))
+    ingest_id = int(cur.lastrowid or 0)
+    con.executemany(
+        "INSERT INTO ingest_rejects (ingest_id, row, code, reason) VALUES (?,?,?,?)",
+        [(ingest_id, r.row, r.code, r.reason) for r in batch.rejects])
+    con.executemany(
+        "INSERT INTO indicators (id, title_nl, title_en, unit, kind, tier, source, licence)"
+        " VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (id) DO UPDATE SET title_nl=excluded.title_nl,"
+        " title_en=excluded.title_en, unit=excluded.unit, kind=excluded.kind,"
+        " tier=excluded.tier, source=excluded.source, licence=excluded.licence",
+        [(i.id, i.title_nl, i.title_en, i.unit, i.kind, i.tier, i.source, i.licence)
+         for i in batch.indicators])
+    if batch.areas is not None and len(batch.areas):
+        _write_areas(con, batch.areas, ingest_id)
+    v = batch.values
+    con.executemany(
+        "INSERT INTO indicator_values (area_code, year, indicator, value, status, ingest_id)"
+        " VALUES (?,?,?,?,?,?) ON CONFLICT (area_code, year, indicator) DO UPDATE SET"
+        " value=excluded.value, status=excluded.status, ingest_id=excluded.ingest_id",
+        zip(v["code"], v["year"].astype(int).tolist(), v["indicator"],
+            [None if pd.isna(x) else float(x) for x in v["value"]], v["status"],
+            [ingest_id] * len(v), strict=True))
+    con.execute("UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now')")
+    return ingest_id
+
+
+def _write_areas(con: sqlite3.Connection, areas: gpd.GeoDataFrame, ingest_id: int) -> None:
+    geoms = shapely.force_2d(areas.geometry.to_numpy())
+    blobs = gpkg_format.encode(geoms)
+    rows = areas[AREA_COLUMNS].astype(object).where(areas[AREA_COLUMNS].notna(), None)
+    con.executemany(
+        "INSERT INTO areas (geom, code, year, level, name, gemeente_code, wijk_code, ingest_id)"
+        " VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (code, year) DO UPDATE SET geom=excluded.geom,"
+        " level=excluded.level, name=excluded.name, gemeente_code=excluded.gemeente_code,"
+        " wijk_code=excluded.wijk_code, ingest_id=excluded.ingest_id",
+        [(blob, r[0], int(r[1]), r[2], r[3], r[4], r[5], ingest_id)
+         for blob, r in zip(blobs, rows.itertuples(index=False), strict=True)])
+    _grow_extent(con, tuple(float(b) for b in areas.total_bounds))
+
+
+def _grow_extent(con: sqlite3.Connection, bounds: tuple[float, ...]) -> None:
+    """Keep the layer extent in gpkg_contents covering every stored area (GIS clients use it)."""
+    old = con.execute("SELECT min_x, min_y, max_x, max_y FROM gpkg_contents"
+                      " WHERE table_name = 'areas'").fetchone()
+    if old and old[0] is not None:
+        bounds = (min(old[0], bounds[0]), min(old[1], bounds[1]),
+                  max(old[2], bounds[2]), max(old[3], bounds[3]))
+    con.execute("UPDATE gpkg_contents SET min_x = ?, min_y = ?, max_x = ?, max_y = ?"
+                " WHERE table_name = 'areas'", bounds)

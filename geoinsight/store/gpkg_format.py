@@ -1,0 +1,129 @@
+"""The GeoPackage 1.3 pieces the store needs: schema and the geometry blob codec.
+
+Written against the OGC GeoPackage encoding standard rather than through GDAL so that the store
+controls its own transactions; the result opens as ordinary layers in ``ogrinfo`` and QGIS
+(``tests/test_store.py`` checks that with GDAL).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import struct
+from collections.abc import Sequence
+
+import numpy as np
+import shapely
+from pyproj import CRS
+
+APPLICATION_ID = 0x47504B47  # "GPKG"
+USER_VERSION = 10300  # GeoPackage 1.3.0
+SRS_ID = 28992
+_ENVELOPE_BYTES = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
+
+#: (table, description, CREATE statement) for the attribute (non-spatial) tables.
+ATTRIBUTE_TABLES: tuple[tuple[str, str, str], ...] = (
+    ("indicator_values", "Indicator values per area and year (long form)", """
+        CREATE TABLE indicator_values (
+          fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+          area_code TEXT NOT NULL, year INTEGER NOT NULL, indicator TEXT NOT NULL,
+          value REAL, status TEXT NOT NULL
+            CHECK (status IN ('ok', 'missing', 'secret', 'estimated')),
+          ingest_id INTEGER NOT NULL,
+          UNIQUE (area_code, year, indicator))"""),
+    ("indicators", "Indicator metadata", """
+        CREATE TABLE indicators (
+          fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, id TEXT NOT NULL UNIQUE,
+          title_nl TEXT NOT NULL, title_en TEXT NOT NULL, unit TEXT NOT NULL,
+          kind TEXT NOT NULL, tier TEXT NOT NULL, source TEXT NOT NULL, licence TEXT NOT NULL)"""),
+    ("ingest_log", "One row per ingest: file, checksum, row counts", """
+        CREATE TABLE ingest_log (
+          fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, at TEXT NOT NULL, kind TEXT NOT NULL,
+          file TEXT NOT NULL, checksum TEXT NOT NULL, year INTEGER,
+          rows_read INTEGER NOT NULL, rows_stored INTEGER NOT NULL,
+          rows_repaired INTEGER NOT NULL, rows_rejected INTEGER NOT NULL,
+          rows_skipped INTEGER NOT NULL, notes TEXT NOT NULL DEFAULT '')"""),
+    ("ingest_rejects", "Rows an ingest did not store, and why", """
+        CREATE TABLE ingest_rejects (
+          fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, ingest_id INTEGER NOT NULL,
+          row TEXT NOT NULL, code TEXT NOT NULL DEFAULT '', reason TEXT NOT NULL)"""),
+)
+
+AREAS_DDL = """
+    CREATE TABLE areas (
+      fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, geom MULTIPOLYGON NOT NULL,
+      code TEXT NOT NULL, year INTEGER NOT NULL, level TEXT NOT NULL
+        CHECK (level IN ('gemeente', 'wijk', 'buurt')),
+      name TEXT, gemeente_code TEXT, wijk_code TEXT, ingest_id INTEGER NOT NULL,
+      UNIQUE (code, year))"""
+
+_BASE_DDL = """
+CREATE TABLE gpkg_spatial_ref_sys (
+  srs_name TEXT NOT NULL, srs_id INTEGER NOT NULL PRIMARY KEY, organization TEXT NOT NULL,
+  organization_coordsys_id INTEGER NOT NULL, definition TEXT NOT NULL, description TEXT);
+CREATE TABLE gpkg_contents (
+  table_name TEXT NOT NULL PRIMARY KEY, data_type TEXT NOT NULL, identifier TEXT UNIQUE,
+  description TEXT DEFAULT '',
+  last_change DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+  min_x DOUBLE, min_y DOUBLE, max_x DOUBLE, max_y DOUBLE, srs_id INTEGER,
+  CONSTRAINT fk_gc_r_srs_id FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys(srs_id));
+CREATE TABLE gpkg_geometry_columns (
+  table_name TEXT NOT NULL, column_name TEXT NOT NULL, geometry_type_name TEXT NOT NULL,
+  srs_id INTEGER NOT NULL, z TINYINT NOT NULL, m TINYINT NOT NULL,
+  CONSTRAINT pk_geom_cols PRIMARY KEY (table_name, column_name),
+  CONSTRAINT uk_gc_table_name UNIQUE (table_name),
+  CONSTRAINT fk_gc_tn FOREIGN KEY (table_name) REFERENCES gpkg_contents(table_name),
+  CONSTRAINT fk_gc_srs FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys (srs_id));
+CREATE INDEX areas_level_year ON areas (level, year, gemeente_code);
+CREATE INDEX values_code_year ON indicator_values (area_code, year);
+CREATE INDEX values_indicator ON indicator_values (indicator, year);
+"""
+
+
+def create_schema(con: sqlite3.Connection) -> None:
+    """Create an empty GeoInsight GeoPackage in an open, empty database."""
+    con.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    con.execute(f"PRAGMA user_version = {USER_VERSION}")
+    con.execute(AREAS_DDL)
+    for _, _, ddl in ATTRIBUTE_TABLES:
+        con.execute(ddl)
+    for statement in _BASE_DDL.split(";"):  # not executescript: it would commit the transaction
+        if statement.strip():
+            con.execute(statement)
+    rd = CRS.from_epsg(SRS_ID)
+    con.executemany(
+        "INSERT INTO gpkg_spatial_ref_sys VALUES (?, ?, ?, ?, ?, ?)",
+        [("Undefined cartesian SRS", -1, "NONE", -1, "undefined", "undefined cartesian"),
+         ("Undefined geographic SRS", 0, "NONE", 0, "undefined", "undefined geographic"),
+         ("WGS 84 geodetic", 4326, "EPSG", 4326, CRS.from_epsg(4326).to_wkt("WKT1_GDAL"),
+          "longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid"),
+         ("Amersfoort / RD New", SRS_ID, "EPSG", SRS_ID, rd.to_wkt("WKT1_GDAL"),
+          "Rijksdriehoekstelsel, the Dutch national grid")])
+    con.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier, description, srs_id)"
+                " VALUES ('areas', 'features', 'areas', ?, ?)",
+                ("CBS gemeenten, wijken and buurten by year", SRS_ID))
+    con.execute("INSERT INTO gpkg_geometry_columns"
+                " VALUES ('areas', 'geom', 'MULTIPOLYGON', ?, 0, 0)", (SRS_ID,))
+    con.executemany(
+        "INSERT INTO gpkg_contents (table_name, data_type, identifier, description)"
+        " VALUES (?, 'attributes', ?, ?)",
+        [(name, name, description) for name, description, _ in ATTRIBUTE_TABLES])
+
+
+def encode(geoms: Sequence[shapely.Geometry] | np.ndarray, srs_id: int = SRS_ID) -> list[bytes]:
+    """Shapely geometries to GeoPackage blobs (little-endian header with an XY envelope)."""
+    arr = np.asarray(geoms, dtype=object)
+    wkbs = shapely.to_wkb(arr, byte_order=1, flavor="iso")
+    bounds = shapely.bounds(arr)
+    return [struct.pack("<2sBBi4d", b"GP", 0, 0b011, srs_id, b[0], b[2], b[1], b[3]) + w
+            for w, b in zip(wkbs, bounds, strict=True)]
+
+
+def decode(blobs: Sequence[bytes]) -> np.ndarray:
+    """GeoPackage blobs to shapely geometries."""
+    wkbs = []
+    for blob in blobs:
+        if blob[:2] != b"GP":
+            raise ValueError("not a GeoPackage geometry blob")
+        envelope = _ENVELOPE_BYTES[(blob[3] >> 1) & 0b111]
+        wkbs.append(blob[8 + envelope:])
+    return shapely.from_wkb(wkbs)

@@ -1,0 +1,100 @@
+"""The Flask app factory ``create_app(settings=None)``, with no state built at import time."""
+
+from __future__ import annotations
+
+import secrets
+from urllib.parse import urlencode, urlsplit
+
+from flask import Flask, Response, g, request
+
+from geoinsight import PROJECT_ROOT, __version__
+from geoinsight.catalog import load_catalog
+from geoinsight.settings import Settings, load_settings
+from geoinsight.store import open_store
+from geoinsight.web import errors
+from geoinsight.web.context import AppState
+from geoinsight.web.i18n import LANGUAGES, text
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = settings or load_settings()
+    app = Flask("geoinsight", static_folder=str(PROJECT_ROOT / "static"),
+                template_folder=str(PROJECT_ROOT / "templates"))
+    app.config["SECRET_KEY"] = settings.secret_key or secrets.token_hex(32)
+    app.config["JSON_SORT_KEYS"] = False
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.extensions["geoinsight"] = AppState(settings, open_store(settings),
+                                            load_catalog(settings.layers_dir))
+    from geoinsight.web import api, maps, pages
+
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(maps.bp)
+    app.register_blueprint(api.bp)
+    errors.register(app)
+    _language(app, settings)
+    _security_headers(app, settings)
+
+    @app.context_processor
+    def _template_globals() -> dict[str, object]:
+        lang = g.get("lang", settings.language)
+        return {"t": lambda key: text(lang, key), "lang": lang, "version": __version__,
+                "switch_lang_url": lambda: _switch_lang_url(text(lang, "switch_lang"))}
+
+    app.add_template_filter(format_number, "num")
+
+    return app
+
+
+def _switch_lang_url(target: str) -> str:
+    args = request.args.to_dict()
+    args["lang"] = target
+    return f"{request.path}?{urlencode(args)}"
+
+
+def format_number(value: float | None, decimals: int | None = None, lang: str = "nl") -> str:
+    """1234.5 -> '1.234,5' (nl) or '1,234.5' (en); decimals default to what the value needs."""
+    if value is None:
+        return "–"
+    if decimals is None:
+        decimals = 0 if float(value).is_integer() or abs(value) >= 100 else 1
+    text_en = f"{value:,.{decimals}f}"
+    if lang == "en":
+        return text_en
+    return text_en.replace(",", "\0").replace(".", ",").replace("\0", ".")
+
+
+def _language(app: Flask, settings: Settings) -> None:
+    @app.before_request
+    def _pick() -> None:
+        asked = request.args.get("lang", "")
+        cookie = request.cookies.get("lang", "")
+        g.lang = next((x for x in (asked, cookie) if x in LANGUAGES), settings.language)
+
+    @app.after_request
+    def _remember(response: Response) -> Response:
+        asked = request.args.get("lang", "")
+        if asked in LANGUAGES:
+            response.set_cookie("lang", asked, max_age=365 * 86400, samesite="Lax",
+                                httponly=True)
+        return response
+
+
+def _security_headers(app: Flask, settings: Settings) -> None:
+    """A CSP that lets the page talk to this host only (plus the basemap's tile host)."""
+    tiles, _ = settings.basemap_tiles()
+    tile_host = ""
+    if tiles:
+        parts = urlsplit(tiles)
+        tile_host = f" {parts.scheme}://{parts.netloc}"
+    policy = ("default-src 'self'; script-src 'self' 'unsafe-inline'; "
+              "style-src 'self' 'unsafe-inline'; "
+              f"img-src 'self' data:{tile_host}; connect-src 'self'; font-src 'self'; "
+              "object-src 'none'; base-uri 'self'; frame-ancestors 'self'")
+
+    @app.after_request
+    def _headers(response: Response) -> Response:
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if response.mimetype == "text/html":
+            response.headers.setdefault("Content-Security-Policy", policy)
+        return response

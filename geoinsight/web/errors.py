@@ -1,0 +1,42 @@
+"""One table from failures to responses: JSON for the API, HTML pages for browsers."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from geoinsight.errors import GeoInsightError
+
+_HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed",
+               413: "too_large", 500: "internal_error"}
+
+
+def _wants_json() -> bool:
+    if request.path.startswith(("/api/", "/healthz")):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json"
+
+
+def error_response(status: int, code: str, message: str) -> tuple[Response | str, int]:
+    if _wants_json():
+        return jsonify({"error": {"status": status, "code": code, "message": message}}), status
+    return render_template("errors/error.html", status=status, code=code, message=message), status
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(GeoInsightError)
+    def _geoinsight(exc: GeoInsightError):
+        status = exc.status if 400 <= exc.status < 600 else 500
+        return error_response(status, exc.code, exc.message)
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        status = exc.code or 500
+        return error_response(status, _HTTP_CODES.get(status, "http_error"),
+                              exc.description or exc.name)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        app.logger.exception("unhandled error on %s", request.path)
+        return error_response(500, "internal_error", "internal server error")

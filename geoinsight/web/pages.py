@@ -1,0 +1,26 @@
+"""HTML pages: the overview with the gemeente picker, and the area profile."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+
+from geoinsight import service
+from geoinsight.web.context import lang, state
+
+bp = Blueprint("pages", __name__)
+
+
+@bp.get("/")
+def index() -> str:
+    st = state()
+    return render_template("pages/index.html", layers=list(st.catalog.layers.values()),
+                           municipalities=service.municipalities(st.store),
+                           empty=st.store.is_empty())
+
+
+@bp.get("/areas/<code>")
+def area(code: str) -> str:
+    st = state()
+    year = service.parse_selection("buurt", None, request.args.get("year")).year
+    profile = service.area_profile(st.store, st.catalog, code, lang(), year)
+    return render_template("pages/area.html", profile=profile)

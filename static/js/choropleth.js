@@ -1,0 +1,355 @@
+/*
+ * GeoInsight choropleth: draws areas fetched from the JSON API on a Leaflet map.
+ *
+ * The page carries only URLs (see geoinsight/maps/choropleth.py); geometry and values are
+ * fetched here so pages stay small and cacheable, and a layer switch needs no reload.
+ *
+ * Safety: area names, layer titles and legend labels come from data. They are written with
+ * textContent only. The two places where Leaflet itself uses innerHTML (layer switcher names,
+ * attribution) get HTML-escaped text.
+ *
+ * Plain ES2018, no dependencies beyond Leaflet (window.L).
+ *
+ * Page hooks:
+ *   window.geoinsightReady = true and body[data-map-ready="1"] once the first layer is drawn;
+ *   body[data-map-error="1"] when a fetch failed (the message is shown in the map, .gi-error);
+ *   a "geoinsight:layerchange" event on document with detail {layer, title, unit} per drawn layer.
+ */
+(function (global) {
+  "use strict";
+
+  const CC_BY = "https://creativecommons.org/licenses/by/4.0/deed.";
+  const FALLBACK_NODATA = { missing: "#d9d9d9", secret: "#969696" };
+  const BASE_STYLE = { color: "#ffffff", weight: 0.6, opacity: 0.9, fillOpacity: 0.75 };
+  const HOVER_STYLE = { color: "#222222", weight: 2.5, opacity: 1 };
+  const LOADING_FILL = "#eeeeee";
+
+  /** Escape text for the few Leaflet APIs that insert strings as HTML. */
+  function escapeHtml(text) {
+    return String(text).replace(/[&<>"']/g, (c) => ({
+      "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;",
+    })[c]);
+  }
+
+  /** Create an element with a class and text content (never HTML). */
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  /** Fetch JSON; a non-2xx answer is an error so it is shown rather than drawn as blank. */
+  async function fetchJson(url) {
+    const response = await fetch(url, {
+      headers: { Accept: "application/json" },
+      credentials: "same-origin",
+    });
+    if (!response.ok) {
+      throw new Error("HTTP " + response.status + " " + url);
+    }
+    return response.json();
+  }
+
+  /** Number formatter: fewer decimals as numbers grow, locale decimal comma/point. */
+  function makeFormatter(locale) {
+    const formats = [0, 1, 2].map((digits) =>
+      new Intl.NumberFormat(locale, { maximumFractionDigits: digits }));
+    return function (value) {
+      const size = Math.abs(value);
+      return formats[size >= 1000 ? 0 : size >= 10 ? 1 : 2].format(value);
+    };
+  }
+
+  function withUnit(text, unit) {
+    if (!unit) return text;
+    return unit === "%" ? text + unit : text + " " + unit;
+  }
+
+  /** The status line (loading) and error box, overlaid on the map container. */
+  function createMessages(map) {
+    const container = map.getContainer();
+    const status = el("div", "gi-status");
+    status.setAttribute("role", "status");
+    status.hidden = true;
+    container.appendChild(status);
+    return {
+      loading(text) {
+        status.textContent = text || "";
+        status.hidden = !text;
+      },
+      error(text, detail) {
+        status.hidden = true;
+        let box = container.querySelector(".gi-error");
+        if (!box) {
+          box = el("div", "gi-error");
+          box.setAttribute("role", "alert");
+          container.appendChild(box);
+        }
+        box.textContent = "";
+        box.appendChild(el("strong", null, text));
+        if (detail) box.appendChild(el("div", "gi-error-detail", detail));
+        document.body.dataset.mapError = "1";
+      },
+      clearError() {
+        const box = container.querySelector(".gi-error");
+        if (box) box.remove();
+      },
+    };
+  }
+
+  /** Legend control: layer title and unit, a row per class, then every no-data status. */
+  function createLegend(map, labels) {
+    const Legend = L.Control.extend({
+      options: { position: "bottomright" },
+      onAdd() {
+        const div = el("div", "gi-legend");
+        div.setAttribute("role", "region");
+        div.setAttribute("aria-label", labels.legend_title || "");
+        L.DomEvent.disableClickPropagation(div);
+        L.DomEvent.disableScrollPropagation(div);
+        return div;
+      },
+    });
+    const legend = new Legend().addTo(map);
+    const container = legend.getContainer();
+
+    function row(color, label, count) {
+      const item = el("div", "gi-legend-row");
+      const swatch = el("span", "gi-swatch");
+      swatch.style.backgroundColor = color;
+      item.appendChild(swatch);
+      item.appendChild(el("span", "gi-legend-label", label));
+      if (count !== undefined && count !== null) {
+        item.appendChild(el("span", "gi-legend-count", "(" + count + ")"));
+      }
+      return item;
+    }
+
+    return {
+      clear() {
+        container.textContent = "";
+      },
+      update(payload) {
+        container.textContent = "";
+        container.appendChild(el("div", "gi-legend-title", payload.title));
+        if (payload.unit) container.appendChild(el("div", "gi-legend-unit", payload.unit));
+        (payload.classes || []).forEach((c) => {
+          container.appendChild(row(c.color, c.label, c.count));
+        });
+        container.appendChild(el("div", "gi-legend-subtitle", labels.no_data_class));
+        nodataEntries(payload, labels).forEach((n) => {
+          container.appendChild(row(n.color, n.label, n.count));
+        });
+      },
+    };
+  }
+
+  /** Both no-data classes always appear (count 0 if the server left one out), then any other. */
+  function nodataEntries(payload, labels) {
+    const given = payload.nodata || [];
+    const entries = ["missing", "secret"].map((status) => {
+      const found = given.find((n) => n.status === status);
+      return found || { status, color: FALLBACK_NODATA[status], label: labels[status], count: 0 };
+    });
+    given.forEach((n) => {
+      if (n.status !== "missing" && n.status !== "secret") entries.push(n);
+    });
+    return entries;
+  }
+
+  /** Attribution HTML for a layer: CBS, the layer's source, and the licence link (escaped). */
+  function attributionHtml(payload, labels, locale) {
+    const source = payload.source ? String(payload.source) : "";
+    const cited = /^CBS\b/.test(source) ? source : source ? "CBS; " + source : "CBS";
+    const deed = CC_BY + (locale.indexOf("nl") === 0 ? "nl" : "en");
+    let html = escapeHtml((labels.source || "Bron") + ": " + cited) +
+      ' (<a href="' + deed + '" target="_blank" rel="noopener">CC BY 4.0</a>';
+    if (payload.licence && payload.licence !== "CC BY 4.0") {
+      html += ", " + escapeHtml(payload.licence);
+    }
+    return html + ")";
+  }
+
+  /** Replace the /map/<layer> segment of the page URL, keeping query string and hash. */
+  function replaceLayerInUrl(layerId) {
+    const path = global.location.pathname;
+    const match = /\/map\/[^/]+\/?$/.exec(path);
+    if (!match || !global.history || !global.history.replaceState) return;
+    const next = path.slice(0, match.index) + "/map/" + encodeURIComponent(layerId);
+    global.history.replaceState(global.history.state, "",
+      next + global.location.search + global.location.hash);
+  }
+
+  function geoinsightChoropleth(map, config) {
+    const labels = config.labels || {};
+    const locale = config.locale || "nl-NL";
+    const format = makeFormatter(locale);
+    const messages = createMessages(map);
+    const legend = createLegend(map, labels);
+    const titles = new Map(config.layers.map((l) => [l.id, l.title]));
+    const valuesCache = new Map(); // layer id -> Promise of {payload, byCode}
+    const drawn = new Map(); // layer id -> {payload, byCode} applied to that layer
+    const layers = new Map(); // layer id -> L.GeoJSON (empty until first shown)
+    let areas = null;
+    let activeId = config.active;
+    let attribution = null;
+    let ready = false;
+
+    function styleFor(layerId, feature) {
+      const state = drawn.get(layerId);
+      if (!state) return Object.assign({}, BASE_STYLE, { fillColor: LOADING_FILL });
+      const record = state.byCode.get(feature.properties.code);
+      const classes = state.payload.classes || [];
+      let fill;
+      if (record && record.class !== null && record.class !== undefined && classes[record.class]) {
+        fill = classes[record.class].color;
+      } else {
+        const status = record && record.status !== "ok" ? record.status : "missing";
+        const entry = nodataEntries(state.payload, labels).find((n) => n.status === status);
+        fill = entry ? entry.color : FALLBACK_NODATA.missing;
+      }
+      return Object.assign({}, BASE_STYLE, { fillColor: fill });
+    }
+
+    function tooltipFor(layerId, feature) {
+      const props = feature.properties || {};
+      const state = drawn.get(layerId);
+      const record = state ? state.byCode.get(props.code) : undefined;
+      const box = el("div", "gi-tip");
+      box.appendChild(el("div", "gi-tip-name", props.name || (record && record.name) || props.code));
+      const code = el("div", "gi-tip-row");
+      code.appendChild(el("span", "gi-tip-key", labels.code));
+      code.appendChild(el("span", "gi-tip-value", props.code));
+      box.appendChild(code);
+      if (state) {
+        const value = el("div", "gi-tip-row");
+        value.appendChild(el("span", "gi-tip-key", labels.value));
+        value.appendChild(el("span", "gi-tip-value", valueText(record, state.payload.unit)));
+        box.appendChild(value);
+      }
+      return box;
+    }
+
+    function valueText(record, unit) {
+      if (!record || record.value === null || record.value === undefined) {
+        const status = record && record.status === "secret" ? "secret" : "missing";
+        return labels[status];
+      }
+      const text = withUnit(format(record.value), unit);
+      return record.status === "estimated" ? text + " (" + labels.estimated + ")" : text;
+    }
+
+    function onEachFeature(layerId, feature, path) {
+      path.bindTooltip(() => tooltipFor(layerId, feature), {
+        sticky: true, direction: "top", className: "gi-tooltip", opacity: 1,
+      });
+      path.on("mouseover", () => {
+        path.setStyle(HOVER_STYLE);
+        path.bringToFront();
+      });
+      path.on("mouseout", () => path.setStyle(styleFor(layerId, feature)));
+      path.on("click", () => {
+        const code = feature.properties && feature.properties.code;
+        if (code) {
+          global.location.assign(config.profile_url.replace("{code}", encodeURIComponent(code)));
+        }
+      });
+    }
+
+    function loadValues(layerId) {
+      if (!valuesCache.has(layerId)) {
+        const url = config.values_url.replace("{layer}", encodeURIComponent(layerId));
+        const promise = fetchJson(url).then((payload) => ({
+          payload,
+          byCode: new Map((payload.values || []).map((v) => [v.code, v])),
+        }));
+        promise.catch(() => valuesCache.delete(layerId)); // a later switch retries
+        valuesCache.set(layerId, promise);
+      }
+      return valuesCache.get(layerId);
+    }
+
+    function setAttribution(payload) {
+      if (!map.attributionControl) return;
+      if (attribution) map.attributionControl.removeAttribution(attribution);
+      attribution = payload ? attributionHtml(payload, labels, locale) : null;
+      if (attribution) map.attributionControl.addAttribution(attribution);
+    }
+
+    async function show(layerId) {
+      activeId = layerId;
+      messages.loading(labels.loading);
+      let state;
+      try {
+        state = await loadValues(layerId);
+      } catch (err) {
+        if (activeId === layerId) {
+          legend.clear(); // never leave the previous layer's legend beside an error
+          setAttribution(null);
+          messages.error(labels.error, err.message);
+        }
+        return;
+      }
+      if (activeId !== layerId) return; // the user switched again meanwhile
+      messages.clearError();
+      drawn.set(layerId, state);
+      const layer = layers.get(layerId);
+      if (layer.getLayers().length === 0) layer.addData(areas);
+      layer.setStyle((feature) => styleFor(layerId, feature));
+      legend.update(state.payload);
+      setAttribution(state.payload);
+      messages.loading("");
+      document.dispatchEvent(new CustomEvent("geoinsight:layerchange", {
+        detail: { layer: layerId, title: state.payload.title, unit: state.payload.unit },
+      }));
+      if (!ready) {
+        ready = true;
+        global.geoinsightReady = true;
+        document.body.dataset.mapReady = "1";
+      }
+    }
+
+    function buildLayers() {
+      const base = {};
+      config.layers.forEach((ref) => {
+        const layer = L.geoJSON(null, {
+          style: (feature) => styleFor(ref.id, feature),
+          onEachFeature: (feature, path) => onEachFeature(ref.id, feature, path),
+        });
+        layer.geoinsightId = ref.id;
+        layers.set(ref.id, layer);
+        base[escapeHtml(ref.title)] = layer; // Leaflet writes these names as HTML
+      });
+      const control = L.control.layers(base, null, { collapsed: config.layers.length > 6 });
+      control.addTo(map);
+      const list = control.getContainer();
+      list.setAttribute("aria-label", labels.layers || "");
+      map.on("baselayerchange", (e) => {
+        const id = e.layer.geoinsightId;
+        if (id === undefined) return;
+        replaceLayerInUrl(id);
+        show(id);
+      });
+    }
+
+    async function start() {
+      if (!titles.has(activeId)) activeId = config.layers[0].id;
+      messages.loading(labels.loading);
+      try {
+        areas = await fetchJson(config.areas_url);
+      } catch (err) {
+        messages.error(labels.error, err.message);
+        return;
+      }
+      buildLayers();
+      layers.get(activeId).addTo(map);
+      await show(activeId);
+    }
+
+    start();
+    return { show, layers };
+  }
+
+  global.geoinsightChoropleth = geoinsightChoropleth;
+})(window);

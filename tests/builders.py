@@ -1,0 +1,38 @@
+"""Small boundary and table fixtures built in code, in the column dialects CBS uses."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import geopandas as gpd
+import shapely
+
+RD = "EPSG:28992"
+
+
+def squares(n: int, x0: float = 84000.0, y0: float = 447000.0, size: float = 100.0) -> list:
+    """n unit squares in a row, touching each other (a clean coverage), in RD New metres."""
+    return [shapely.box(x0 + i * size, y0, x0 + (i + 1) * size, y0 + size) for i in range(n)]
+
+
+def classic_buurten(n: int = 3) -> gpd.GeoDataFrame:
+    """Classic wijk- en buurtkaart shapefile columns (BU_CODE, AANT_INW, P_65_EO_JR, WATER)."""
+    codes = [f"BU0503{i // 2:02d}{i:02d}" for i in range(n)]
+    return gpd.GeoDataFrame({
+        "BU_CODE": codes, "BU_NAAM": [f"Buurt {i}" for i in range(n)],
+        "WK_CODE": [f"WK0503{i // 2:02d}" for i in range(n)], "GM_CODE": "GM0503",
+        "GM_NAAM": "Delft", "WATER": "NEE",
+        "AANT_INW": [1000 + i for i in range(n)], "P_65_EO_JR": [15.0 + i for i in range(n)],
+    }, geometry=squares(n), crs=RD)
+
+
+def write_zip_shapefile(frame: gpd.GeoDataFrame, folder: Path, name: str = "buurt") -> Path:
+    shp_dir = folder / f"{name}_shp"
+    shp_dir.mkdir()
+    frame.to_file(shp_dir / f"{name}.shp")
+    target = folder / f"{name}.zip"
+    with zipfile.ZipFile(target, "w") as archive:
+        for part in shp_dir.iterdir():
+            archive.write(part, part.name)
+    return target

@@ -1,0 +1,113 @@
+"""Indicator tables: CBS Kerncijfers CSV/XLSX and raw StatLine exports, with their quirks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from geoinsight.errors import InputError
+from geoinsight.ingest import ingest_boundaries, ingest_indicators
+from geoinsight.store.gpkg import GeoPackageStore
+
+TEST_DATA = Path(__file__).parent / "data"
+
+
+def one(store: GeoPackageStore, code: str, indicator: str, year: int | None = None) -> tuple:
+    frame = store.values(indicators=[indicator], codes=[code], year=year)
+    assert len(frame) == 1, frame
+    row = frame.iloc[0]
+    return (None if pd.isna(row.value) else float(row.value)), row.status
+
+
+def test_statline_semicolon_bom_decimal_comma_padding_and_secret(store: GeoPackageStore,
+                                                                 tmp_path: Path) -> None:
+    text = ('"Perioden";"Wijken en buurten";"Codering (code)";"Bevolking/Aantal inwoners";'
+            '"Gemiddelde huishoudensgrootte"\n'
+            '"2024JJ00";"Delft";"GM0503    ";"  109577";"   1,7"\n'
+            '"2024JJ00";"Binnenstad";"WK050311  ";"   13935";"   ."\n'
+            '"2024JJ00";"Kleine buurt";"BU05031102";"       .";""\n')
+    target = tmp_path / "statline.csv"
+    target.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    result = ingest_indicators(store, target)
+    assert result.years == [2024]
+    assert result.levels == {"gemeente": 1, "wijk": 1, "buurt": 1}
+    assert one(store, "GM0503", "population") == (109577.0, "ok")
+    assert one(store, "GM0503", "household_size") == (1.7, "ok")
+    assert one(store, "WK050311", "household_size") == (None, "secret")
+    assert one(store, "BU05031102", "population") == (None, "secret")
+    assert one(store, "BU05031102", "household_size") == (None, "missing")
+
+
+def test_latin1_comma_separated(store: GeoPackageStore, tmp_path: Path) -> None:
+    target = tmp_path / "latin1.csv"
+    target.write_bytes("gm_code,gm_naam,inwoners,koopwoningen\nGM0518,'s-Gravenhage,"
+                       "552995,43.5\nGM1916,Leidschendam-Voorburg,77000,59\n"
+                       "GM0363,Amsterdam Zuidoost (café),1,2\n".encode("latin-1"))
+    result = ingest_indicators(store, target, year=2024)
+    assert result.counts.stored == 3
+    assert one(store, "GM0518", "pct_owner_occupied") == (43.5, "ok")
+
+
+def test_real_statline_export(store: GeoPackageStore) -> None:
+    result = ingest_indicators(store, TEST_DATA / "ses_woa_2019_amsterdam_statline_raw.csv")
+    assert result.counts.read == 579 and result.counts.rejected == 0
+    assert result.years == [2019]
+    assert one(store, "GM0363", "households") == (457400.0, "ok")
+    assert one(store, "GM0363", "ses_woa_score") == (-0.1, "ok")
+
+
+def test_real_kwb_extract_with_year_columns_and_amsterdam_codes(store: GeoPackageStore) -> None:
+    result = ingest_indicators(store, TEST_DATA / "kwb2024_buurten_extract.csv", year=2024)
+    assert result.counts.rejected == 0
+    assert one(store, "BU0363KA05", "population", 2024)[1] == "ok"
+    crimes = store.values(indicators=["crimes_registered"], codes=["BU00141903"])
+    assert crimes["year"].tolist() == [2021, 2022, 2023, 2024, 2025]
+    assert crimes["value"].tolist() == [7.0, 5.0, 6.0, 3.0, 4.0]
+    assert one(store, "BU00141908", "population", 2024) == (None, "missing")
+
+
+def test_xlsx(store: GeoPackageStore, tmp_path: Path) -> None:
+    target = tmp_path / "kerncijfers.xlsx"
+    pd.DataFrame({"bu_code": ["BU05030000", "BU05030001"], "AANT_INW": [100, "."],
+                  "jaar": [2023, 2023]}).to_excel(target, index=False)
+    ingest_indicators(store, target)
+    assert one(store, "BU05030000", "population", 2023) == (100.0, "ok")
+    assert one(store, "BU05030001", "population", 2023) == (None, "secret")
+
+
+def test_bad_rows_rejected_with_reason(store: GeoPackageStore, tmp_path: Path) -> None:
+    target = tmp_path / "t.csv"
+    target.write_text("code;inwoners\nBU05030000;10\nXX123;5\n;7\nBU05030000;11\n")
+    result = ingest_indicators(store, target, year=2024)
+    assert (result.counts.read, result.counts.stored, result.counts.rejected) == (4, 1, 3)
+    reasons = sorted(r.reason for r in result.rejects)
+    assert reasons == ["duplicate code in the same year", "no valid CBS area code",
+                       "no valid CBS area code"]
+    assert [r.row for r in result.rejects][:2] == ["line 3", "line 4"]
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ("", "file is empty"),
+    ("code;foo;bar\nBU05030000;1;2\n", "no known indicator columns"),
+    ("naam;inwoners\nDelft;100\n", "no CBS area code column"),
+    ("just one line without separators\n", "not a table"),
+])
+def test_bad_tables_refused(store: GeoPackageStore, tmp_path: Path, content: str,
+                            message: str) -> None:
+    target = tmp_path / "bad.csv"
+    target.write_text(content)
+    with pytest.raises(InputError, match=message):
+        ingest_indicators(store, target, year=2024)
+    assert not store.path.exists()
+
+
+def test_values_for_areas_join_boundaries(store: GeoPackageStore, tmp_path: Path) -> None:
+    """A table's figures land on the same codes as the boundaries, in long form."""
+    ingest_boundaries(store, TEST_DATA / "ermelo_buurten_2021_buurtkaart.gpkg")
+    target = tmp_path / "t.csv"
+    code = store.areas().iloc[0]["code"]
+    target.write_text(f"code;wozWaarde\n{code};321,5\n")
+    ingest_indicators(store, target, year=2021)
+    assert one(store, code, "woz_mean", 2021) == (321.5, "ok")

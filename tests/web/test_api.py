@@ -1,0 +1,144 @@
+"""Every API route and its errors, against the demo store (Delft)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from flask.testing import FlaskClient
+
+DELFT = "GM0503"
+
+
+def error_of(response) -> dict:  # type: ignore[no-untyped-def]
+    body = response.get_json()
+    assert set(body) == {"error"}
+    assert set(body["error"]) == {"status", "code", "message"}
+    assert body["error"]["status"] == response.status_code
+    return body["error"]
+
+
+def test_healthz(client: FlaskClient) -> None:
+    body = client.get("/healthz").get_json()
+    assert body["status"] == "ok" and body["empty"] is False and body["layers"] >= 10
+
+
+def test_layers_list_and_detail(client: FlaskClient) -> None:
+    layers = client.get("/api/layers").get_json()["layers"]
+    ids = [layer["id"] for layer in layers]
+    assert len(ids) >= 10 and "population_density" in ids
+    detail = client.get("/api/layers/population_density").get_json()
+    assert detail["years"] == [2024]
+    assert detail["title"] == "Bevolkingsdichtheid" or detail["title"].startswith("Bevolking")
+    english = client.get("/api/layers/population_density?lang=en").get_json()
+    assert english["title"] != detail["title"]
+
+
+def test_unknown_layer_is_404_json(client: FlaskClient) -> None:
+    for url in ("/api/layers/nope", "/api/layers/nope/values?level=buurt"):
+        response = client.get(url)
+        assert response.status_code == 404
+        assert error_of(response)["code"] == "unknown_layer"
+
+
+@pytest.mark.parametrize(("query", "code"), [
+    ("level=street", "bad_level"), ("year=twenty", "bad_year"), ("year=1700", "bad_year"),
+    ("municipality=Delft", "bad_municipality"), ("format=xml", "bad_format")])
+def test_bad_parameters_are_400_json(client: FlaskClient, query: str, code: str) -> None:
+    response = client.get(f"/api/layers/population_density/values?{query}")
+    assert response.status_code == 400
+    assert error_of(response)["code"] == code
+
+
+def test_values_json(client: FlaskClient) -> None:
+    body = client.get(f"/api/layers/population_density/values?level=buurt&municipality={DELFT}"
+                      ).get_json()
+    assert body["year"] == 2024 and body["boundary_year"] == 2023
+    assert len(body["values"]) == 91
+    by_code = {v["code"]: v for v in body["values"]}
+    centrum_west = by_code["BU05031102"]
+    assert centrum_west["value"] == 10150.0 and centrum_west["status"] == "ok"
+    assert by_code["BU05031100"]["value"] is None  # industrial estate: CBS publishes no figure
+    assert by_code["BU05031100"]["status"] == "missing" and by_code["BU05031100"]["class"] is None
+    assert [n["status"] for n in body["nodata"]] == ["missing", "secret"]
+    ok = [v for v in body["values"] if v["status"] == "ok"]
+    assert all(v["class"] is not None for v in ok)
+    for v in ok:
+        klass = body["classes"][v["class"]]
+        assert klass["lower"] <= v["value"] <= klass["upper"]
+
+
+def test_values_expression_layer(client: FlaskClient) -> None:
+    """share 65+ = population_65_plus / population * 100, from the figures CBS published."""
+    body = client.get(f"/api/layers/share_65_plus/values?level=gemeente&municipality={DELFT}"
+                      ).get_json()
+    assert body["values"][0]["value"] == pytest.approx(17787 / 109577 * 100)
+
+
+def test_values_csv(client: FlaskClient) -> None:
+    response = client.get(f"/api/layers/woz_mean/values?level=wijk&municipality={DELFT}"
+                          "&format=csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert list(rows[0]) == ["code", "name", "level", "year", "value", "status"]
+    assert len(rows) == 13 and {r["level"] for r in rows} == {"wijk"}
+    binnenstad = next(r for r in rows if r["code"] == "WK050311")
+    assert float(binnenstad["value"]) == 418.0 and binnenstad["status"] == "ok"
+
+
+def test_values_year_without_data_is_all_missing(client: FlaskClient) -> None:
+    body = client.get(f"/api/layers/population_density/values?level=buurt&municipality={DELFT}"
+                      "&year=2030").get_json()
+    assert {v["status"] for v in body["values"]} == {"missing"}
+
+
+def test_multi_year_layer(client: FlaskClient) -> None:
+    years = client.get("/api/layers/crimes_registered").get_json()["years"]
+    assert years == [2021, 2022, 2023, 2024, 2025]
+    body = client.get(f"/api/layers/crimes_registered/values?level=gemeente&municipality={DELFT}"
+                      "&year=2021").get_json()
+    assert body["values"][0]["value"] == 5077.0  # misdrijven_2021 of GM0503
+
+
+def test_areas_geojson_simplified_rounded_with_etag(client: FlaskClient) -> None:
+    response = client.get(f"/api/areas?level=buurt&municipality={DELFT}")
+    assert response.status_code == 200 and response.mimetype == "application/geo+json"
+    body = json.loads(response.get_data())
+    assert body["type"] == "FeatureCollection" and len(body["features"]) == 91
+    props = body["features"][0]["properties"]
+    assert set(props) == {"code", "name", "level", "gemeente_code", "wijk_code", "year"}
+    lon, lat = body["features"][0]["geometry"]["coordinates"][0][0][0]
+    assert 4.2 < lon < 4.5 and 51.9 < lat < 52.1
+    assert len(str(lon).split(".")[1]) <= 5  # rounded to about a metre
+    etag = response.headers["ETag"]
+    again = client.get(f"/api/areas?level=buurt&municipality={DELFT}",
+                       headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.get_data() == b""
+
+
+def test_areas_errors(client: FlaskClient) -> None:
+    assert error_of(client.get("/api/areas?level=province"))["code"] == "bad_level"
+    response = client.get("/api/areas?level=buurt&municipality=GM0014")
+    assert response.status_code == 404 and error_of(response)["code"] == "no_areas"
+
+
+def test_area_profile_json(client: FlaskClient) -> None:
+    body = client.get("/api/areas/BU05031102").get_json()
+    assert body["name"] == "Centrum-West" and body["level"] == "buurt"
+    assert [c["role"] for c in body["compare"]] == ["area", "wijk", "gemeente"]
+    density = next(r for r in body["indicators"] if r["layer"] == "population_density")
+    assert density["values"]["area"] == {"value": 10150.0, "status": "ok"}
+    assert density["values"]["gemeente"]["value"] == 4835.0
+
+
+def test_area_profile_errors(client: FlaskClient) -> None:
+    assert error_of(client.get("/api/areas/BU99999999"))["code"] == "unknown_area"
+    assert client.get("/api/areas/not-a-code").status_code == 404
+
+
+def test_unknown_api_route_is_json_404(client: FlaskClient) -> None:
+    response = client.get("/api/nothing-here")
+    assert response.status_code == 404 and error_of(response)["code"] == "not_found"
+    assert error_of(client.post("/api/layers"))["code"] == "method_not_allowed"

@@ -1,0 +1,59 @@
+"""HTML pages: Dutch first, English on request, HTML errors, nothing fetched off the host."""
+
+from __future__ import annotations
+
+import re
+
+from flask.testing import FlaskClient
+
+
+def test_index_lists_layers_and_gemeente(client: FlaskClient) -> None:
+    html = client.get("/").get_data(as_text=True)
+    assert '<html lang="nl">' in html
+    assert "Bevolkingsdichtheid" in html and 'value="GM0503"' in html
+    assert "Bron: CBS" in html and "CC BY 4.0" in html
+
+
+def test_english_switch_is_remembered(client: FlaskClient) -> None:
+    html = client.get("/?lang=en").get_data(as_text=True)
+    assert '<html lang="en">' in html and "Population density" in html
+    assert '<html lang="en">' in client.get("/").get_data(as_text=True)  # cookie
+
+
+def test_map_page_loads_everything_from_this_host(client: FlaskClient) -> None:
+    response = client.get("/map/population_density?level=buurt&municipality=GM0503")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "/api/areas?level=buurt&amp;municipality=GM0503" in html or \
+        "/api/areas?level=buurt\\u0026municipality=GM0503" in html
+    for url in re.findall(r'(?:src|href)="([^"]+)"', html):
+        assert not url.startswith(("http://", "https://", "//")) or "creativecommons" in url, url
+    assert "cdn" not in html.lower()
+    assert "2024" in html and "2023" in html  # figures of 2024 on boundaries of 2023
+    assert "connect-src 'self'" in response.headers["Content-Security-Policy"]
+
+
+def test_map_picker_redirects(client: FlaskClient) -> None:
+    response = client.get("/map?layer=woz_mean&level=wijk&municipality=GM0503")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/map/woz_mean?")
+
+
+def test_map_page_errors_are_html(client: FlaskClient) -> None:
+    response = client.get("/map/nope", headers={"Accept": "text/html"})
+    assert response.status_code == 404 and response.mimetype == "text/html"
+    assert "Niet gevonden" in response.get_data(as_text=True)
+    bad = client.get("/map/population_density?level=straat", headers={"Accept": "text/html"})
+    assert bad.status_code == 400 and "Ongeldig verzoek" in bad.get_data(as_text=True)
+
+
+def test_area_profile_page(client: FlaskClient) -> None:
+    html = client.get("/areas/BU05031102").get_data(as_text=True)
+    assert "Centrum-West" in html and "Delft" in html
+    assert "10.150" in html  # Dutch number format
+    assert "geen gegevens" in html or "–" in html
+
+
+def test_area_profile_unknown_is_html_404(client: FlaskClient) -> None:
+    response = client.get("/areas/BU99999999", headers={"Accept": "text/html"})
+    assert response.status_code == 404 and "BU99999999" in response.get_data(as_text=True)
