@@ -155,9 +155,20 @@ INDICATORS: tuple[Indicator, ...] = (
        ("leefbarometerscore", "leefbaarometerscore"), source="Leefbaarometer (BZK)"),
 )
 
+#: The short names of CBS's own Kerncijfers wijken en buurten workbooks (kwb-YYYY.xlsx/csv).
+KWB_WORKBOOK_NAMES: dict[str, str] = {
+    "a_inw": "population", "a_man": "men", "a_vrouw": "women", "a_00_14": "population_0_14",
+    "a_65_oo": "population_65_plus", "a_hh": "households", "g_hhgro": "household_size",
+    "bev_dich": "population_density", "a_woning": "dwellings", "g_woz": "woz_mean",
+    "p_koopw": "pct_owner_occupied", "g_ink_pi": "income_per_inhabitant",
+    "a_opp_ha": "area_total_ha", "a_lan_ha": "area_land_ha", "a_wat_ha": "area_water_ha",
+    "ste_mvs": "urbanity", "ste_oad": "address_density",
+}
+
 BY_ID: dict[str, Indicator] = {i.id: i for i in INDICATORS}
 _BY_ALIAS: dict[str, Indicator] = {
     a: i for i in INDICATORS for a in (*i.aliases, i.id.replace("_", ""))}
+_BY_ALIAS.update({normalise(k): BY_ID[v] for k, v in KWB_WORKBOOK_NAMES.items()})
 _PATTERNS: list[tuple[re.Pattern[str], Indicator]] = [
     (re.compile(p + "$"), i) for i in INDICATORS for p in i.year_patterns]
 

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geoinsight.crs import STORE_CRS, to_store_crs
+from geoinsight.crs import STORE_CRS, looks_like_rd, to_store_crs
 from geoinsight.errors import InputError
 from geoinsight.sources import cbs, statline
 from geoinsight.sources.keys import is_water, key_rows, to_long
@@ -75,6 +75,7 @@ def ingest_boundaries(store: Store, path: Path, year: int | None = None,
             counts.skipped += len(frame)
             continue
         rejects += keyed.rejects
+        _check_in_netherlands(frame, path, layer.name)
         country = keyed.frame["_level"] == "land"
         rejects += [Reject(r, c, "a country outline is not a gemeente, wijk or buurt")
                     for r, c in zip(keyed.frame.loc[country, "_row"],
@@ -163,6 +164,23 @@ def _polygonal(geom: shapely.Geometry | None) -> shapely.MultiPolygon:
         members = [part] if isinstance(part, shapely.Polygon) else shapely.get_parts(part)
         polygons += [m for m in members if isinstance(m, shapely.Polygon) and not m.is_empty]
     return shapely.MultiPolygon(polygons)
+
+
+def _check_in_netherlands(frame: gpd.GeoDataFrame, path: Path, layer: str) -> None:
+    """A declared CRS that does not fit the coordinates puts areas off the map: refuse it."""
+    valid = frame.geometry[~frame.geometry.is_empty & frame.geometry.notna()]
+    if valid.empty:
+        return
+    try:
+        projected = to_store_crs(gpd.GeoDataFrame(geometry=valid))
+        bounds = tuple(float(b) for b in projected.total_bounds)
+    except Exception:  # pyproj refuses coordinates far outside the CRS's area
+        bounds = (float("inf"),) * 4
+    if not looks_like_rd(bounds):  # type: ignore[arg-type]
+        raise InputError(
+            f"layer {layer}: the coordinates do not fall in the Netherlands when read as "
+            f"{frame.crs.to_string() if frame.crs else 'unknown CRS'}; if the file's CRS is "
+            "wrong, state the right one with --crs (e.g. --crs EPSG:28992)", path=str(path))
 
 
 def _area_frame(good: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

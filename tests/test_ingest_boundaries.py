@@ -198,3 +198,25 @@ def test_reingest_replaces_same_code_and_year(store: GeoPackageStore, tmp_path: 
     ingest_boundaries(store, tmp_path / "b.gpkg", year=2020)
     assert len(store.areas()) == 2
     assert value(store, "BU05030000", "population") == (7.0, "ok")
+
+
+def test_wrong_crs_is_refused_and_crs_option_fixes_it(store: GeoPackageStore,
+                                                      tmp_path: Path) -> None:
+    """RD New metres labelled as WGS84 would land far outside the country."""
+    classic_buurten(2).set_crs("EPSG:4326", allow_override=True).to_file(tmp_path / "w.gpkg")
+    with pytest.raises(InputError, match=r"do not fall in the Netherlands.*--crs"):
+        ingest_boundaries(store, tmp_path / "w.gpkg", year=2020)
+    assert not store.path.exists()
+    assert ingest_boundaries(store, tmp_path / "w.gpkg", year=2020,
+                             crs="EPSG:28992").counts.stored == 2
+
+
+def test_real_gemeenten_2022_extract(store: GeoPackageStore) -> None:
+    """PDOK WFS export in WGS84: water rows and Buitenland left out, invalid ones repaired."""
+    result = ingest_boundaries(store, TEST_DATA / "gemeenten_2022_extract.geojson")
+    assert (result.counts.read, result.counts.stored, result.counts.skipped) == (11, 7, 4)
+    assert result.counts.repaired == 4
+    assert "GM0998" not in set(store.areas()["code"])
+    assert store.areas().geometry.is_valid.all()
+    frame = store.values(indicators=["population"], codes=["GM0303"])
+    assert frame.iloc[0]["status"] == "ok" and frame.iloc[0]["value"] > 10000

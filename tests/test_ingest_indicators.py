@@ -111,3 +111,21 @@ def test_values_for_areas_join_boundaries(store: GeoPackageStore, tmp_path: Path
     target.write_text(f"code;wozWaarde\n{code};321,5\n")
     ingest_indicators(store, target, year=2021)
     assert one(store, code, "woz_mean", 2021) == (321.5, "ok")
+
+
+def test_cbs_kwb_workbook_dialect(store: GeoPackageStore, tmp_path: Path) -> None:
+    """CBS's own kwb-YYYY.xlsx: gwb_code_10 / gwb_code_8 keys, regio names, short columns."""
+    target = tmp_path / "kwb-2023.xlsx"
+    pd.DataFrame({
+        "gwb_code_10": ["GM0503", "WK050311", "BU05031102"],
+        "gwb_code_8": ["0503", "050311", "05031102"], "regio": ["Delft", "Binnenstad", "C-W"],
+        "gm_naam": ["Delft"] * 3, "recs": ["Gemeente", "Wijk", "Buurt"],
+        "a_inw": [109577, 13935, 2550], "g_woz": ["335", "418", "."],
+        "p_koopw": ["37", "39", "41"], "bev_dich": [4835, 10246, 10150],
+    }).to_excel(target, index=False)
+    result = ingest_indicators(store, target, year=2023)
+    assert result.levels == {"gemeente": 1, "wijk": 1, "buurt": 1}
+    assert one(store, "BU05031102", "population") == (2550.0, "ok")
+    assert one(store, "BU05031102", "woz_mean") == (None, "secret")
+    assert one(store, "WK050311", "pct_owner_occupied") == (39.0, "ok")
+    assert not any("ignored" in note for note in result.notes)

@@ -170,7 +170,9 @@ def test_map_fills_container_without_restyling_page() -> None:
 
 def test_map_fits_bounds_with_scale_and_attribution() -> None:
     script = build_map(make_config()).script
-    assert "L.control.scale()" in script
+    assert "L.control.scale()" not in script  # the metric-only one comes from choropleth.js
+    js = (STATIC_DIR / "js" / "choropleth.js").read_text()
+    assert "L.control.scale({ imperial: false })" in js
     assert '"attributionControl": true' in script
     assert ".fitBounds(\n                [[51.95, 4.3], [52.06, 4.42]]" in script
 

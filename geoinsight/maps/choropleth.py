@@ -167,7 +167,7 @@ def _base_map(config: MapConfig) -> EmbeddedMap:
         location=[(minlat + maxlat) / 2, (minlon + maxlon) / 2],
         zoom_start=12,
         tiles=None,
-        control_scale=True,
+        control_scale=False,  # choropleth.js adds a metric-only scale bar
         attribution_control=True,
     )
     if config.tiles:

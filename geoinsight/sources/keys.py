@@ -32,7 +32,7 @@ NAME_COLUMNS = {
     "wijk": ("wknaam", "wijknaam"),
     "gemeente": ("gmnaam", "gemeentenaam"),
 }
-GENERIC_NAMES = ("name", "naam", "statnaam", "regionaam", "wijkenenbuurten", "regios")
+GENERIC_NAMES = ("name", "naam", "statnaam", "regionaam", "regio", "wijkenenbuurten", "regios")
 
 
 @dataclass
@@ -151,11 +151,12 @@ def to_long(keyed: pd.DataFrame, decimal_comma: bool) -> LongValues:
 
 
 _IDENTITY = {k for keys in NAME_COLUMNS.values() for k in keys} | set(GENERIC_NAMES) | set(
-    YEAR_COLUMNS) | {"water", "pvcode", "pvnaam", "provincie", "province"}
+    YEAR_COLUMNS) | {"water", "pvcode", "pvnaam", "provincie", "province", "recs", "indwbi"}
 
 
 def _is_identity(keyed: pd.DataFrame, column: str) -> bool:
-    if normalise(column) in _IDENTITY:
+    key = normalise(column)
+    if key in _IDENTITY or "code" in key:  # gwb_code_8, pv_code, …: identifiers, not figures
         return True
     sample = keyed[column].dropna().head(50).map(clean_code)
     return bool(len(sample)) and bool(sample.map(is_code).all())

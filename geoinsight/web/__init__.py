@@ -7,7 +7,7 @@ from urllib.parse import urlencode, urlsplit
 
 from flask import Flask, Response, g, request
 
-from geoinsight import PROJECT_ROOT, __version__
+from geoinsight import PROJECT_ROOT, __version__, classify
 from geoinsight.catalog import load_catalog
 from geoinsight.settings import Settings, load_settings
 from geoinsight.store import open_store
@@ -52,15 +52,12 @@ def _switch_lang_url(target: str) -> str:
 
 
 def format_number(value: float | None, decimals: int | None = None, lang: str = "nl") -> str:
-    """1234.5 -> '1.234,5' (nl) or '1,234.5' (en); decimals default to what the value needs."""
+    """A figure for a page: decimals default to what the value needs (1234 -> 1.234; 1.7)."""
     if value is None:
         return "–"
     if decimals is None:
         decimals = 0 if float(value).is_integer() or abs(value) >= 100 else 1
-    text_en = f"{value:,.{decimals}f}"
-    if lang == "en":
-        return text_en
-    return text_en.replace(",", "\0").replace(".", ",").replace("\0", ".")
+    return classify.format_number(value, decimals, lang)
 
 
 def _language(app: Flask, settings: Settings) -> None:

@@ -187,6 +187,7 @@
     const format = makeFormatter(locale);
     const messages = createMessages(map);
     const legend = createLegend(map, labels);
+    L.control.scale({ imperial: false }).addTo(map); // metric only: a Dutch map
     const titles = new Map(config.layers.map((l) => [l.id, l.title]));
     const valuesCache = new Map(); // layer id -> Promise of {payload, byCode}
     const drawn = new Map(); // layer id -> {payload, byCode} applied to that layer

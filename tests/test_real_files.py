@@ -1,0 +1,72 @@
+"""Every boundary and table file of the workplace's shared/data/real, as the README documents.
+
+These files sit beside the repository (``../shared/data/real``), not in it; the test is skipped
+where they are absent. GeoInsight itself never reads that folder.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from geoinsight import PROJECT_ROOT
+from geoinsight.errors import InputError
+from geoinsight.ingest import ingest_boundaries, ingest_indicators
+from geoinsight.store.gpkg import GeoPackageStore
+
+REAL = PROJECT_ROOT.parent / "shared" / "data" / "real"
+pytestmark = pytest.mark.skipif(not REAL.is_dir(), reason="shared/data/real not beside the repo")
+
+# file, year, expected {level: count} or the start of the refusal
+BOUNDARIES = [
+    ("delft_buurten_2023_kwb2024_misdrijven.gpkg", 2023, {"buurt": 91}),
+    ("gemeenten_2022_v1_pdok_kwb_wgs84.geojson", None, {"gemeente": 345}),
+    ("gemeenten_2023_pdok_kwb_wgs84.geojson", None, {"gemeente": 343}),
+    ("nld_2022_prov_gem_wijk_tmap.gpkg", 2022, {"gemeente": 345, "wijk": 3340}),
+    ("ermelo_buurten_2021_buurtkaart.gpkg", None, {"buurt": 16}),
+    ("groningen_2017_buurten_fietsdiefstallen.gpkg", 2017, {"wijk": 15, "buurt": 108}),
+    ("denhaag_lv_testgebied_bag_2022.gpkg", None, {"buurt": 14}),
+    ("pc4_2020_certegis.gpkg", 2020, "no CBS area code column"),
+    ("delft_buurten_2023_wgs84.geojson", 2023, "no CBS area code column"),
+    ("ahn_5m_sample_zeeland_rd.tif", None, "is a raster"),
+    ("nld_2022_prov_gem_wijk_tmap.gpkg", None, "no layer with CBS area codes"),
+]
+TABLES = [
+    ("kwb2024_misdrijven_buurten_woonikveilig.csv", 2024, {"buurt": 14574}),
+    ("kwb2024_misdrijven_wijken_woonikveilig.csv", 2024, {"wijk": 3393}),
+    ("kwb2024_misdrijven_gemeenten_woonikveilig.csv", 2024, {"gemeente": 342}),
+    ("gemeenten_2021_sociaal_domein_nlstat.csv", 2021, {"gemeente": 352}),
+    ("ses_woa_2019_amsterdam_statline_raw.csv", None, {"gemeente": 1, "wijk": 99, "buurt": 479}),
+    ("buurten_2020_kwb_leefbaarometer_regio_amersfoort.csv", 2020, {"buurt": 969}),
+    ("kwb2024_misdrijven_gemeenten_woonikveilig.csv", None, "no year in the file"),
+    ("misdrijven_gemeente_totaal_2010_2020_cbs83648.csv", None, "no CBS area code column"),
+    ("misdrijven_gemeente_soort_2015_cbs83648.csv", None, "no CBS area code column"),
+]
+
+
+def check(ingest, store: GeoPackageStore, name: str, year: int | None,  # type: ignore[no-untyped-def]
+          expected: dict[str, int] | str) -> None:
+    path = REAL / name
+    if isinstance(expected, str):
+        with pytest.raises(InputError, match=expected) as info:
+            ingest(store, path, year=year)
+        assert "\n" not in info.value.one_line() and info.value.path == str(path)
+    else:
+        assert ingest(store, path, year=year).levels == expected
+
+
+@pytest.mark.parametrize(("name", "year", "expected"), BOUNDARIES)
+def test_real_boundary_files(store: GeoPackageStore, name: str, year: int | None,
+                             expected: dict[str, int] | str) -> None:
+    check(ingest_boundaries, store, name, year, expected)
+
+
+@pytest.mark.parametrize(("name", "year", "expected"), TABLES)
+def test_real_table_files(store: GeoPackageStore, name: str, year: int | None,
+                          expected: dict[str, int] | str) -> None:
+    check(ingest_indicators, store, name, year, expected)
+
+
+def test_every_real_file_is_covered() -> None:
+    covered = {name for name, _, _ in BOUNDARIES + TABLES}
+    on_disk = {p.name for p in REAL.iterdir() if p.suffix in (".gpkg", ".geojson", ".csv", ".tif")}
+    assert on_disk <= covered
