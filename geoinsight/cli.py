@@ -37,10 +37,13 @@ def _store(settings: Settings):
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--basemap", default=None, help="pdok (default), pdok-grijs, none, or a tile URL.")
+@click.option("--threads", default=8, show_default=True, type=int)
 @click.pass_obj
-def serve(settings: Settings, host: str, port: int, basemap: str | None) -> None:
-    """Serve the web app; an empty store first gets the demo data."""
+def serve(settings: Settings, host: str, port: int, basemap: str | None, threads: int) -> None:
+    """Serve the web app (waitress); an empty store first gets the demo data."""
     from dataclasses import replace
+
+    from waitress import serve as waitress_serve
 
     from geoinsight.demo import load_demo
     from geoinsight.web import create_app
@@ -54,7 +57,7 @@ def serve(settings: Settings, host: str, port: int, basemap: str | None) -> None
             click.echo("  " + result.summary())
     app = create_app(settings)
     click.echo(f"GeoInsight on http://{host}:{port}/ (store {settings.store_path})")
-    app.run(host=host, port=port, threaded=True, use_reloader=False)
+    waitress_serve(app, host=host, port=port, threads=threads, ident="GeoInsight")
 
 
 @cli.command()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gzip
 import hashlib
 import io
 
@@ -74,13 +75,17 @@ def areas() -> Response:
         frame = st.store.areas(level=selection.level, municipality=selection.municipality,
                                year=year)
         body = feature_collection(frame, st.settings.simplify_m.get(selection.level, 0.0))
-        cached = (body, hashlib.sha256(body).hexdigest()[:32])
+        cached = (body, gzip.compress(body, 6, mtime=0), hashlib.sha256(body).hexdigest()[:32])
         st.geojson_cache[key] = cached
         while len(st.geojson_cache) > _CACHE_SIZE:
             st.geojson_cache.popitem(last=False)
-    body, etag = cached
-    response = Response(body, mimetype="application/geo+json")
-    response.set_etag(etag)
+    body, zipped, etag = cached
+    compress = "gzip" in request.accept_encodings
+    response = Response(zipped if compress else body, mimetype="application/geo+json")
+    if compress:
+        response.headers["Content-Encoding"] = "gzip"
+    response.headers["Vary"] = "Accept-Encoding"
+    response.set_etag(etag + ("-gz" if compress else ""))
     response.headers["Cache-Control"] = "no-cache"  # revalidate: 304 while the store is unchanged
     return response.make_conditional(request)  # type: ignore[return-value]
 

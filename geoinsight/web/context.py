@@ -17,7 +17,8 @@ class AppState:
     settings: Settings
     store: Store
     catalog: Catalog
-    geojson_cache: OrderedDict[tuple[object, ...], tuple[bytes, str]] = field(
+    #: (store version, level, gemeente, year) -> (GeoJSON, gzipped GeoJSON, ETag)
+    geojson_cache: OrderedDict[tuple[object, ...], tuple[bytes, bytes, str]] = field(
         default_factory=OrderedDict)
 
 

@@ -142,3 +142,18 @@ def test_unknown_api_route_is_json_404(client: FlaskClient) -> None:
     response = client.get("/api/nothing-here")
     assert response.status_code == 404 and error_of(response)["code"] == "not_found"
     assert error_of(client.post("/api/layers"))["code"] == "method_not_allowed"
+
+
+def test_areas_gzip_when_accepted(client: FlaskClient) -> None:
+    import gzip
+
+    plain = client.get(f"/api/areas?level=buurt&municipality={DELFT}")
+    zipped = client.get(f"/api/areas?level=buurt&municipality={DELFT}",
+                        headers={"Accept-Encoding": "gzip, deflate"})
+    assert zipped.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(zipped.get_data()) == plain.get_data()
+    assert len(zipped.get_data()) * 3 < len(plain.get_data())
+    assert zipped.headers["ETag"] != plain.headers["ETag"]
+    again = client.get(f"/api/areas?level=buurt&municipality={DELFT}",
+                       headers={"Accept-Encoding": "gzip", "If-None-Match": zipped.headers["ETag"]})
+    assert again.status_code == 304
