@@ -27,12 +27,12 @@ import yaml
 
 from geoinsight.classify import VALID_STATUSES, palette_names
 from geoinsight.errors import BadRequest, ConfigError, NotFound
-from geoinsight.indicators import BY_ID
+from geoinsight.indicators import known
+from geoinsight.records import LEVELS
 
 #: The schema travels with the catalogue in the repository's ``layers/`` folder; it describes
 #: what this module can handle, so layer folders elsewhere are checked against the same one.
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "layers" / "schema.json"
-LEVELS = ("gemeente", "wijk", "buurt")
 LAYER_SUFFIXES = (".yaml", ".yml")
 
 
@@ -72,6 +72,8 @@ class Layer:
     decimals: int | None
     higher_is: str
     path: Path
+    #: (indicator, minimum): below it the figure is suppressed as secret
+    base: tuple[str, float] | None = None
 
     def title_in(self, lang: str) -> str:
         """The title in ``lang``, falling back to Dutch, the language pages speak first."""
@@ -83,6 +85,11 @@ class Layer:
     def inputs(self) -> tuple[str, ...]:
         """Indicator ids the expression uses, in order of first appearance."""
         return expression_inputs(parse_expression(self.indicator))
+
+    def reads(self) -> tuple[str, ...]:
+        """Every indicator needed to show the layer: its inputs and its base."""
+        extra = (self.base[0],) if self.base and self.base[0] not in self.inputs() else ()
+        return (*self.inputs(), *extra)
 
     def as_dict(self) -> dict[str, Any]:
         """The public, JSON-ready description of the layer (no file system path)."""
@@ -198,11 +205,32 @@ def _compute(node: ast.expr, columns: Mapping[str, np.ndarray], size: int) -> np
 
 # --- evaluation --------------------------------------------------------------------------------
 
-VALUE_COLUMNS = ("code", "indicator", "value", "status")
+VALUE_COLUMNS = ("code", "indicator", "value", "status")  # what evaluate() needs (no year)
 
 
 def evaluate(layer: Layer, values: pd.DataFrame) -> pd.DataFrame:
     """Resolve a layer to one value and status per area code, for one year.
+
+    Where the layer has a ``base`` and the base is below its minimum (or unknown), the figure
+    is suppressed: status ``secret`` ("te weinig waarnemingen"), no value.
+    """
+    result = evaluate_expression(layer.indicator, values)
+    if layer.base is None:
+        return result
+    indicator, minimum = layer.base
+    rows = values[values["indicator"] == indicator]
+    base = pd.Series(pd.to_numeric(rows["value"], errors="coerce").to_numpy(),
+                     index=rows["code"].to_numpy())
+    base = base.where(rows["status"].isin(list(VALID_STATUSES)).to_numpy())
+    small = ~(base.reindex(result["code"]).to_numpy() >= minimum)
+    shown = result["status"].isin(list(VALID_STATUSES)).to_numpy()
+    suppress = small & shown
+    return result.assign(value=np.where(suppress, np.nan, result["value"]),
+                         status=np.where(suppress, "secret", result["status"]))
+
+
+def evaluate_expression(text: str, values: pd.DataFrame) -> pd.DataFrame:
+    """Resolve an indicator id or expression to one value and status per area code.
 
     ``values`` is long-form (code, indicator, value, status). The status of the result is the
     most restrictive status of its inputs (secret > missing > estimated > ok), so a figure built
@@ -211,7 +239,7 @@ def evaluate(layer: Layer, values: pd.DataFrame) -> pd.DataFrame:
     missing_columns = [c for c in VALUE_COLUMNS if c not in values.columns]
     if missing_columns:
         raise ValueError(f"values lack columns {missing_columns}; expected {VALUE_COLUMNS}")
-    expr = parse_expression(layer.indicator)
+    expr = parse_expression(text)
     inputs = expression_inputs(expr)
     codes = np.asarray(sorted(pd.unique(values["code"])), dtype=object)
     wide_values, wide_status = _wide(values, inputs, codes)
@@ -418,6 +446,10 @@ def _semantic_problems(doc: dict[str, Any], file: Path, shown: str) -> list[Prob
     indicator = doc.get("indicator")
     if isinstance(indicator, str) and indicator.strip():
         problems.extend(Problem(shown, "indicator", m) for m in expression_problems(indicator))
+    base = doc.get("base")
+    if isinstance(base, dict) and isinstance(base.get("indicator"), str):
+        problems.extend(Problem(shown, "base.indicator", m)
+                        for m in expression_problems(base["indicator"]))
     palette = doc.get("palette")
     if isinstance(palette, str) and re.fullmatch(r"[A-Za-z]+", palette) \
             and palette not in palette_names():
@@ -438,7 +470,8 @@ def expression_problems(text: str) -> list[str]:
     names = expression_inputs(node)
     if not names:
         return ["must use at least one indicator id"]
-    return [_unknown("indicator", name, BY_ID) for name in names if name not in BY_ID]
+    ids = known()
+    return [_unknown("indicator", name, ids) for name in names if name not in ids]
 
 
 def _unknown(what: str, name: str, known: Any) -> str:
@@ -472,4 +505,5 @@ def _layer(doc: dict[str, Any], file: Path) -> Layer:
         palette=doc["palette"], reverse=bool(doc.get("reverse", False)),
         tier=doc.get("tier", "open"), source=doc["source"], licence=doc["licence"],
         decimals=doc.get("decimals"), higher_is=doc.get("higher_is", "neutral"), path=file,
+        base=(doc["base"]["indicator"], float(doc["base"]["min"])) if "base" in doc else None,
     )

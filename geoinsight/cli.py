@@ -18,6 +18,9 @@ from geoinsight.errors import GeoInsightError
 from geoinsight.ingest import IngestResult
 from geoinsight.settings import Settings, load_settings
 
+#: Years GeoInsight can show (the API accepts the same range).
+YEAR = click.IntRange(1900, 2100)
+
 
 @click.group()
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -82,22 +85,26 @@ _rejects_option = click.option(
 
 
 @ingest.command("boundaries")
-@click.argument("path", type=click.Path(path_type=Path))
-@click.option("--year", type=int, default=None, help="Boundary year (default: from the file).")
+@click.argument("path", type=click.Path(path_type=Path, readable=False))
+@click.option("--year", type=YEAR, default=None, help="Boundary year (default: from the file).")
 @click.option("--crs", default=None, help="CRS of a file that has none, e.g. EPSG:28992.")
+@click.option("--values-year", type=YEAR, default=None,
+              help="Year of the figures in the attribute columns (default: the boundary year).")
 @_rejects_option
 @click.pass_obj
 def ingest_boundaries_cmd(settings: Settings, path: Path, year: int | None, crs: str | None,
-                          rejects_path: Path | None) -> None:
+                          values_year: int | None, rejects_path: Path | None) -> None:
     """CBS wijk- en buurtkaart: GeoPackage, GeoJSON, Shapefile or a zip of those."""
     from geoinsight.ingest import ingest_boundaries
 
-    _report(settings, ingest_boundaries(_store(settings), path, year=year, crs=crs), rejects_path)
+    report = _report_target(settings, rejects_path)
+    _report(ingest_boundaries(_store(settings), path, year=year, crs=crs,
+                              values_year=values_year), report)
 
 
 @ingest.command("indicators")
-@click.argument("path", type=click.Path(path_type=Path))
-@click.option("--year", type=int, default=None,
+@click.argument("path", type=click.Path(path_type=Path, readable=False))
+@click.option("--year", type=YEAR, default=None,
               help="Year of the figures (default: from the file).")
 @_rejects_option
 @click.pass_obj
@@ -106,20 +113,67 @@ def ingest_indicators_cmd(settings: Settings, path: Path, year: int | None,
     """CBS Kerncijfers or StatLine tables (CSV or XLSX) keyed by area code."""
     from geoinsight.ingest import ingest_indicators
 
-    _report(settings, ingest_indicators(_store(settings), path, year=year), rejects_path)
+    report = _report_target(settings, rejects_path)
+    _report(ingest_indicators(_store(settings), path, year=year), report)
 
 
-def _report(settings: Settings, result: IngestResult, rejects_path: Path | None) -> None:
+@ingest.command("addresses")
+@click.argument("path", type=click.Path(path_type=Path, readable=False))
+@click.option("--year", type=YEAR, default=None,
+              help="Year the BAG extract describes (default: this year).")
+@click.option("--crs", default=None, help="CRS of x, y in a CSV, or of a file that has none.")
+@_rejects_option
+@click.pass_obj
+def ingest_addresses_cmd(settings: Settings, path: Path, year: int | None, crs: str | None,
+                         rejects_path: Path | None) -> None:
+    """BAG address points (verblijfsobjecten): GeoPackage, GeoJSON, or CSV with x, y."""
+    from geoinsight.ingest_points import ingest_addresses
+
+    report = _report_target(settings, rejects_path)
+    _report(ingest_addresses(_store(settings), path, year=year, crs=crs), report)
+
+
+@ingest.command("energy-labels")
+@click.argument("path", type=click.Path(path_type=Path, readable=False))
+@_rejects_option
+@click.pass_obj
+def ingest_labels_cmd(settings: Settings, path: Path, rejects_path: Path | None) -> None:
+    """The EP-Online bulk file (ZIP or CSV); replaces the labels stored before."""
+    from geoinsight.ingest_points import ingest_energy_labels
+
+    report = _report_target(settings, rejects_path)
+    _report(ingest_energy_labels(_store(settings), path), report)
+
+
+def _report_target(settings: Settings, rejects_path: Path | None) -> Path | None:
+    """Where the rejects go; checked before the ingest, so a bad path changes nothing."""
+    folder = rejects_path.parent if rejects_path else settings.data_dir / "reports"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise GeoInsightError(f"cannot create the rejects report folder: {exc.strerror}",
+                              path=str(folder)) from exc
+    if not os.access(folder, os.W_OK) or (rejects_path and rejects_path.is_dir()):
+        raise GeoInsightError("cannot write the rejects report there",
+                              path=str(rejects_path or folder))
+    return rejects_path or folder
+
+
+def _report(result: IngestResult, target: Path | None) -> None:
     click.echo(result.summary())
-    if not result.rejects:
+    if not result.rejects or target is None:
         return
-    target = rejects_path or (settings.data_dir / "reports" /
-                              f"ingest-{result.ingest_id}-{result.path.stem}-rejects.csv")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with open(target, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["row", "code", "reason"])
-        writer.writerows((r.row, r.code, r.reason) for r in result.rejects)
+    if target.is_dir():
+        target = target / f"ingest-{result.ingest_id}-{result.path.name}-rejects.csv"
+    try:
+        with open(target, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["row", "code", "reason"])
+            writer.writerows((r.row, r.code, r.reason) for r in result.rejects)
+    except OSError as exc:  # the ingest is stored; its rejects are in the store's log too
+        click.echo(f"warning: rejects report not written ({exc.strerror}); they are in the "
+                   f"store's ingest_rejects table under ingest {result.ingest_id}", err=True)
+        return
     click.echo(f"rejected rows: {target}")
 
 
@@ -162,7 +216,10 @@ def main() -> None:
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(1)
-    except click.ClickException as exc:
+    except click.BadParameter as exc:  # a bad value or file: one line, like every input error
+        click.echo(f"error: {exc.format_message()}", err=True)
+        sys.exit(1)
+    except click.ClickException as exc:  # usage (missing argument, unknown command): click's help
         exc.show()
         sys.exit(exc.exit_code)
     except GeoInsightError as exc:

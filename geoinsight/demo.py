@@ -1,31 +1,51 @@
-"""The embedded demo: Delft's buurten, wijken and gemeente with CBS Kerncijfers 2024.
+"""The embedded demo, loaded through the same ingest as a user's files.
 
-Loaded through the same ingest as a user's files (see data/demo/README.md for provenance).
+- Delft: its 91 buurten, wijken and gemeente with CBS Kerncijfers 2024;
+- the Den Haag / Leidschendam-Voorburg test area: 14 buurten 2022, their 31,293 real BAG
+  address points, KWB 2024 figures, and a *synthetic* EP-Online label set drawn per address
+  from a bouwjaar-dependent distribution, written as a bulk file and read by the real parser.
+
+See data/demo/README.md for provenance.
 """
 
 from __future__ import annotations
 
-import os
+import datetime as dt
+import tempfile
+import uuid
 from pathlib import Path
 
 from geoinsight.ingest import IngestResult, ingest_boundaries, ingest_indicators
+from geoinsight.ingest_points import ingest_addresses, ingest_energy_labels
+from geoinsight.sources.eponline_synth import synthetic_labels, write_bulk_file
 from geoinsight.store.gpkg import GeoPackageStore
 
-BOUNDARIES = "delft_2023.gpkg"
-INDICATORS = "delft_kwb2024.csv"
+BOUNDARIES = ("delft_2023.gpkg", "denhaag_lv_buurten_2022.gpkg")
+INDICATORS = ("delft_kwb2024.csv", "denhaag_lv_kwb2024.csv")
 INDICATOR_YEAR = 2024
+ADDRESSES = "denhaag_lv_bag_2022.csv.gz"
+ADDRESS_YEAR = 2022
+#: the synthetic label set is drawn as if published on this date (fixed: a reproducible demo)
+LABELS_PUBLISHED = dt.date(2026, 9, 1)
+LABEL_SEED = 20260901
 
 
 def load_demo(store_path: Path, demo_dir: Path) -> list[IngestResult]:
     """Build the demo in a new file beside the store, then swap it in atomically."""
     store_path.parent.mkdir(parents=True, exist_ok=True)
-    building = store_path.with_name(f".{store_path.name}.demo")
-    building.unlink(missing_ok=True)
+    building = store_path.with_name(f".{store_path.name}.demo-{uuid.uuid4().hex}")
     try:
         store = GeoPackageStore(building)
-        results = [ingest_boundaries(store, demo_dir / BOUNDARIES),
-                   ingest_indicators(store, demo_dir / INDICATORS, year=INDICATOR_YEAR)]
-        os.replace(building, store_path)
+        results = [ingest_boundaries(store, demo_dir / name) for name in BOUNDARIES]
+        results += [ingest_indicators(store, demo_dir / name, year=INDICATOR_YEAR)
+                    for name in INDICATORS]
+        results.append(ingest_addresses(store, demo_dir / ADDRESSES, year=ADDRESS_YEAR))
+        with tempfile.TemporaryDirectory() as tmp:
+            bulk = Path(tmp) / "ep-online-synthetic-demo.csv"
+            labels = synthetic_labels(store.addresses(), seed=LABEL_SEED, today=LABELS_PUBLISHED)
+            write_bulk_file(labels, bulk, published=LABELS_PUBLISHED.strftime("%d-%m-%Y"))
+            results.append(ingest_energy_labels(store, bulk, today=LABELS_PUBLISHED))
+        GeoPackageStore(store_path).replace_with(building)
     finally:
         building.unlink(missing_ok=True)
         building.with_name(building.name + ".lock").unlink(missing_ok=True)

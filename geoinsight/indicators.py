@@ -92,7 +92,7 @@ INDICATORS: tuple[Indicator, ...] = (
        "Share with a non-Western migration background", "%", "share",
        ("pnwal", "percentagenietwestersemigratieachtergrond",
         "demographicsnonwesternbackground")),
-    _I("dwellings", "Woningvoorraad", "Dwellings", "woningen", "count",
+    _I("housing_stock", "Woningvoorraad (CBS)", "Housing stock (CBS)", "woningen", "count",
        ("woning", "woningvoorraad", "dwellingtotal")),
     _I("woz_mean", "Gemiddelde WOZ-waarde woningen", "Average WOZ value of dwellings",
        "× € 1.000", "mean", ("woz", "wozwaarde", "gemiddeldewoningwaarde", "dwellingvalue")),
@@ -111,6 +111,9 @@ INDICATORS: tuple[Indicator, ...] = (
     _I("pct_income_high_20", "Aandeel personen met hoog inkomen (hoogste 20%)",
        "Share of persons in the highest 20% of incomes", "%", "share",
        ("phooginkp", "incomehigh")),
+    _I("pct_low_income_households", "Aandeel huishoudens met een laag inkomen",
+       "Share of households with a low income", "%", "share",
+       ("phhli", "huishoudensmeteenlaaginkomen", "inequalitylowincomethreshold")),
     _I("employment_rate", "Nettoarbeidsparticipatie", "Employment rate", "%", "share",
        ("nettoarbeidsparticipatie", "employmentrate")),
     _I("pct_education_low", "Aandeel laag opleidingsniveau", "Share with low education", "%",
@@ -159,7 +162,7 @@ INDICATORS: tuple[Indicator, ...] = (
 KWB_WORKBOOK_NAMES: dict[str, str] = {
     "a_inw": "population", "a_man": "men", "a_vrouw": "women", "a_00_14": "population_0_14",
     "a_65_oo": "population_65_plus", "a_hh": "households", "g_hhgro": "household_size",
-    "bev_dich": "population_density", "a_woning": "dwellings", "g_woz": "woz_mean",
+    "bev_dich": "population_density", "a_woning": "housing_stock", "g_woz": "woz_mean",
     "p_koopw": "pct_owner_occupied", "g_ink_pi": "income_per_inhabitant",
     "a_opp_ha": "area_total_ha", "a_lan_ha": "area_land_ha", "a_wat_ha": "area_water_ha",
     "ste_mvs": "urbanity", "ste_oad": "address_density",
@@ -171,6 +174,14 @@ _BY_ALIAS: dict[str, Indicator] = {
 _BY_ALIAS.update({normalise(k): BY_ID[v] for k, v in KWB_WORKBOOK_NAMES.items()})
 _PATTERNS: list[tuple[re.Pattern[str], Indicator]] = [
     (re.compile(p + "$"), i) for i in INDICATORS for p in i.year_patterns]
+
+
+def known() -> dict[str, Indicator]:
+    """Every indicator a layer may use: CBS figures and the BAG / EP-Online aggregates."""
+    from geoinsight.indicators_energy import address_indicators, label_indicators
+
+    derived = (*address_indicators(), *label_indicators())
+    return {**BY_ID, **{i.id: i for i in derived}}
 
 
 def match_column(column: str) -> tuple[Indicator, int | None] | None:

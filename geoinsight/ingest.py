@@ -38,7 +38,8 @@ class IngestResult:
     def summary(self) -> str:
         what = ", ".join(f"{n} {level}" for level, n in self.levels.items()) or "no areas"
         years = "/".join(str(y) for y in self.years) or "-"
-        return f"{self.kind} {self.path.name}: {self.counts.summary()} ({what}; {years})"
+        return (f"{self.kind.replace('_', ' ')} {self.path.name}: "
+                f"{self.counts.summary(self.kind)} ({what}; {years})")
 
 
 def checksum(path: Path) -> str:
@@ -50,9 +51,15 @@ def checksum(path: Path) -> str:
 
 
 def ingest_boundaries(store: Store, path: Path, year: int | None = None,
-                      crs: str | None = None) -> IngestResult:
+                      crs: str | None = None, values_year: int | None = None) -> IngestResult:
+    """Boundaries, and the figures in their attribute columns.
+
+    The figures get the boundary year unless ``values_year`` says otherwise (a file of 2023
+    boundaries joined to 2024 Kerncijfers).
+    """
     path = Path(path)
     layers, notes = cbs.read_boundary_layers(path, crs)
+    layer_errors: list[InputError] = []
     counts = IngestCounts()
     rejects: list[Reject] = []
     areas: list[gpd.GeoDataFrame] = []
@@ -71,6 +78,7 @@ def ingest_boundaries(store: Store, path: Path, year: int | None = None,
         except InputError as exc:
             if len(layers) == 1:
                 raise
+            layer_errors.append(exc)
             notes.append(f"layer {layer.name} left out: {exc.message}")
             counts.skipped += len(frame)
             continue
@@ -84,11 +92,18 @@ def ingest_boundaries(store: Store, path: Path, year: int | None = None,
         counts.repaired += repaired
         rejects += bad
         areas.append(_area_frame(good))
-        long = to_long(good.drop(columns="geometry"), decimal_comma=False)
+        attributes = good.drop(columns="geometry")
+        if values_year is not None:
+            attributes = attributes.assign(_year=values_year)
+        long = to_long(attributes)
         values.append(long.values)
         indicators.update({i.id: i for i in long.indicators})
         notes += long.notes
     if not areas:
+        # a missing year stops every coded layer: say that rather than "no codes"
+        year_errors = [e for e in layer_errors if "--year" in e.message]
+        if year_errors:
+            raise year_errors[0]
         raise InputError("no layer with CBS area codes (GM…, WK… or BU…) found", path=str(path))
     all_areas = gpd.GeoDataFrame(pd.concat(areas, ignore_index=True), crs=STORE_CRS)
     dup = all_areas.duplicated(["code", "year"], keep="first")
@@ -105,18 +120,24 @@ def ingest_boundaries(store: Store, path: Path, year: int | None = None,
     batch = IngestBatch("boundaries", path, checksum(path), value_frame,
                         list(indicators.values()), counts, all_areas, rejects,  # type: ignore[arg-type]
                         notes, year)
-    return _finish(store, batch, all_areas)
+    if not store.addresses().empty:  # new boundaries: place the addresses in them too
+        from geoinsight.ingest_points import current_state, refresh_points
+
+        state = current_state(store)
+        state.areas = _merged_areas(state.areas, all_areas)
+        refresh_points(batch, state)
+    return finish(store, batch, all_areas)
 
 
 def ingest_indicators(store: Store, path: Path, year: int | None = None) -> IngestResult:
     path = Path(path)
-    if path.exists() and path.suffix.lower() not in statline.TABLE_SUFFIXES:
+    if path.is_file() and path.suffix.lower() not in statline.TABLE_SUFFIXES:
         raise InputError(f"unsupported table type {path.suffix or '(none)'}: use CSV or XLSX",
                          path=str(path))
-    frame, decimal_comma = statline.read_table(path)
+    frame = statline.read_table(path)
     counts = IngestCounts(read=len(frame))
     keyed = key_rows(frame, path, year)
-    long = to_long(keyed.frame, decimal_comma)
+    long = to_long(keyed.frame)
     if not long.indicators:
         raise InputError(f"no known indicator columns (only {', '.join(long.ignored[:6])}"
                          f"{', …' if len(long.ignored) > 6 else ''})", path=str(path))
@@ -127,11 +148,19 @@ def ingest_indicators(store: Store, path: Path, year: int | None = None) -> Inge
     notes = long.notes + ([f"ignored columns: {', '.join(long.ignored)}"] if long.ignored else [])
     batch = IngestBatch("indicators", path, checksum(path), long.values, long.indicators,
                         counts, None, keyed.rejects, notes, year)
-    return _finish(store, batch, keyed.frame.rename(columns={"_code": "code", "_year": "year",
+    return finish(store, batch, keyed.frame.rename(columns={"_code": "code", "_year": "year",
                                                              "_level": "level"}))
 
 
-def _finish(store: Store, batch: IngestBatch, rows: pd.DataFrame) -> IngestResult:
+def _merged_areas(stored: gpd.GeoDataFrame, new: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The areas after a boundary batch: new (code, year) rows replace stored ones."""
+    key = stored["code"] + "/" + stored["year"].astype(str)
+    replaced = key.isin(new["code"] + "/" + new["year"].astype(str))
+    return gpd.GeoDataFrame(pd.concat([stored[~replaced], new], ignore_index=True),
+                            crs=STORE_CRS)
+
+
+def finish(store: Store, batch: IngestBatch, rows: pd.DataFrame) -> IngestResult:
     ingest_id = store.write(batch)
     levels = rows["level"].value_counts()
     ordered = {lv: int(levels[lv]) for lv in ("gemeente", "wijk", "buurt") if lv in levels}
@@ -186,7 +215,7 @@ def _check_in_netherlands(frame: gpd.GeoDataFrame, path: Path, layer: str) -> No
 def _area_frame(good: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     frame = pd.DataFrame({"code": good["_code"], "year": good["_year"], "level": good["_level"],
                           "name": good["_name"], "gemeente_code": good["_gm"],
-                          "wijk_code": good["_wk"]})
+                          "wijk_code": good["_wk"], "gemeente_name": good["_gm_name"]})
     return gpd.GeoDataFrame(frame[AREA_COLUMNS], geometry=good.geometry.to_numpy(), crs=STORE_CRS)
 
 

@@ -6,7 +6,9 @@ raises a GeoInsightError, so it is testable without HTTP.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import gzip
+import hashlib
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,10 +16,12 @@ import pandas as pd
 
 from geoinsight.catalog import Catalog, Layer, evaluate
 from geoinsight.classify import Classification, classify
+from geoinsight.crs import WEB_CRS
 from geoinsight.errors import BadRequest, NotFound
-from geoinsight.sources.codes import COUNTRY_CODE, is_code, level_of
+from geoinsight.records import LEVELS
+from geoinsight.sources.codes import is_code
+from geoinsight.spatial.simplify import feature_collection
 from geoinsight.store import Store
-from geoinsight.store.model import LEVELS
 
 
 @dataclass(frozen=True)
@@ -51,11 +55,9 @@ def parse_selection(level: str | None, municipality: str | None, year: str | Non
 
 
 def layer_info(layer: Layer, lang: str) -> dict[str, Any]:
-    return {"id": layer.id, "title": layer.title_in(lang), "titles": layer.title,
-            "description": layer.description, "indicator": layer.indicator, "unit": layer.unit,
-            "kind": layer.kind, "levels": list(layer.levels), "tier": layer.tier,
-            "source": layer.source, "licence": layer.licence,
-            "classification": layer.classification, "palette": layer.palette}
+    """The layer's public description, with its title in the asked language."""
+    return {**layer.as_dict(), "title": layer.title_in(lang), "titles": dict(layer.title),
+            "base": {"indicator": layer.base[0], "min": layer.base[1]} if layer.base else None}
 
 
 def layer_years(store: Store, layer: Layer) -> list[int]:
@@ -93,17 +95,17 @@ def layer_values(store: Store, catalog: Catalog, layer_id: str, selection: Selec
     if selection.level not in layer.levels:
         raise BadRequest(f"layer {layer.id} has no {selection.level} level "
                          f"(it has {', '.join(layer.levels)})", code="bad_level")
-    year = selection.year
-    if year is None:
-        years = layer_years(store, layer)
-        if not years:
-            raise NotFound(f"layer {layer.id} has no values yet", code="no_values")
-        year = years[-1]
+    years = layer_years(store, layer)
+    if not years:
+        raise NotFound(f"layer {layer.id} has no values yet", code="no_values")
+    year = selection.year if selection.year is not None else years[-1]
+    if year not in years:
+        raise NotFound(f"layer {layer.id} has no figures for {year} "
+                       f"(years: {', '.join(map(str, years))})", code="no_values")
     b_year = boundary_year(store, selection, year)
     areas = store.areas(level=selection.level, municipality=selection.municipality,
                         year=b_year, geometry=False)
-    values = store.values(indicators=list(layer.inputs()), codes=areas["code"].tolist(),
-                          year=year)
+    values = layer_inputs(store, layer, areas["code"].tolist(), year)
     evaluated = evaluate(layer, values)
     rows = areas[["code", "name", "level"]].merge(evaluated, on="code", how="left")
     rows["status"] = rows["status"].fillna("missing")
@@ -112,6 +114,70 @@ def layer_values(store: Store, catalog: Catalog, layer_id: str, selection: Selec
     classes = classify(rows["value"].tolist(), rows["status"].tolist(), layer.classification,
                        layer.palette, reverse=layer.reverse, decimals=layer.decimals, lang=lang)
     return LayerValues(layer, selection, year, b_year, rows, classes)
+
+
+def layer_inputs(store: Store, layer: Layer, codes: list[str], year: int) -> pd.DataFrame:
+    """The values a layer needs for ``year``: its inputs of that year, and its base from the
+    latest year up to it (the 2022 BAG dwellings are the base of 2026 label shares)."""
+    values = store.values(indicators=list(layer.inputs()), codes=codes, year=year)
+    if layer.base is None or layer.base[0] in layer.inputs():
+        return values
+    return pd.concat([values, base_values(store, layer.base[0], codes, year)],
+                     ignore_index=True)
+
+
+def base_values(store: Store, indicator: str, codes: list[str], year: int) -> pd.DataFrame:
+    years = [y for y in store.value_years(indicators=[indicator], codes=codes) if y <= year]
+    if not years:
+        return store.values(indicators=[indicator], codes=[])
+    return store.values(indicators=[indicator], codes=codes, year=years[-1]).assign(year=year)
+
+
+GeoJsonCache = MutableMapping[tuple[object, ...], tuple[bytes, bytes, str]]
+_CACHE_SIZE = 64
+
+
+def areas_geojson(store: Store, selection: Selection, tolerance_m: float,
+                  cache: GeoJsonCache) -> tuple[bytes, bytes, str]:
+    """The areas of a selection as GeoJSON for browsers, gzipped, and an ETag.
+
+    Simplification runs once per store version, level, gemeente and boundary year; the cache
+    keeps the last few answers (an OrderedDict: oldest first).
+    """
+    year = selection.year
+    if year is None:
+        years = store.area_years(level=selection.level, municipality=selection.municipality)
+        year = years[-1] if years else 0
+    year = boundary_year(store, selection, year)
+    key = (store.version(), selection.level, selection.municipality, year, tolerance_m)
+    cached = cache.get(key)
+    if cached is None:
+        frame = store.areas(level=selection.level, municipality=selection.municipality,
+                            year=year)
+        body = feature_collection(frame, tolerance_m)
+        cached = (body, gzip.compress(body, 6, mtime=0), hashlib.sha256(body).hexdigest()[:32])
+        cache[key] = cached
+        while len(cache) > _CACHE_SIZE:
+            del cache[next(iter(cache))]
+    return cached
+
+
+def default_municipality(store: Store) -> str:
+    """A gemeente whose boundary is in the store comes before one with only some buurten."""
+    found = sorted(municipalities(store), key=lambda m: not m["complete"])
+    if not found:
+        raise NotFound("the store holds no gemeente yet", code="no_areas")
+    return str(found[0]["code"])
+
+
+def bounds_wgs84(store: Store, selection: Selection,
+                 year: int) -> tuple[float, float, float, float]:
+    """The lon/lat box of a selection (the whole country when it is empty)."""
+    areas = store.areas(level=selection.level, municipality=selection.municipality, year=year)
+    if areas.empty:
+        return (3.2, 50.7, 7.3, 53.6)
+    minx, miny, maxx, maxy = areas.to_crs(WEB_CRS).total_bounds
+    return (float(minx), float(miny), float(maxx), float(maxy))
 
 
 def values_json(result: LayerValues, lang: str) -> dict[str, Any]:
@@ -133,10 +199,16 @@ def values_json(result: LayerValues, lang: str) -> dict[str, Any]:
 
 
 def municipalities(store: Store) -> list[dict[str, Any]]:
-    frame = store.areas(level="gemeente", geometry=False)
-    frame = frame.sort_values("year").drop_duplicates("code", keep="last")
-    return [{"code": r.code, "name": r.name or r.code, "year": int(r.year)}
-            for r in frame.sort_values("name").itertuples(index=False)]
+    """Every gemeente with areas in the store, also where only its buurten are there."""
+    frame = store.areas(geometry=False).sort_values("year")
+    frame = frame[frame["gemeente_code"].notna()]
+    out = []
+    for code, rows in frame.groupby("gemeente_code"):
+        own = rows[rows["code"] == code]
+        names = own["name"].dropna().tolist() or rows["gemeente_name"].dropna().tolist()
+        out.append({"code": str(code), "name": str(names[-1]) if names else str(code),
+                    "year": int(rows["year"].max()), "complete": not own.empty})
+    return sorted(out, key=lambda m: (m["name"].lower(), m["code"]))
 
 
 def area_record(store: Store, code: str, year: int | None = None) -> dict[str, Any]:
@@ -149,63 +221,3 @@ def area_record(store: Store, code: str, year: int | None = None) -> dict[str, A
     if areas.empty:
         raise NotFound(f"no area {code}", code="unknown_area")
     return dict(areas.sort_values("year").iloc[-1].to_dict())
-
-
-def area_profile(store: Store, catalog: Catalog, code: str, lang: str = "nl",
-                 year: int | None = None) -> dict[str, Any]:
-    """Every layer's latest figure for an area beside its wijk, gemeente and the country."""
-    area = area_record(store, code, year)
-    compare = _comparison_codes(area)
-    names = _names(store, [c for _, c in compare])
-    layers = [lay for lay in catalog.layers.values() if area["level"] in lay.levels]
-    inputs = sorted({i for lay in layers for i in lay.inputs()})
-    values = store.values(indicators=inputs, codes=[c for _, c in compare])
-    # the country column only where the store holds national figures (CBS code NL01)
-    compare = [(r, c) for r, c in compare if r != "country" or (values["code"] == c).any()]
-    rows = []
-    for layer in layers:
-        own = values[values["code"] == area["code"]]
-        years = sorted(set(own[own["indicator"].isin(layer.inputs())]["year"]))
-        if year is not None:
-            years = [y for y in years if y <= year] or years
-        if not years:
-            continue
-        latest = int(years[-1])
-        evaluated = evaluate(layer, values[values["year"] == latest])
-        cells = {role: _cell(evaluated, c) for role, c in compare}
-        rows.append({"layer": layer.id, "title": layer.title_in(lang), "unit": layer.unit,
-                     "decimals": layer.decimals, "year": latest, "values": cells})
-    return {"code": area["code"], "name": area["name"], "level": area["level"],
-            "boundary_year": int(area["year"]), "gemeente_code": area["gemeente_code"],
-            "wijk_code": area["wijk_code"],
-            "compare": [{"role": role, "code": c, "name": names.get(c)} for role, c in compare],
-            "indicators": rows}
-
-
-def _comparison_codes(area: dict[str, Any]) -> list[tuple[str, str]]:
-    pairs = [("area", str(area["code"]))]
-    if area["level"] == "buurt" and area["wijk_code"]:
-        pairs.append(("wijk", str(area["wijk_code"])))
-    if area["level"] != "gemeente" and area["gemeente_code"]:
-        pairs.append(("gemeente", str(area["gemeente_code"])))
-    pairs.append(("country", COUNTRY_CODE))
-    return pairs
-
-
-def _names(store: Store, codes: Sequence[str]) -> dict[str, str]:
-    frame = store.areas(codes=[c for c in codes if is_code(c)], geometry=False)
-    names = {r.code: r.name for r in frame.sort_values("year").itertuples() if r.name}
-    names.setdefault(COUNTRY_CODE, "Nederland")
-    return names
-
-
-def _cell(evaluated: pd.DataFrame, code: str) -> dict[str, Any] | None:
-    hit = evaluated[evaluated["code"] == code]
-    if hit.empty:
-        return None
-    row = hit.iloc[0]
-    return {"value": None if pd.isna(row.value) else float(row.value), "status": row.status}
-
-
-def level_for(code: str) -> str:
-    return level_of(code)

@@ -43,6 +43,7 @@ class Settings:
     basemap_attribution: str = ""
     layers_dir: Path = PROJECT_ROOT / "layers"
     demo_dir: Path = PROJECT_ROOT / "data" / "demo"
+    planning_dir: Path = PROJECT_ROOT / "planning"
     secret_key: str = ""
     language: str = "nl"
     #: Simplification tolerance in metres per level, for the geometry sent to browsers.
@@ -80,7 +81,7 @@ def _expand(value: Any) -> Any:
 
 
 def _coerce(name: str, value: Any) -> Any:
-    if name in {"data_dir", "layers_dir", "demo_dir"}:
+    if name in {"data_dir", "layers_dir", "demo_dir", "planning_dir"}:
         return Path(value)
     if name == "simplify_m":
         if not isinstance(value, dict):

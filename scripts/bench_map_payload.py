@@ -108,4 +108,5 @@ def main(real: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else PROJECT_ROOT.parent / "shared" / "data" / "real")
+    default = PROJECT_ROOT.parent / "shared" / "data" / "real"
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else default)

@@ -61,6 +61,38 @@ def main(real: Path) -> None:
     table.to_csv(OUT / "delft_kwb2024.csv", sep=";", index=False, encoding="utf-8-sig")
     print(f"wrote {target} ({len(gm)} gemeente, {len(wk)} wijken, {len(bu)} buurten) and "
           f"{OUT / 'delft_kwb2024.csv'} ({len(table)} rows)")
+    test_area(real, tables[2])
+
+
+def test_area(real: Path, kwb_buurten: pd.DataFrame) -> None:
+    """The Den Haag / Leidschendam-Voorburg test area: 14 buurten 2022 and their BAG points."""
+    source = real / "denhaag_lv_testgebied_bag_2022.gpkg"
+    buurten = gpd.read_file(source, layer="buurten_2022")
+    keep = ["buurtcode", "buurtnaam", "wijkcode", "gemeentecode", "gemeentenaam", "water",
+            "jrstatcode", "jaar", "geometry"]
+    target = OUT / "denhaag_lv_buurten_2022.gpkg"
+    target.unlink(missing_ok=True)
+    buurten[keep].to_file(target, layer="buurten", driver="GPKG", SPATIAL_INDEX="NO")
+    points = gpd.read_file(source, layer="verblijfsobjecten")
+    table = pd.DataFrame({
+        "vbo_id": points["vbo_id"], "postcode": points["postcode"],
+        "huisnummer": points["huisnummer"].astype("Int64"), "huisletter": points["huisletter"],
+        "huisnummertoevoeging": points["huisnummertoevoeging"],
+        "gebruiksdoel": points["gebruiksdoel"], "bouwjaar": points["bouwjaar"].astype("Int64"),
+        "status": points["status"], "oppervlakte": points["oppervlakte"],
+        "x": points.geometry.x.round(2), "y": points.geometry.y.round(2)})
+    table.to_csv(OUT / "denhaag_lv_bag_2022.csv.gz", index=False, compression={
+        "method": "gzip", "mtime": 0})
+    codes = set(buurten["buurtcode"])
+    kwb = kwb_buurten[kwb_buurten["bu_code"].isin(codes)].rename(
+        columns={"bu_code": "code", "bu_naam": "naam"})
+    kwb = kwb.drop(columns=["wk_code", "gm_code", "gm_naam", "pv_code", "pv_naam"])
+    for column in kwb.columns:
+        if column not in ("code", "naam", "stedelijkheidLabel", "postcode"):
+            kwb[column] = kwb[column].str.replace(".", ",", regex=False)
+    kwb.to_csv(OUT / "denhaag_lv_kwb2024.csv", sep=";", index=False, encoding="utf-8-sig")
+    print(f"wrote {target} ({len(buurten)} buurten), denhaag_lv_bag_2022.csv.gz "
+          f"({len(table)} addresses), denhaag_lv_kwb2024.csv ({len(kwb)} rows)")
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ from geoinsight.catalog import (
 )
 from geoinsight.classify import palette_names
 from geoinsight.errors import BadRequest, ConfigError, NotFound
-from geoinsight.indicators import BY_ID
+from geoinsight.indicators import known
 
 LAYERS_DIR = Path(__file__).resolve().parents[1] / "layers"
 
@@ -97,10 +97,10 @@ def test_real_catalogue_has_the_required_layers() -> None:
 def test_real_layers_are_consistent() -> None:
     for layer in load_catalog(LAYERS_DIR):
         assert layer.path.stem == layer.id
-        assert set(layer.inputs()) <= set(BY_ID)
+        assert set(layer.inputs()) <= set(known())
         assert layer.palette in palette_names()
         assert layer.title["nl"] != layer.title["en"]
-        assert layer.source and layer.licence == "CC BY 4.0"
+        assert layer.source and layer.licence in ("CC BY 4.0", "CC0")  # CBS, BAG
 
 
 def test_crime_and_health_layers_skip_wijk_level() -> None:
@@ -385,3 +385,24 @@ def test_evaluate_empty_frame() -> None:
     result = evaluate(SHARE, frame([]))
     assert list(result.columns) == ["code", "value", "status"]
     assert result.empty
+
+
+def test_base_suppresses_small_areas(tmp_path: Path) -> None:
+    (tmp_path / "share.yaml").write_text(
+        'id: share\ntitle: {nl: "a", en: "b"}\n'
+        "indicator: population_65_plus / population * 100\nunit: \"%\"\n"
+        "kind: share\nlevels: [buurt]\nclassification: {scheme: quantiles, k: 3}\n"
+        "palette: Blues\nsource: x\nlicence: y\nbase: {indicator: population, min: 50}\n")
+    layer = load_catalog(tmp_path).get("share")
+    values = pd.DataFrame({
+        "code": ["BU1", "BU1", "BU2", "BU2", "BU3", "BU3"],
+        "indicator": ["population_65_plus", "population"] * 3,
+        "value": [5.0, 5.0, 30.0, 300.0, 1.0, np.nan],
+        "status": ["ok", "ok", "ok", "ok", "ok", "secret"]})
+    out = evaluate(layer, values).set_index("code")
+    assert out.loc["BU1", "status"] == "secret" and np.isnan(out.loc["BU1", "value"])
+    assert out.loc["BU2", "status"] == "ok" and out.loc["BU2", "value"] == 10.0
+    assert out.loc["BU3", "status"] == "secret"
+    (tmp_path / "share.yaml").write_text((tmp_path / "share.yaml").read_text().replace(
+        "indicator: population, min", "indicator: no_such_thing, min"))
+    assert [p.field for p in validate_dir(tmp_path)] == ["base.indicator"]

@@ -220,3 +220,27 @@ def test_real_gemeenten_2022_extract(store: GeoPackageStore) -> None:
     assert store.areas().geometry.is_valid.all()
     frame = store.values(indicators=["population"], codes=["GM0303"])
     assert frame.iloc[0]["status"] == "ok" and frame.iloc[0]["value"] > 10000
+
+
+def test_values_year_apart_from_boundary_year(store: GeoPackageStore, tmp_path: Path) -> None:
+    """2023 boundaries joined to 2024 Kerncijfers: the figures keep their own year."""
+    classic_buurten(1).to_file(tmp_path / "b.gpkg")
+    ingest_boundaries(store, tmp_path / "b.gpkg", year=2023, values_year=2024)
+    assert store.area_years() == [2023]
+    assert store.values(indicators=["population"])["year"].tolist() == [2024]
+
+
+def test_damaged_zip_refused(store: GeoPackageStore, tmp_path: Path) -> None:
+    target = write_zip_shapefile(classic_buurten(1), tmp_path)
+    target.write_bytes(target.read_bytes()[:200])
+    with pytest.raises(InputError, match="damaged or truncated zip"):
+        ingest_boundaries(store, target, year=2020)
+
+
+def test_multilayer_file_without_year_asks_for_it(store: GeoPackageStore,
+                                                  tmp_path: Path) -> None:
+    target = tmp_path / "two.gpkg"
+    classic_buurten(1).to_file(target, layer="buurten")
+    classic_buurten(2).rename(columns={"BU_CODE": "code"}).to_file(target, layer="andere")
+    with pytest.raises(InputError, match="pass --year"):
+        ingest_boundaries(store, target)

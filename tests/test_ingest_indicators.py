@@ -129,3 +129,28 @@ def test_cbs_kwb_workbook_dialect(store: GeoPackageStore, tmp_path: Path) -> Non
     assert one(store, "BU05031102", "woz_mean") == (None, "secret")
     assert one(store, "WK050311", "pct_owner_occupied") == (39.0, "ok")
     assert not any("ignored" in note for note in result.notes)
+
+
+@pytest.mark.parametrize(("sep", "quote"), [("\t", ""), (",", '"')])
+def test_decimal_comma_in_comma_and_tab_files(store: GeoPackageStore, tmp_path: Path,
+                                              sep: str, quote: str) -> None:
+    """'2,125' and '0,750' are decimal commas, not thousands, whatever the separator."""
+    target = tmp_path / "t.csv"
+    rows = [["code", "huishoudensgrootte", "afstandHuisarts"],
+            ["BU05030000", f"{quote}2,125{quote}", f"{quote}0,750{quote}"]]
+    target.write_text("\n".join(sep.join(r) for r in rows) + "\n")
+    ingest_indicators(store, target, year=2024)
+    assert one(store, "BU05030000", "household_size") == (2.125, "ok")
+    assert one(store, "BU05030000", "distance_gp") == (0.75, "ok")
+
+
+def test_utf16_table(store: GeoPackageStore, tmp_path: Path) -> None:
+    target = tmp_path / "excel-unicode.txt"
+    target.write_bytes("code\tinwoners\nGM0503\t109577\n".encode("utf-16"))
+    ingest_indicators(store, target, year=2024)
+    assert one(store, "GM0503", "population") == (109577.0, "ok")
+
+
+def test_folder_is_refused(store: GeoPackageStore, tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="is a folder"):
+        ingest_indicators(store, tmp_path, year=2024)

@@ -28,7 +28,8 @@ BOUNDARIES = [
     ("pc4_2020_certegis.gpkg", 2020, "no CBS area code column"),
     ("delft_buurten_2023_wgs84.geojson", 2023, "no CBS area code column"),
     ("ahn_5m_sample_zeeland_rd.tif", None, "is a raster"),
-    ("nld_2022_prov_gem_wijk_tmap.gpkg", None, "no layer with CBS area codes"),
+    ("nld_2022_prov_gem_wijk_tmap.gpkg", None, "pass --year"),
+    ("groningen_2017_buurten_fietsdiefstallen.gpkg", None, "pass --year"),
 ]
 TABLES = [
     ("kwb2024_misdrijven_buurten_woonikveilig.csv", 2024, {"buurt": 14574}),

@@ -18,6 +18,7 @@ from pyproj.exceptions import CRSError
 
 from geoinsight.crs import looks_like_lonlat, looks_like_rd
 from geoinsight.errors import InputError
+from geoinsight.sources.files import check_input_file
 
 VECTOR_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp")
 RASTER_SUFFIXES = (".tif", ".tiff", ".asc", ".vrt", ".nc")
@@ -57,12 +58,9 @@ def _may_hold_polygons(geometry_type: str | None) -> bool:
 
 
 def _check_file(path: Path) -> None:
-    if not path.exists():
-        raise InputError("file not found", path=str(path))
-    if path.is_dir():
-        raise InputError("is a folder, not a file", path=str(path))
-    if path.stat().st_size == 0:
-        raise InputError("file is empty", path=str(path))
+    check_input_file(path)
+    if path.suffix.lower() == ".zip" and not zipfile.is_zipfile(path):
+        raise InputError("damaged or truncated zip file", path=str(path))
     if path.suffix.lower() in RASTER_SUFFIXES:
         raise InputError("is a raster, not vector boundaries (GeoPackage, GeoJSON, Shapefile)",
                          path=str(path))

@@ -15,6 +15,7 @@ import pandas as pd
 
 from geoinsight.errors import InputError
 from geoinsight.indicators import Indicator, match_column, normalise
+from geoinsight.records import Reject
 from geoinsight.sources.codes import (
     clean_code,
     find_code_column,
@@ -24,7 +25,6 @@ from geoinsight.sources.codes import (
     wijk_of,
 )
 from geoinsight.sources.values import parse_column
-from geoinsight.store.model import Reject
 
 YEAR_COLUMNS = ("jaar", "jrstatcode", "jaarstatcode", "perioden", "year")
 NAME_COLUMNS = {
@@ -71,6 +71,7 @@ def key_rows(frame: pd.DataFrame, path: Path, year: int | None, label: str = "")
     out["_gm"] = out["_code"].map(gemeente_of)
     out["_wk"] = out["_code"].map(wijk_of)
     out["_name"] = _names(out)
+    out["_gm_name"] = _gemeente_names(out)
     return Keyed(out, rejects)
 
 
@@ -100,6 +101,17 @@ def _names(frame: pd.DataFrame) -> pd.Series:
     return cleaned.where(cleaned != "", None)
 
 
+def _gemeente_names(frame: pd.DataFrame) -> pd.Series:
+    """The gemeente's name on every row: its own name for a gemeente, else a GM_NAAM column."""
+    by_key = {normalise(str(c)): c for c in frame.columns if not str(c).startswith("_")}
+    column = next((by_key[k] for k in NAME_COLUMNS["gemeente"] if k in by_key), None)
+    names = pd.Series(None, index=frame.index, dtype=object)
+    if column is not None:
+        names = frame[column].map(lambda v: str(v).strip() if pd.notna(v) and str(v).strip()
+                                  else None)
+    return names.where(frame["_level"] != "gemeente", frame["_name"])
+
+
 @dataclass
 class LongValues:
     values: pd.DataFrame
@@ -108,7 +120,7 @@ class LongValues:
     notes: list[str]
 
 
-def to_long(keyed: pd.DataFrame, decimal_comma: bool) -> LongValues:
+def to_long(keyed: pd.DataFrame) -> LongValues:
     """Every recognised indicator column as long-form rows; other columns are listed as ignored.
 
     Identity columns (codes, names, years, the water flag) are neither values nor ignored.
@@ -127,7 +139,7 @@ def to_long(keyed: pd.DataFrame, decimal_comma: bool) -> LongValues:
                 ignored.append(str(column))
             continue
         indicator, column_year = match
-        values, statuses = parse_column(keyed[column], decimal_comma)
+        values, statuses = parse_column(keyed[column])
         bad = statuses == "bad"
         if bad.any() and not (statuses == "ok").any():
             ignored.append(str(column))  # a text column that shares a name (tmap's urbanity)

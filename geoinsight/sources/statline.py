@@ -7,25 +7,31 @@ decimal commas, codes and numbers padded with spaces, ``.`` for secret.
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 from pathlib import Path
 
 import pandas as pd
 
 from geoinsight.errors import InputError
+from geoinsight.sources.files import check_input_file
 
-TABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm")
+TABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".gz")
 
 
-def read_table(path: Path) -> tuple[pd.DataFrame, bool]:
-    """The table as text cells, and whether numbers use a decimal comma."""
-    if not path.exists():
-        raise InputError("file not found", path=str(path))
+def read_table(path: Path) -> pd.DataFrame:
+    """The table as text cells (numbers are parsed per column later)."""
+    check_input_file(path)
     data = path.read_bytes()
+    if data[:2] == b"\x1f\x8b":  # a gzipped CSV (.csv.gz)
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError) as exc:
+            raise InputError("damaged or truncated gzip file", path=str(path)) from exc
     if not data.strip():
         raise InputError("file is empty", path=str(path))
     if path.suffix.lower() in (".xlsx", ".xlsm") or data[:4] == b"PK\x03\x04":
-        return _read_excel(path), True
+        return _read_excel(path)
     text = _decode(data, path)
     sep = _separator(text, path)
     try:
@@ -35,10 +41,12 @@ def read_table(path: Path) -> tuple[pd.DataFrame, bool]:
         raise InputError(f"not a readable table: {str(exc).strip().splitlines()[0]}",
                          path=str(path)) from exc
     frame.columns = [str(c).strip() for c in frame.columns]
-    return frame, sep == ";"
+    return frame
 
 
 def _decode(data: bytes, path: Path) -> str:
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # Excel's "Unicode text" is UTF-16
+        return data.decode("utf-16")
     if b"\x00" in data[:4096]:
         raise InputError("binary file, not a CSV or XLSX table", path=str(path))
     try:

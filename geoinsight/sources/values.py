@@ -57,8 +57,16 @@ def _to_point_decimal(text: str, decimal_comma: bool) -> str:
     return text
 
 
-def parse_column(series: pd.Series, decimal_comma: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """A column to float values and statuses (``bad`` where text is not a number)."""
+def parse_column(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """A column to float values and statuses (``bad`` where text is not a number).
+
+    The decimal separator is decided per column, not per file: CBS files never use thousands
+    separators, so a column with commas and no points writes decimal commas ("0,750", "2,125"),
+    whatever the file's field separator; where both occur, the last one in a value is decimal.
+    """
+    texts = series.dropna().astype(str)
+    decimal_comma = not (texts.str.contains(",", regex=False).any()
+                         and texts.str.contains(".", regex=False).any())
     parsed = [parse_number(v, decimal_comma) for v in series.tolist()]
     values = np.array([np.nan if v is None else v for v, _ in parsed], dtype=float)
     statuses = np.array([s for _, s in parsed], dtype=object)

@@ -42,6 +42,19 @@ class Store(Protocol):
 
     def ingest_log(self) -> pd.DataFrame: ...
 
+    def addresses(self) -> gpd.GeoDataFrame:
+        """BAG address points: vbo_id, postcode, huisnummer, …, bouwjaar, geometry."""
+        ...
+
+    def labels(self) -> pd.DataFrame:
+        """The current energy labels, one per located verblijfsobject."""
+        ...
+
+    def point_areas(self, point_set: str, *, level: str | None = None,
+                    boundary_year: int | None = None) -> pd.DataFrame:
+        """Which area each point of a set lies in, per level and boundary year."""
+        ...
+
     def rejects(self, ingest_id: int) -> pd.DataFrame: ...
 
 

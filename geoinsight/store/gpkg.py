@@ -25,8 +25,15 @@ import pandas as pd
 import shapely
 
 from geoinsight.crs import STORE_CRS
+from geoinsight.errors import GeoInsightError
 from geoinsight.store import gpkg_format
-from geoinsight.store.model import AREA_COLUMNS, IngestBatch
+from geoinsight.store.model import (
+    ADDRESS_COLUMNS,
+    AREA_COLUMNS,
+    LABEL_COLUMNS,
+    POINT_AREA_COLUMNS,
+    IngestBatch,
+)
 
 T = TypeVar("T")
 _CHUNK = 900  # stay below SQLite's bound-parameter limit
@@ -42,26 +49,49 @@ class GeoPackageStore:
         return self._transaction(lambda con: _write_batch(con, batch))
 
     def _transaction(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with _locked(self.path.with_name(self.path.name + ".lock")):
-            tmp = self.path.with_name(f".{self.path.name}.{uuid.uuid4().hex}.tmp")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with _locked(self.lock_path):
+                return self._copy_write_swap(work)
+        except PermissionError as exc:
+            raise GeoInsightError(f"cannot write the store: {exc.strerror}",
+                                  code="store_not_writable", path=str(self.path)) from exc
+
+    @property
+    def lock_path(self) -> Path:
+        return self.path.with_name(self.path.name + ".lock")
+
+    def _copy_write_swap(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        # copies left by a writer that was killed (kill -9, power loss) are garbage: we hold
+        # the lock, so no other writer is using them
+        for stale in self.path.parent.glob(f".{self.path.name}.*.tmp*"):
+            stale.unlink(missing_ok=True)
+        tmp = self.path.with_name(f".{self.path.name}.{uuid.uuid4().hex}.tmp")
+        try:
+            if self.path.exists():
+                shutil.copyfile(self.path, tmp)
+            con = sqlite3.connect(tmp, isolation_level=None)
             try:
-                if self.path.exists():
-                    shutil.copyfile(self.path, tmp)
-                con = sqlite3.connect(tmp, isolation_level=None)
-                try:
-                    con.execute("BEGIN")
-                    if not self.path.exists():
-                        gpkg_format.create_schema(con)
-                    result = work(con)
-                    con.execute("COMMIT")
-                finally:
-                    con.close()
-                os.replace(tmp, self.path)
-                return result
+                con.execute("BEGIN")
+                if not self.path.exists():
+                    gpkg_format.create_schema(con)
+                else:
+                    gpkg_format.ensure_tables(con)
+                result = work(con)
+                con.execute("COMMIT")
             finally:
-                for leftover in (tmp, tmp.with_name(tmp.name + "-journal")):
-                    leftover.unlink(missing_ok=True)
+                con.close()
+            _durable_replace(tmp, self.path)
+            return result
+        finally:
+            for leftover in (tmp, tmp.with_name(tmp.name + "-journal")):
+                leftover.unlink(missing_ok=True)
+
+    def replace_with(self, built: Path) -> None:
+        """Swap in a store file built elsewhere (the demo), under the writers' lock."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with _locked(self.lock_path):
+            _durable_replace(built, self.path)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -70,7 +100,7 @@ class GeoPackageStore:
         if not self.path.exists():
             yield None
             return
-        con = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+        con = sqlite3.connect(self.path.resolve().as_uri() + "?mode=ro", uri=True)
         try:
             yield con
         finally:
@@ -139,23 +169,81 @@ class GeoPackageStore:
 
     def value_years(self, *, indicators: Sequence[str] | None = None,
                     codes: Sequence[str] | None = None) -> list[int]:
-        frame = self.values(indicators=indicators, codes=codes)
-        return sorted(int(y) for y in frame["year"].unique())
+        clause, params = "", []
+        if indicators is not None:
+            clause = f" WHERE indicator IN ({','.join('?' * len(indicators))})"
+            params = list(indicators)
+        years: set[int] = set()
+        for where, chunk_params in _with_codes(clause, params, "area_code", codes):
+            frame = self._query(f"SELECT DISTINCT year FROM indicator_values{where}",
+                                chunk_params)
+            if frame is not None:
+                years.update(int(y) for y in frame["year"])
+        return sorted(years)
 
     def indicators(self) -> pd.DataFrame:
-        frame = self._query("SELECT id, title_nl, title_en, unit, kind, tier, source, licence"
-                            " FROM indicators ORDER BY id")
-        return frame if frame is not None else pd.DataFrame(
-            columns=["id", "title_nl", "title_en", "unit", "kind", "tier", "source", "licence"])
+        columns = ["id", "title_nl", "title_en", "unit", "kind", "tier", "source", "licence"]
+        try:
+            frame = self._query(f"SELECT {', '.join(columns)}, synthetic FROM indicators"
+                                " ORDER BY id")
+        except pd.errors.DatabaseError:  # a store from before the synthetic flag
+            frame = self._query(f"SELECT {', '.join(columns)}, 0 AS synthetic FROM indicators")
+        return frame if frame is not None else pd.DataFrame(columns=[*columns, "synthetic"])
 
     def ingest_log(self) -> pd.DataFrame:
         frame = self._query("SELECT fid AS id, * FROM ingest_log ORDER BY fid")
         return frame.drop(columns=["fid"]) if frame is not None else pd.DataFrame()
 
+    def addresses(self) -> gpd.GeoDataFrame:
+        frame = self._query_optional(f"SELECT {', '.join(ADDRESS_COLUMNS)}, geom FROM addresses"
+                                     " ORDER BY vbo_id", [*ADDRESS_COLUMNS, "geom"])
+        geoms = gpkg_format.decode(frame.pop("geom").tolist())
+        return gpd.GeoDataFrame(frame, geometry=geoms, crs=STORE_CRS)
+
+    def labels(self) -> pd.DataFrame:
+        return self._query_optional(f"SELECT {', '.join(LABEL_COLUMNS)} FROM energy_labels"
+                                    " ORDER BY vbo_id", LABEL_COLUMNS)
+
+    def point_areas(self, point_set: str, *, level: str | None = None,
+                    boundary_year: int | None = None) -> pd.DataFrame:
+        where, params = ["point_set = ?"], [point_set]
+        if level is not None:
+            where.append("level = ?")
+            params.append(level)
+        if boundary_year is not None:
+            where.append("boundary_year = ?")
+            params.append(str(boundary_year))
+        return self._query_optional(
+            f"SELECT {', '.join(POINT_AREA_COLUMNS)} FROM point_areas WHERE "
+            + " AND ".join(where), POINT_AREA_COLUMNS, params)
+
+    def _query_optional(self, sql: str, columns: list[str],
+                        params: Sequence[Any] = ()) -> pd.DataFrame:
+        """A query on a table that stores written by older versions may not have yet."""
+        try:
+            frame = self._query(sql, params)
+        except (sqlite3.OperationalError, pd.errors.DatabaseError) as exc:
+            if "no such table" not in str(exc):
+                raise
+            frame = None
+        return frame if frame is not None else pd.DataFrame(columns=columns)
+
     def rejects(self, ingest_id: int) -> pd.DataFrame:
         frame = self._query("SELECT row, code, reason FROM ingest_rejects WHERE ingest_id = ?"
                             " ORDER BY fid", [ingest_id])
         return frame if frame is not None else pd.DataFrame(columns=["row", "code", "reason"])
+
+
+def _durable_replace(source: Path, target: Path) -> None:
+    """Rename over the target after the data reached the disk, so a crash leaves old or new."""
+    with open(source, "rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(source, target)
+    directory = os.open(target.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
 
 
 @contextlib.contextmanager
@@ -211,14 +299,26 @@ def _write_batch(con: sqlite3.Connection, batch: IngestBatch) -> int:
         "INSERT INTO ingest_rejects (ingest_id, row, code, reason) VALUES (?,?,?,?)",
         [(ingest_id, r.row, r.code, r.reason) for r in batch.rejects])
     con.executemany(
-        "INSERT INTO indicators (id, title_nl, title_en, unit, kind, tier, source, licence)"
-        " VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (id) DO UPDATE SET title_nl=excluded.title_nl,"
-        " title_en=excluded.title_en, unit=excluded.unit, kind=excluded.kind,"
-        " tier=excluded.tier, source=excluded.source, licence=excluded.licence",
-        [(i.id, i.title_nl, i.title_en, i.unit, i.kind, i.tier, i.source, i.licence)
-         for i in batch.indicators])
+        "INSERT INTO indicators (id, title_nl, title_en, unit, kind, tier, source, licence,"
+        " synthetic) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (id) DO UPDATE SET"
+        " title_nl=excluded.title_nl, title_en=excluded.title_en, unit=excluded.unit,"
+        " kind=excluded.kind, tier=excluded.tier, source=excluded.source,"
+        " licence=excluded.licence, synthetic=excluded.synthetic",
+        [(i.id, i.title_nl, i.title_en, i.unit, i.kind, i.tier, i.source, i.licence,
+          int(i.extra.get("synthetic") == "1")) for i in batch.indicators])
     if batch.areas is not None and len(batch.areas):
         _write_areas(con, batch.areas, ingest_id)
+    if batch.addresses is not None and len(batch.addresses):
+        _write_addresses(con, batch.addresses, ingest_id)
+    if batch.labels is not None:
+        con.execute("DELETE FROM energy_labels")
+        _insert_rows(con, "energy_labels", batch.labels[LABEL_COLUMNS], ingest_id)
+    if batch.point_areas is not None:
+        for point_set in sorted(set(batch.point_areas["point_set"])):
+            con.execute("DELETE FROM point_areas WHERE point_set = ?", (point_set,))
+        _insert_rows(con, "point_areas", batch.point_areas[POINT_AREA_COLUMNS], None)
+    for indicator in batch.replace_indicators:
+        con.execute("DELETE FROM indicator_values WHERE indicator = ?", (indicator,))
     v = batch.values
     con.executemany(
         "INSERT INTO indicator_values (area_code, year, indicator, value, status, ingest_id)"
@@ -236,21 +336,47 @@ def _write_areas(con: sqlite3.Connection, areas: gpd.GeoDataFrame, ingest_id: in
     blobs = gpkg_format.encode(geoms)
     rows = areas[AREA_COLUMNS].astype(object).where(areas[AREA_COLUMNS].notna(), None)
     con.executemany(
-        "INSERT INTO areas (geom, code, year, level, name, gemeente_code, wijk_code, ingest_id)"
-        " VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (code, year) DO UPDATE SET geom=excluded.geom,"
-        " level=excluded.level, name=excluded.name, gemeente_code=excluded.gemeente_code,"
-        " wijk_code=excluded.wijk_code, ingest_id=excluded.ingest_id",
-        [(blob, r[0], int(r[1]), r[2], r[3], r[4], r[5], ingest_id)
+        "INSERT INTO areas (geom, code, year, level, name, gemeente_code, wijk_code,"
+        " gemeente_name, ingest_id) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (code, year) DO"
+        " UPDATE SET geom=excluded.geom, level=excluded.level, name=excluded.name,"
+        " gemeente_code=excluded.gemeente_code, wijk_code=excluded.wijk_code,"
+        " gemeente_name=excluded.gemeente_name, ingest_id=excluded.ingest_id",
+        [(blob, r[0], int(r[1]), r[2], r[3], r[4], r[5], r[6], ingest_id)
          for blob, r in zip(blobs, rows.itertuples(index=False), strict=True)])
     _grow_extent(con, tuple(float(b) for b in areas.total_bounds))
 
 
-def _grow_extent(con: sqlite3.Connection, bounds: tuple[float, ...]) -> None:
-    """Keep the layer extent in gpkg_contents covering every stored area (GIS clients use it)."""
+def _insert_rows(con: sqlite3.Connection, table: str, frame: pd.DataFrame,
+                 ingest_id: int | None) -> None:
+    columns = list(frame.columns) + (["ingest_id"] if ingest_id is not None else [])
+    rows = frame.astype(object).where(frame.notna(), None).itertuples(index=False)
+    extra = (ingest_id,) if ingest_id is not None else ()
+    con.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+                    f"({', '.join('?' * len(columns))})", (tuple(r) + extra for r in rows))
+
+
+def _write_addresses(con: sqlite3.Connection, addresses: gpd.GeoDataFrame,
+                     ingest_id: int) -> None:
+    blobs = gpkg_format.encode(addresses.geometry.to_numpy())
+    frame = addresses[ADDRESS_COLUMNS]
+    rows = frame.astype(object).where(frame.notna(), None).itertuples(index=False)
+    names = ", ".join(ADDRESS_COLUMNS)
+    updates = ", ".join(f"{c}=excluded.{c}" for c in ADDRESS_COLUMNS[1:])
+    con.executemany(
+        f"INSERT INTO addresses (geom, {names}, ingest_id) VALUES "
+        f"(?, {', '.join('?' * len(ADDRESS_COLUMNS))}, ?) ON CONFLICT (vbo_id) DO UPDATE SET "
+        f"geom=excluded.geom, {updates}, ingest_id=excluded.ingest_id",
+        ((blob, *row, ingest_id) for blob, row in zip(blobs, rows, strict=True)))
+    _grow_extent(con, tuple(float(b) for b in addresses.total_bounds), "addresses")
+
+
+def _grow_extent(con: sqlite3.Connection, bounds: tuple[float, ...],
+                 table: str = "areas") -> None:
+    """Keep the layer extent in gpkg_contents covering every stored feature (GIS clients use it)."""
     old = con.execute("SELECT min_x, min_y, max_x, max_y FROM gpkg_contents"
-                      " WHERE table_name = 'areas'").fetchone()
+                      " WHERE table_name = ?", (table,)).fetchone()
     if old and old[0] is not None:
         bounds = (min(old[0], bounds[0]), min(old[1], bounds[1]),
                   max(old[2], bounds[2]), max(old[3], bounds[3]))
     con.execute("UPDATE gpkg_contents SET min_x = ?, min_y = ?, max_x = ?, max_y = ?"
-                " WHERE table_name = 'areas'", bounds)
+                " WHERE table_name = ?", (*bounds, table))

@@ -34,7 +34,8 @@ ATTRIBUTE_TABLES: tuple[tuple[str, str, str], ...] = (
         CREATE TABLE indicators (
           fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, id TEXT NOT NULL UNIQUE,
           title_nl TEXT NOT NULL, title_en TEXT NOT NULL, unit TEXT NOT NULL,
-          kind TEXT NOT NULL, tier TEXT NOT NULL, source TEXT NOT NULL, licence TEXT NOT NULL)"""),
+          kind TEXT NOT NULL, tier TEXT NOT NULL, source TEXT NOT NULL, licence TEXT NOT NULL,
+          synthetic INTEGER NOT NULL DEFAULT 0)"""),
     ("ingest_log", "One row per ingest: file, checksum, row counts", """
         CREATE TABLE ingest_log (
           fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, at TEXT NOT NULL, kind TEXT NOT NULL,
@@ -48,47 +49,76 @@ ATTRIBUTE_TABLES: tuple[tuple[str, str, str], ...] = (
           row TEXT NOT NULL, code TEXT NOT NULL DEFAULT '', reason TEXT NOT NULL)"""),
 )
 
-AREAS_DDL = """
-    CREATE TABLE areas (
-      fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, geom MULTIPOLYGON NOT NULL,
-      code TEXT NOT NULL, year INTEGER NOT NULL, level TEXT NOT NULL
-        CHECK (level IN ('gemeente', 'wijk', 'buurt')),
-      name TEXT, gemeente_code TEXT, wijk_code TEXT, ingest_id INTEGER NOT NULL,
-      UNIQUE (code, year))"""
+#: (table, geometry type, description, CREATE statement) for the feature (spatial) tables.
+FEATURE_TABLES: tuple[tuple[str, str, str, str], ...] = (
+    ("areas", "MULTIPOLYGON", "CBS gemeenten, wijken and buurten by year", """
+        CREATE TABLE areas (
+          fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, geom MULTIPOLYGON NOT NULL,
+          code TEXT NOT NULL, year INTEGER NOT NULL, level TEXT NOT NULL
+            CHECK (level IN ('gemeente', 'wijk', 'buurt')),
+          name TEXT, gemeente_code TEXT, wijk_code TEXT, ingest_id INTEGER NOT NULL,
+          gemeente_name TEXT, UNIQUE (code, year))"""),
+    ("addresses", "POINT", "BAG verblijfsobjecten (address points)", """
+        CREATE TABLE addresses (
+          fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, geom POINT NOT NULL,
+          vbo_id TEXT NOT NULL UNIQUE, postcode TEXT, huisnummer INTEGER, huisletter TEXT,
+          toevoeging TEXT, gebruiksdoel TEXT, bouwjaar INTEGER, status TEXT,
+          oppervlakte REAL, ingest_id INTEGER NOT NULL)"""),
+)
 
-_BASE_DDL = """
-CREATE TABLE gpkg_spatial_ref_sys (
+#: Point sets whose points get an area per level and boundary year (table point_areas).
+_MORE_ATTRIBUTES: tuple[tuple[str, str, str], ...] = (
+    ("energy_labels", "EP-Online energy labels, newest per object, located on a BAG address", """
+        CREATE TABLE energy_labels (
+          fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, vbo_id TEXT NOT NULL UNIQUE,
+          energy_class TEXT NOT NULL, energy_index REAL, building_class TEXT,
+          building_type TEXT, building_subtype TEXT, method TEXT, assessed TEXT,
+          registered TEXT, valid_until TEXT, located_by TEXT NOT NULL,
+          synthetic INTEGER NOT NULL DEFAULT 0, ingest_id INTEGER NOT NULL)"""),
+    ("point_areas", "The area each point lies in, per level and boundary year", """
+        CREATE TABLE point_areas (
+          fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, point_set TEXT NOT NULL,
+          point_id TEXT NOT NULL, level TEXT NOT NULL, boundary_year INTEGER NOT NULL,
+          area_code TEXT NOT NULL, UNIQUE (point_set, point_id, level, boundary_year))"""),
+)
+ATTRIBUTE_TABLES = ATTRIBUTE_TABLES + _MORE_ATTRIBUTES
+
+_BASE_DDL = (
+    """CREATE TABLE gpkg_spatial_ref_sys (
   srs_name TEXT NOT NULL, srs_id INTEGER NOT NULL PRIMARY KEY, organization TEXT NOT NULL,
-  organization_coordsys_id INTEGER NOT NULL, definition TEXT NOT NULL, description TEXT);
-CREATE TABLE gpkg_contents (
+  organization_coordsys_id INTEGER NOT NULL, definition TEXT NOT NULL, description TEXT)""",
+    """CREATE TABLE gpkg_contents (
   table_name TEXT NOT NULL PRIMARY KEY, data_type TEXT NOT NULL, identifier TEXT UNIQUE,
   description TEXT DEFAULT '',
   last_change DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
   min_x DOUBLE, min_y DOUBLE, max_x DOUBLE, max_y DOUBLE, srs_id INTEGER,
-  CONSTRAINT fk_gc_r_srs_id FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys(srs_id));
-CREATE TABLE gpkg_geometry_columns (
+  CONSTRAINT fk_gc_r_srs_id FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys(srs_id))""",
+    """CREATE TABLE gpkg_geometry_columns (
   table_name TEXT NOT NULL, column_name TEXT NOT NULL, geometry_type_name TEXT NOT NULL,
   srs_id INTEGER NOT NULL, z TINYINT NOT NULL, m TINYINT NOT NULL,
   CONSTRAINT pk_geom_cols PRIMARY KEY (table_name, column_name),
   CONSTRAINT uk_gc_table_name UNIQUE (table_name),
   CONSTRAINT fk_gc_tn FOREIGN KEY (table_name) REFERENCES gpkg_contents(table_name),
-  CONSTRAINT fk_gc_srs FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys (srs_id));
-CREATE INDEX areas_level_year ON areas (level, year, gemeente_code);
-CREATE INDEX values_code_year ON indicator_values (area_code, year);
-CREATE INDEX values_indicator ON indicator_values (indicator, year);
-"""
+  CONSTRAINT fk_gc_srs FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys (srs_id))""",
+)
+#: Columns added after a table first shipped: (table, column, declaration).
+_ADDED_COLUMNS = (("indicators", "synthetic", "INTEGER NOT NULL DEFAULT 0"),
+                  ("areas", "gemeente_name", "TEXT"))
+_INDEXES = (
+    "CREATE INDEX IF NOT EXISTS areas_level_year ON areas (level, year, gemeente_code)",
+    "CREATE INDEX IF NOT EXISTS values_code_year ON indicator_values (area_code, year)",
+    "CREATE INDEX IF NOT EXISTS values_indicator ON indicator_values (indicator, year)",
+    "CREATE INDEX IF NOT EXISTS addresses_key ON addresses (postcode, huisnummer)",
+    "CREATE INDEX IF NOT EXISTS point_areas_set ON point_areas (point_set, level, boundary_year)",
+)
 
 
 def create_schema(con: sqlite3.Connection) -> None:
     """Create an empty GeoInsight GeoPackage in an open, empty database."""
     con.execute(f"PRAGMA application_id = {APPLICATION_ID}")
     con.execute(f"PRAGMA user_version = {USER_VERSION}")
-    con.execute(AREAS_DDL)
-    for _, _, ddl in ATTRIBUTE_TABLES:
-        con.execute(ddl)
-    for statement in _BASE_DDL.split(";"):  # not executescript: it would commit the transaction
-        if statement.strip():
-            con.execute(statement)
+    for statement in _BASE_DDL:
+        con.execute(statement)
     rd = CRS.from_epsg(SRS_ID)
     con.executemany(
         "INSERT INTO gpkg_spatial_ref_sys VALUES (?, ?, ?, ?, ?, ?)",
@@ -98,15 +128,32 @@ def create_schema(con: sqlite3.Connection) -> None:
           "longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid"),
          ("Amersfoort / RD New", SRS_ID, "EPSG", SRS_ID, rd.to_wkt("WKT1_GDAL"),
           "Rijksdriehoekstelsel, the Dutch national grid")])
-    con.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier, description, srs_id)"
-                " VALUES ('areas', 'features', 'areas', ?, ?)",
-                ("CBS gemeenten, wijken and buurten by year", SRS_ID))
-    con.execute("INSERT INTO gpkg_geometry_columns"
-                " VALUES ('areas', 'geom', 'MULTIPOLYGON', ?, 0, 0)", (SRS_ID,))
-    con.executemany(
-        "INSERT INTO gpkg_contents (table_name, data_type, identifier, description)"
-        " VALUES (?, 'attributes', ?, ?)",
-        [(name, name, description) for name, description, _ in ATTRIBUTE_TABLES])
+    ensure_tables(con)
+
+
+def ensure_tables(con: sqlite3.Connection) -> None:
+    """Add every table this version knows and the file lacks (older stores grow, never lose)."""
+    have = {r[0] for r in con.execute("SELECT table_name FROM gpkg_contents")}
+    for name, geometry_type, description, ddl in FEATURE_TABLES:
+        if name in have:
+            continue
+        con.execute(ddl)
+        con.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier, description,"
+                    " srs_id) VALUES (?, 'features', ?, ?, ?)", (name, name, description, SRS_ID))
+        con.execute("INSERT INTO gpkg_geometry_columns VALUES (?, 'geom', ?, ?, 0, 0)",
+                    (name, geometry_type, SRS_ID))
+    for name, description, ddl in ATTRIBUTE_TABLES:
+        if name in have:
+            continue
+        con.execute(ddl)
+        con.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier, description)"
+                    " VALUES (?, 'attributes', ?, ?)", (name, name, description))
+    for table, column, declaration in _ADDED_COLUMNS:
+        present = {row[1] for row in con.execute(f"PRAGMA table_info({table})")}
+        if column not in present:
+            con.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+    for statement in _INDEXES:
+        con.execute(statement)
 
 
 def encode(geoms: Sequence[shapely.Geometry] | np.ndarray, srs_id: int = SRS_ID) -> list[bytes]:

@@ -9,20 +9,20 @@ import geopandas as gpd
 import pandas as pd
 
 from geoinsight.indicators import Indicator
+from geoinsight.records import (
+    ADDRESS_COLUMNS,
+    AREA_COLUMNS,
+    LABEL_COLUMNS,
+    LEVELS,
+    POINT_AREA_COLUMNS,
+    STATUSES,
+    VALUE_COLUMNS,
+    Reject,
+)
 
-AREA_COLUMNS = ["code", "year", "level", "name", "gemeente_code", "wijk_code"]
-VALUE_COLUMNS = ["code", "year", "indicator", "value", "status"]
-STATUSES = ("ok", "missing", "secret", "estimated")
-LEVELS = ("gemeente", "wijk", "buurt")
-
-
-@dataclass(frozen=True)
-class Reject:
-    """A row that was not stored, and why (so nothing disappears silently)."""
-
-    row: str
-    code: str
-    reason: str
+# the vocabulary lives in geoinsight.records; re-exported for the store's users
+__all__ = ["ADDRESS_COLUMNS", "AREA_COLUMNS", "LABEL_COLUMNS", "LEVELS", "POINT_AREA_COLUMNS",
+           "STATUSES", "VALUE_COLUMNS", "IngestBatch", "IngestCounts", "Reject", "empty_values"]
 
 
 @dataclass
@@ -32,8 +32,12 @@ class IngestCounts:
     repaired: int = 0
     rejected: int = 0
     skipped: int = 0
+    superseded: int = 0
 
-    def summary(self) -> str:
+    def summary(self, kind: str = "") -> str:
+        if kind == "energy_labels":
+            return (f"read {self.read}, located {self.stored}, superseded {self.superseded}, "
+                    f"rejected {self.rejected}")
         text = (f"read {self.read}, stored {self.stored}, repaired {self.repaired}, "
                 f"rejected {self.rejected}")
         return text + (f", skipped {self.skipped}" if self.skipped else "")
@@ -51,6 +55,14 @@ class IngestBatch:
     rejects: list[Reject] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     year: int | None = None
+    #: BAG address points to add or update (by vbo_id), EPSG:28992
+    addresses: gpd.GeoDataFrame | None = None
+    #: energy labels: the complete new set (an EP-Online totaalbestand replaces the old one)
+    labels: pd.DataFrame | None = None
+    #: point -> area assignments; replaces every assignment of the point sets it names
+    point_areas: pd.DataFrame | None = None
+    #: indicators recomputed from scratch (point aggregates): their old values are removed first
+    replace_indicators: list[str] = field(default_factory=list)
 
 
 def empty_values() -> pd.DataFrame:

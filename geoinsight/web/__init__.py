@@ -6,9 +6,11 @@ import secrets
 from urllib.parse import urlencode, urlsplit
 
 from flask import Flask, Response, g, request
+from markupsafe import Markup
 
 from geoinsight import PROJECT_ROOT, __version__, classify
 from geoinsight.catalog import load_catalog
+from geoinsight.planning import load_schemes
 from geoinsight.settings import Settings, load_settings
 from geoinsight.store import open_store
 from geoinsight.web import errors
@@ -24,12 +26,14 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config["JSON_SORT_KEYS"] = False
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["geoinsight"] = AppState(settings, open_store(settings),
-                                            load_catalog(settings.layers_dir))
-    from geoinsight.web import api, maps, pages
+                                            load_catalog(settings.layers_dir),
+                                            load_schemes(settings.planning_dir))
+    from geoinsight.web import api, maps, pages, planning
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(maps.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(planning.bp)
     errors.register(app)
     _language(app, settings)
     _security_headers(app, settings)
@@ -41,14 +45,22 @@ def create_app(settings: Settings | None = None) -> Flask:
                 "switch_lang_url": lambda: _switch_lang_url(text(lang, "switch_lang"))}
 
     app.add_template_filter(format_number, "num")
+    app.add_template_filter(_with_nonce, "nonced")
 
     return app
 
 
+def _with_nonce(html: str) -> Markup:
+    """Give the inline ``<script>`` elements of trusted generated HTML this request's nonce."""
+    nonce = g.get("csp_nonce", "")
+    return Markup(html.replace("<script>", f'<script nonce="{nonce}">'))
+
+
 def _switch_lang_url(target: str) -> str:
+    """A query-only link (``?…&lang=en``): it stays on this page and host, whatever the path."""
     args = request.args.to_dict()
     args["lang"] = target
-    return f"{request.path}?{urlencode(args)}"
+    return f"?{urlencode(args)}"
 
 
 def format_number(value: float | None, decimals: int | None = None, lang: str = "nl") -> str:
@@ -77,21 +89,32 @@ def _language(app: Flask, settings: Settings) -> None:
 
 
 def _security_headers(app: Flask, settings: Settings) -> None:
-    """A CSP that lets the page talk to this host only (plus the basemap's tile host)."""
+    """A CSP that lets a page talk to this host only (plus the basemap's tile host).
+
+    Scripts run only from this host or with the request's nonce (the one inline Folium
+    script), so markup smuggled into a page cannot run. Inline styles stay allowed: Leaflet
+    positions everything with them.
+    """
     tiles, _ = settings.basemap_tiles()
     tile_host = ""
     if tiles:
         parts = urlsplit(tiles)
         tile_host = f" {parts.scheme}://{parts.netloc}"
-    policy = ("default-src 'self'; script-src 'self' 'unsafe-inline'; "
-              "style-src 'self' 'unsafe-inline'; "
-              f"img-src 'self' data:{tile_host}; connect-src 'self'; font-src 'self'; "
-              "object-src 'none'; base-uri 'self'; frame-ancestors 'self'")
+
+    @app.before_request
+    def _nonce() -> None:
+        g.csp_nonce = secrets.token_urlsafe(16)
 
     @app.after_request
     def _headers(response: Response) -> Response:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         if response.mimetype == "text/html":
-            response.headers.setdefault("Content-Security-Policy", policy)
+            nonce = g.get("csp_nonce", "")
+            response.headers.setdefault(
+                "Content-Security-Policy",
+                f"default-src 'self'; script-src 'self' 'nonce-{nonce}'; "
+                "style-src 'self' 'unsafe-inline'; "
+                f"img-src 'self' data:{tile_host}; connect-src 'self'; font-src 'self'; "
+                "object-src 'none'; base-uri 'self'; frame-ancestors 'self'; form-action 'self'")
         return response

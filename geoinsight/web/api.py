@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import csv
-import gzip
-import hashlib
 import io
 
 from flask import Blueprint, Response, jsonify, request
 
 from geoinsight import __version__, service
 from geoinsight.errors import BadRequest
-from geoinsight.spatial.simplify import feature_collection
+from geoinsight.profile import area_profile
 from geoinsight.web.context import lang, state
 
 bp = Blueprint("api", __name__)
-_CACHE_SIZE = 64
 
 
 @bp.get("/healthz")
@@ -64,22 +61,9 @@ def areas() -> Response:
     selection = service.parse_selection(request.args.get("level"),
                                         request.args.get("municipality"),
                                         request.args.get("year"))
-    year = selection.year
-    if year is None:
-        years = st.store.area_years(level=selection.level, municipality=selection.municipality)
-        year = years[-1] if years else 0
-    year = service.boundary_year(st.store, selection, year)
-    key = (st.store.version(), selection.level, selection.municipality, year)
-    cached = st.geojson_cache.get(key)
-    if cached is None:
-        frame = st.store.areas(level=selection.level, municipality=selection.municipality,
-                               year=year)
-        body = feature_collection(frame, st.settings.simplify_m.get(selection.level, 0.0))
-        cached = (body, gzip.compress(body, 6, mtime=0), hashlib.sha256(body).hexdigest()[:32])
-        st.geojson_cache[key] = cached
-        while len(st.geojson_cache) > _CACHE_SIZE:
-            st.geojson_cache.popitem(last=False)
-    body, zipped, etag = cached
+    body, zipped, etag = service.areas_geojson(
+        st.store, selection, st.settings.simplify_m.get(selection.level, 0.0),
+        st.geojson_cache)
     compress = "gzip" in request.accept_encodings
     response = Response(zipped if compress else body, mimetype="application/geo+json")
     if compress:
@@ -94,4 +78,4 @@ def areas() -> Response:
 def area(code: str) -> Response:
     st = state()
     year = service.parse_selection("buurt", None, request.args.get("year")).year
-    return jsonify(service.area_profile(st.store, st.catalog, code, lang(), year))
+    return jsonify(area_profile(st.store, st.catalog, code, lang(), year))

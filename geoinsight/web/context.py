@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from flask import current_app, g
 
+from geoinsight.analysis.priority import PriorityScheme
 from geoinsight.catalog import Catalog
 from geoinsight.settings import Settings
 from geoinsight.store import Store
@@ -17,6 +18,7 @@ class AppState:
     settings: Settings
     store: Store
     catalog: Catalog
+    schemes: dict[str, PriorityScheme]
     #: (store version, level, gemeente, year) -> (GeoJSON, gzipped GeoJSON, ETag)
     geojson_cache: OrderedDict[tuple[object, ...], tuple[bytes, bytes, str]] = field(
         default_factory=OrderedDict)

@@ -20,7 +20,7 @@ def _wants_json() -> bool:
 
 def error_response(status: int, code: str, message: str) -> tuple[Response | str, int]:
     if _wants_json():
-        return jsonify({"error": {"status": status, "code": code, "message": message}}), status
+        return jsonify(GeoInsightError(message, code=code, status=status).as_dict()), status
     return render_template("errors/error.html", status=status, code=code, message=message), status
 
 

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-import geopandas as gpd
 from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from geoinsight import service
-from geoinsight.crs import WEB_CRS
-from geoinsight.errors import NotFound
 from geoinsight.maps import MapConfig, MapLayerRef, build_map
 from geoinsight.web.context import lang, state
 from geoinsight.web.i18n import map_labels
@@ -22,9 +19,21 @@ bp = Blueprint("maps", __name__)
 def pick() -> Response:
     """The home page's picker submits here; send it on to the map of the chosen layer."""
     args = {k: v for k, v in request.args.items() if v and k != "layer"}
-    layer_id = request.args.get("layer") or next(iter(state().catalog.layers))
+    catalog = state().catalog
+    layer_id = catalog.get(request.args.get("layer") or next(iter(catalog.layers))).id
     target = url_for("maps.map_page", layer_id=layer_id)
     return redirect(f"{target}?{urlencode(args)}" if args else target)
+
+
+DEFAULT_LAYER = "population_density"
+
+
+@bp.get("/")
+def home() -> str:
+    """The front page is a map: the default layer for the first complete gemeente."""
+    catalog = state().catalog
+    first = next(iter(catalog.layers))
+    return map_page(DEFAULT_LAYER if DEFAULT_LAYER in catalog.layers else first)
 
 
 @bp.get("/map/<layer_id>")
@@ -36,10 +45,9 @@ def map_page(layer_id: str) -> str:
                                         request.args.get("year"),
                                         default_level=_default_level(layer.levels))
     if selection.municipality is None and selection.level != "gemeente":
-        selection = service.Selection(selection.level, _first_municipality(), selection.year)
+        selection = service.Selection(selection.level, service.default_municipality(st.store),
+                                      selection.year)
     result = service.layer_values(st.store, st.catalog, layer.id, selection, lang())
-    areas = st.store.areas(level=selection.level, municipality=selection.municipality,
-                           year=result.boundary_year)
     query = {"level": selection.level}
     if selection.municipality:
         query["municipality"] = selection.municipality
@@ -53,7 +61,7 @@ def map_page(layer_id: str) -> str:
         layers=[MapLayerRef(x.id, x.title_in(lang())) for x in st.catalog.for_level(
             selection.level)],
         active=layer.id,
-        bounds=_bounds(areas),
+        bounds=service.bounds_wgs84(st.store, selection, result.boundary_year),
         tiles=st.settings.basemap_tiles()[0],
         tiles_attribution=st.settings.basemap_tiles()[1],
         labels=map_labels(lang()),
@@ -64,22 +72,9 @@ def map_page(layer_id: str) -> str:
     years = service.layer_years(st.store, layer)
     return render_template("maps/map.html", layer=layer, result=result, parts=parts,
                            selection=selection, years=years,
+                           layers=st.catalog.for_level(selection.level),
                            municipalities=service.municipalities(st.store))
 
 
 def _default_level(levels: tuple[str, ...]) -> str:
     return "buurt" if "buurt" in levels else levels[-1]
-
-
-def _first_municipality() -> str:
-    found = service.municipalities(state().store)
-    if not found:
-        raise NotFound("the store holds no gemeente yet", code="no_areas")
-    return str(found[0]["code"])
-
-
-def _bounds(areas: gpd.GeoDataFrame) -> tuple[float, float, float, float]:
-    if areas.empty:
-        return (3.2, 50.7, 7.3, 53.6)  # the Netherlands
-    minx, miny, maxx, maxy = areas.to_crs(WEB_CRS).total_bounds
-    return (float(minx), float(miny), float(maxx), float(maxy))

@@ -5,12 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 
 from geoinsight import service
+from geoinsight.profile import area_profile
 from geoinsight.web.context import lang, state
 
 bp = Blueprint("pages", __name__)
 
 
-@bp.get("/")
+@bp.get("/layers")
 def index() -> str:
     st = state()
     return render_template("pages/index.html", layers=list(st.catalog.layers.values()),
@@ -22,5 +23,5 @@ def index() -> str:
 def area(code: str) -> str:
     st = state()
     year = service.parse_selection("buurt", None, request.args.get("year")).year
-    profile = service.area_profile(st.store, st.catalog, code, lang(), year)
+    profile = area_profile(st.store, st.catalog, code, lang(), year)
     return render_template("pages/area.html", profile=profile)

@@ -88,10 +88,12 @@ def test_values_csv(client: FlaskClient) -> None:
     assert float(binnenstad["value"]) == 418.0 and binnenstad["status"] == "ok"
 
 
-def test_values_year_without_data_is_all_missing(client: FlaskClient) -> None:
-    body = client.get(f"/api/layers/population_density/values?level=buurt&municipality={DELFT}"
-                      "&year=2030").get_json()
-    assert {v["status"] for v in body["values"]} == {"missing"}
+def test_values_year_without_data_is_404(client: FlaskClient) -> None:
+    response = client.get(f"/api/layers/population_density/values?level=buurt"
+                          f"&municipality={DELFT}&year=2030")
+    assert response.status_code == 404
+    assert error_of(response)["code"] == "no_values"
+    assert "2024" in error_of(response)["message"]  # says which years there are
 
 
 def test_multi_year_layer(client: FlaskClient) -> None:
@@ -157,3 +159,34 @@ def test_areas_gzip_when_accepted(client: FlaskClient) -> None:
     again = client.get(f"/api/areas?level=buurt&municipality={DELFT}",
                        headers={"Accept-Encoding": "gzip", "If-None-Match": zipped.headers["ETag"]})
     assert again.status_code == 304
+
+
+def test_share_on_a_small_base_is_suppressed(client: FlaskClient) -> None:
+    """Kerkpolder has 5 inhabitants (rounded): '100 % aged 65+' would say nothing and point at
+    people, so the share is secret; a buurt with thousands of inhabitants keeps its figure."""
+    body = client.get(f"/api/layers/share_65_plus/values?level=buurt&municipality={DELFT}"
+                      ).get_json()
+    by_code = {v["code"]: v for v in body["values"]}
+    assert by_code["BU05032510"]["status"] == "secret"
+    assert by_code["BU05032510"]["value"] is None
+    assert by_code["BU05031102"]["status"] == "ok"
+    assert by_code["BU05031102"]["value"] == pytest.approx(265 / 2550 * 100)
+    assert body["classes"][-1]["upper"] < 100
+
+
+def test_label_share_uses_bag_dwellings_of_an_earlier_year(client: FlaskClient) -> None:
+    """Coverage 2026 = labelled dwellings (labels 2026) / dwellings (BAG 2022): the base comes
+    from its latest year, and the figure is shown, not suppressed."""
+    body = client.get("/api/layers/energy_label_coverage/values?level=buurt"
+                      "&municipality=GM0518").get_json()
+    assert body["year"] == 2026 and body["boundary_year"] == 2022
+    assert len(body["values"]) == 4
+    assert {v["status"] for v in body["values"]} == {"ok"}
+    profile = client.get("/api/areas/BU05182666").get_json()
+    coverage = next(r for r in profile["indicators"] if r["layer"] == "energy_label_coverage")
+    valid = next(r for r in profile["indicators"] if r["layer"] == "energy_labels_valid")
+    dwellings = next(r for r in profile["indicators"] if r["layer"] == "dwellings")
+    assert coverage["values"]["area"]["value"] == pytest.approx(
+        valid["values"]["area"]["value"] / dwellings["values"]["area"]["value"] * 100)
+    assert profile["labels"]["synthetic"] is True
+    assert sum(c["count"] for c in profile["labels"]["classes"]) == valid["values"]["area"]["value"]

@@ -7,17 +7,34 @@ import re
 from flask.testing import FlaskClient
 
 
-def test_index_lists_layers_and_gemeente(client: FlaskClient) -> None:
+def test_front_page_is_the_delft_map(client: FlaskClient) -> None:
     html = client.get("/").get_data(as_text=True)
     assert '<html lang="nl">' in html
-    assert "Bevolkingsdichtheid" in html and 'value="GM0503"' in html
+    assert "municipality=GM0503" in html and "/api/areas?level=buurt" in html
+    assert 'name="layer"' in html and 'name="level"' in html and 'value="GM0503"' in html
     assert "Bron: CBS" in html and "CC BY 4.0" in html
 
 
+def test_layer_overview_lists_layers_and_gemeente(client: FlaskClient) -> None:
+    html = client.get("/layers").get_data(as_text=True)
+    assert "Bevolkingsdichtheid" in html and 'value="GM0503"' in html
+
+
+def test_language_link_stays_on_the_page(client: FlaskClient) -> None:
+    html = client.get("/%5Cevil.com", headers={"Accept": "text/html"}).get_data(as_text=True)
+    links = re.findall(r'class="gi-lang"|href="([^"]*lang=en[^"]*)"', html)
+    assert [link for link in links if link] == ["?lang=en"]
+
+
+def test_picker_refuses_unknown_layer(client: FlaskClient) -> None:
+    response = client.get("/map?layer=..%2F..%2Fhealthz", headers={"Accept": "text/html"})
+    assert response.status_code == 404
+
+
 def test_english_switch_is_remembered(client: FlaskClient) -> None:
-    html = client.get("/?lang=en").get_data(as_text=True)
+    html = client.get("/layers?lang=en").get_data(as_text=True)
     assert '<html lang="en">' in html and "Population density" in html
-    assert '<html lang="en">' in client.get("/").get_data(as_text=True)  # cookie
+    assert '<html lang="en">' in client.get("/layers").get_data(as_text=True)  # cookie
 
 
 def test_map_page_loads_everything_from_this_host(client: FlaskClient) -> None:
@@ -30,7 +47,11 @@ def test_map_page_loads_everything_from_this_host(client: FlaskClient) -> None:
         assert not url.startswith(("http://", "https://", "//")) or "creativecommons" in url, url
     assert "cdn" not in html.lower()
     assert "2024" in html and "2023" in html  # figures of 2024 on boundaries of 2023
-    assert "connect-src 'self'" in response.headers["Content-Security-Policy"]
+    policy = response.headers["Content-Security-Policy"]
+    assert "connect-src 'self'" in policy and "'unsafe-inline'" not in policy.split(";")[1]
+    nonce = re.search(r"'nonce-([^']+)'", policy).group(1)  # type: ignore[union-attr]
+    inline = re.findall(r"<script(?![^>]*\bsrc=)([^>]*)>", html)
+    assert inline and all(f'nonce="{nonce}"' in attrs for attrs in inline)
 
 
 def test_map_picker_redirects(client: FlaskClient) -> None:

@@ -1,0 +1,1 @@
+"""Analyses over stored figures: energy-label aggregates and priority scores."""

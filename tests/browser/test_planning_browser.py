@@ -1,0 +1,218 @@
+"""The planning view in headless Chromium against a real server process (the full demo).
+
+What only a browser can show: the ranking table and the score map drawn from the same answer,
+a weight slider that refetches and redraws table, map legend and export links, a sort that
+survives the update, tooltips and click-through on the map, the synthetic-data banner, and no
+request leaving the host.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from browser_support import BASEMAP_HOST, BrowserPage, LiveServer
+from playwright.sync_api import expect
+
+LV = "GM1916"
+LV_BUURTEN = 10
+PAGE = f"/planning?municipality={LV}"
+API = f"/api/planning?scheme=energy_transition&level=buurt&municipality={LV}"
+ROWS = "#gi-plan-table tbody tr"
+PATHS = "#gi-plan-map .leaflet-overlay-pane path.leaflet-interactive"
+TOOLTIP = ".leaflet-tooltip"
+READY = 'body[data-plan-ready="1"]'
+BUURT_CODE = re.compile(r"BU1916\d{4}")
+
+#: A point inside ``path`` where the path itself is topmost (not under the legend), or null.
+INSIDE_POINT_JS = """(path) => {
+  const r = path.getBoundingClientRect();
+  const steps = [0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8];
+  for (const fy of steps) {
+    for (const fx of steps) {
+      const x = r.left + r.width * fx, y = r.top + r.height * fy;
+      if (document.elementFromPoint(x, y) === path) return {x, y};
+    }
+  }
+  return null;
+}"""
+
+
+def open_planning(bp: BrowserPage, url: str) -> None:
+    """Load the page and wait for the first draw (or fail with the page's error box)."""
+    bp.page.goto(url)
+    # a selector, not wait_for_function: the page's CSP forbids the eval that would need
+    bp.page.wait_for_selector(f'{READY}, body[data-plan-error="1"]')
+    if bp.page.evaluate("document.body.dataset.planError") == "1":
+        pytest.fail(f"the page shows an error: {bp.page.locator('.gi-error').all_text_contents()}"
+                    f"; failed requests: {bp.record.problems()}; "
+                    f"page errors: {bp.record.page_errors}")
+
+
+def wait_updated(bp: BrowserPage) -> None:
+    """After a weight change: wait until the page refetched and redrew (or failed)."""
+    bp.page.wait_for_selector(f'{READY}, body[data-plan-error="1"]')
+    error = bp.page.locator(".gi-error")
+    assert error.count() == 0, f"update failed: {error.all_text_contents()}"
+
+
+def table_codes(bp: BrowserPage) -> list[str]:
+    return [c or "" for c in bp.page.locator(ROWS).evaluate_all(
+        "(rows) => rows.map((r) => r.dataset.code)")]
+
+
+def column_texts(bp: BrowserPage, index: int) -> list[str]:
+    return [(t or "").strip()
+            for t in bp.page.locator(f"{ROWS} td:nth-child({index})").all_text_contents()]
+
+
+def weights_of(href: str | None) -> dict[str, str]:
+    assert href, "no export link"
+    text = parse_qs(urlsplit(href).query)["weights"][0]
+    return dict(part.split(":") for part in text.split(","))
+
+
+def hover_path(bp: BrowserPage, path: Any) -> str | None:
+    """Hover a polygon like a user; the tooltip's text, or None if no point of it is reachable."""
+    title = bp.page.locator("#gi-plan-title").bounding_box()
+    assert title is not None
+    bp.page.mouse.move(title["x"] + 2, title["y"] + 2)
+    bp.page.locator(TOOLTIP).wait_for(state="detached")
+    point = path.evaluate(INSIDE_POINT_JS)
+    if point is None:
+        return None
+    bp.page.mouse.move(point["x"], point["y"], steps=2)
+    tooltip = bp.page.locator(TOOLTIP)
+    tooltip.wait_for(state="visible")
+    return tooltip.text_content() or ""
+
+
+def assert_clean(bp: BrowserPage) -> None:
+    record = bp.record
+    assert record.problems() == [], "failed requests or responses >= 400"
+    assert record.off_host((BASEMAP_HOST,)) == [], "requests left 127.0.0.1"
+    assert record.aborted == []
+    assert record.page_errors == [], "uncaught JavaScript errors"
+    assert record.console_errors == [], "console errors"
+
+
+@pytest.mark.browser
+def test_planning_page_ranks_maps_and_follows_the_weights(
+        live_server: LiveServer, browser_page: BrowserPage, screenshots: Any) -> None:
+    page = browser_page.page
+    initial = live_server.get_json(API)
+    open_planning(browser_page, live_server.url(PAGE))
+
+    # table and map drawn from the same answer
+    expect(page.locator(ROWS)).to_have_count(LV_BUURTEN)
+    expect(page.locator(PATHS)).to_have_count(LV_BUURTEN)
+    assert table_codes(browser_page) == [r["code"] for r in initial["rows"]]
+    banner = page.locator("#gi-plan-synthetic")
+    expect(banner).to_be_visible()
+    expect(banner).to_contain_text("synthetische demodata")
+    legend = page.locator("#gi-plan-map .gi-legend")
+    expect(legend).to_be_visible()
+    expect(legend.locator(".gi-legend-row")).to_have_count(len(initial["classes"]) + 1)
+    expect(legend).to_contain_text("geen gegevens")
+    # missing inputs: a badge, a disabled slider and no number in their column
+    expect(page.locator(".gi-weight-unavailable .gi-badge-missing")).to_have_count(2)
+    expect(page.locator("#gi-w-low_income")).to_be_disabled()
+    low_income = 5 + [i["id"] for i in initial["inputs"]].index("low_income")
+    assert set(column_texts(browser_page, low_income)) == {"–geen gegevens"}
+
+    # hovering a polygon names the buurt with its code, score and rank
+    tips = [hover_path(browser_page, p) for p in page.locator(PATHS).element_handles()[:3]]
+    tip = next((t for t in tips if t), None)
+    assert tip is not None, "no polygon could be hovered"
+    code = BUURT_CODE.findall(tip)[0]
+    row = next(r for r in initial["rows"] if r["code"] == code)
+    assert row["name"] in tip and "Score" in tip and f"Rang{row['rank']} van 10" in tip
+
+    # a weight change refetches: owner_occupied to 0 with the keyboard, like a user
+    slider = page.locator("#gi-w-owner_occupied")
+    slider.focus()
+    page.keyboard.press("Home")
+    expect(page.locator("#gi-wv-owner_occupied")).to_have_text("0")
+    csv_link = page.locator("#gi-export-csv")
+    expect(csv_link).to_have_attribute("href", re.compile(r"owner_occupied:0(,|&|$)"))
+    wait_updated(browser_page)
+    weights = weights_of(csv_link.get_attribute("href"))
+    assert weights["owner_occupied"] == "0" and weights["poor_labels"] == "3"
+    assert weights_of(page.locator("#gi-export-xlsx").get_attribute("href")) == weights
+    assert "owner_occupied:0" in page.url, "the address keeps the weights"
+    expect(page.locator("#gi-picker-weights")).to_have_value(re.compile(r"owner_occupied:0"))
+    query = ",".join(f"{k}:{v}" for k, v in weights.items())
+    updated = live_server.get_json(f"{API}&weights={query}")
+    expected = [r["code"] for r in updated["rows"]]
+    assert expected != [r["code"] for r in initial["rows"]], "the weight should reorder"
+    assert table_codes(browser_page) == expected
+    labels = [c["label"] for c in updated["classes"]]
+    expect(legend.locator(".gi-legend-label")).to_have_text([*labels, "geen gegevens"])
+
+    # sorting by name (ascending, then descending) and the sort survives a weight change
+    names = sorted((r["name"] for r in updated["rows"]), key=str.casefold)
+    header = page.locator('#gi-plan-table th[data-sort="name"]')
+    header.locator("button").click()
+    expect(header).to_have_attribute("aria-sort", "ascending")
+    assert column_texts(browser_page, 2) == names
+    header.locator("button").click()
+    expect(header).to_have_attribute("aria-sort", "descending")
+    assert column_texts(browser_page, 2) == names[::-1]
+    page.locator("#gi-w-poor_labels").focus()
+    page.keyboard.press("End")
+    expect(csv_link).to_have_attribute("href", re.compile(r"poor_labels:5(,|&|$)"))
+    wait_updated(browser_page)
+    assert column_texts(browser_page, 2) == names[::-1]
+    expect(header).to_have_attribute("aria-sort", "descending")
+
+    page.screenshot(path=str(screenshots / "planning.png"), full_page=True)
+
+    # clicking a polygon opens the buurt's profile
+    for path in page.locator(PATHS).element_handles():
+        point = path.evaluate(INSIDE_POINT_JS)
+        if point is not None:
+            page.mouse.click(point["x"], point["y"])
+            break
+    page.wait_for_url(re.compile(r"/areas/BU1916\d{4}$"))
+    assert_clean(browser_page)
+
+
+@pytest.mark.browser
+def test_planning_page_shows_a_failed_update_visibly(live_server: LiveServer,
+                                                     browser_page: BrowserPage) -> None:
+    """A weight the server refuses shows the error message, not a silently stale table."""
+    page = browser_page.page
+    open_planning(browser_page, live_server.url(PAGE))
+    before = table_codes(browser_page)
+
+    def refuse(route: Any) -> None:
+        route.fulfill(status=400, content_type="application/json",
+                      body='{"error": {"status": 400, "code": "bad_weights", '
+                           '"message": "weight refused"}}')
+
+    page.route(re.compile(r".*/api/planning\?.*weights=.*"), refuse)
+    page.locator("#gi-w-old_stock").focus()
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_selector('body[data-plan-error="1"]')
+    error = page.locator("#gi-plan-status .gi-error")
+    expect(error).to_be_visible()
+    expect(error).to_contain_text("weight refused")
+    assert table_codes(browser_page) == before
+    assert browser_page.record.page_errors == []
+
+
+@pytest.mark.browser
+def test_planning_page_in_english(live_server: LiveServer, browser_page: BrowserPage) -> None:
+    page = browser_page.page
+    open_planning(browser_page, live_server.url(PAGE + "&lang=en"))
+    expect(page.locator("#gi-plan-synthetic")).to_contain_text("synthetic demo data")
+    expect(page.locator('#gi-plan-table th[data-sort="name"]')).to_contain_text("Neighbourhood")
+    legend = page.locator("#gi-plan-map .gi-legend")
+    expect(legend).to_contain_text("Priority score")
+    expect(legend).to_contain_text("no data")
+    expect(legend).not_to_contain_text("geen gegevens")
+    expect(page.locator(".gi-weight-unavailable .gi-badge-missing").first).to_have_text(
+        "missing here")
+    assert_clean(browser_page)
