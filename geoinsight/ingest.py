@@ -18,6 +18,7 @@ import shapely
 
 from geoinsight.crs import STORE_CRS, looks_like_rd, to_store_crs
 from geoinsight.errors import InputError
+from geoinsight.indicators import Indicator
 from geoinsight.sources import cbs, statline
 from geoinsight.sources.keys import is_water, key_rows, to_long
 from geoinsight.store import Store
@@ -50,6 +51,37 @@ def checksum(path: Path) -> str:
     return digest.hexdigest()
 
 
+@dataclass
+class _LayerParts:
+    """What one boundary layer contributes to the batch."""
+
+    areas: gpd.GeoDataFrame
+    values: pd.DataFrame
+    indicators: list[Indicator]
+    rejects: list[Reject]
+    notes: list[str]
+    repaired: int
+
+
+def _boundary_layer(frame: gpd.GeoDataFrame, name: str, path: Path, year: int | None,
+                    values_year: int | None) -> _LayerParts:
+    """Key, check, repair and split one layer (water already left out)."""
+    keyed = key_rows(frame, path, year, label=name)
+    _check_in_netherlands(frame, path, name)
+    country = keyed.frame["_level"] == "land"
+    rejects = keyed.rejects + [
+        Reject(r, c, "a country outline is not a gemeente, wijk or buurt")
+        for r, c in zip(keyed.frame.loc[country, "_row"], keyed.frame.loc[country, "_code"],
+                        strict=True)]
+    good, repaired, bad = _repair(keyed.frame[~country])
+    attributes = good.drop(columns="geometry")
+    if values_year is not None:
+        attributes = attributes.assign(_year=values_year)
+    long = to_long(attributes)
+    return _LayerParts(_area_frame(good), long.values, long.indicators, rejects + bad,
+                       long.notes, repaired)
+
+
 def ingest_boundaries(store: Store, path: Path, year: int | None = None,
                       crs: str | None = None, values_year: int | None = None) -> IngestResult:
     """Boundaries, and the figures in their attribute columns.
@@ -64,41 +96,28 @@ def ingest_boundaries(store: Store, path: Path, year: int | None = None,
     rejects: list[Reject] = []
     areas: list[gpd.GeoDataFrame] = []
     values: list[pd.DataFrame] = []
-    indicators: dict[str, object] = {}
+    indicators: dict[str, Indicator] = {}
     for layer in layers:
-        frame = layer.frame
-        counts.read += len(frame)
-        water = is_water(frame)
+        counts.read += len(layer.frame)
+        water = is_water(layer.frame)
         counts.skipped += int(water.sum())
         if water.any():
             notes.append(f"{int(water.sum())} water features left out of {layer.name}")
-        frame = frame[~water]
         try:
-            keyed = key_rows(frame, path, year, label=layer.name)
+            parts = _boundary_layer(layer.frame[~water], layer.name, path, year, values_year)
         except InputError as exc:
-            if len(layers) == 1:
+            if len(layers) == 1 or "do not fall in the Netherlands" in exc.message:
                 raise
             layer_errors.append(exc)
             notes.append(f"layer {layer.name} left out: {exc.message}")
-            counts.skipped += len(frame)
+            counts.skipped += int((~water).sum())
             continue
-        rejects += keyed.rejects
-        _check_in_netherlands(frame, path, layer.name)
-        country = keyed.frame["_level"] == "land"
-        rejects += [Reject(r, c, "a country outline is not a gemeente, wijk or buurt")
-                    for r, c in zip(keyed.frame.loc[country, "_row"],
-                                    keyed.frame.loc[country, "_code"], strict=True)]
-        good, repaired, bad = _repair(keyed.frame[~country])
-        counts.repaired += repaired
-        rejects += bad
-        areas.append(_area_frame(good))
-        attributes = good.drop(columns="geometry")
-        if values_year is not None:
-            attributes = attributes.assign(_year=values_year)
-        long = to_long(attributes)
-        values.append(long.values)
-        indicators.update({i.id: i for i in long.indicators})
-        notes += long.notes
+        counts.repaired += parts.repaired
+        rejects += parts.rejects
+        areas.append(parts.areas)
+        values.append(parts.values)
+        indicators.update({i.id: i for i in parts.indicators})
+        notes += parts.notes
     if not areas:
         # a missing year stops every coded layer: say that rather than "no codes"
         year_errors = [e for e in layer_errors if "--year" in e.message]
@@ -118,8 +137,7 @@ def ingest_boundaries(store: Store, path: Path, year: int | None = None,
                          path=str(path))
     value_frame = _dedupe(pd.concat(values, ignore_index=True)) if values else empty_values()
     batch = IngestBatch("boundaries", path, checksum(path), value_frame,
-                        list(indicators.values()), counts, all_areas, rejects,  # type: ignore[arg-type]
-                        notes, year)
+                        list(indicators.values()), counts, all_areas, rejects, notes, year)
     if not store.addresses().empty:  # new boundaries: place the addresses in them too
         from geoinsight.ingest_points import current_state, refresh_points
 

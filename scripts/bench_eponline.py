@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import json
 import os
 import resource
@@ -61,12 +62,19 @@ def main() -> None:
 # --- the file -----------------------------------------------------------------------------------
 
 
+def _writer_version() -> str:
+    """A digest of the synthetic writer's source: a changed writer means a new file."""
+    source = Path(__file__).resolve().parents[1] / "geoinsight" / "sources" / "eponline_synth.py"
+    return hashlib.sha256(source.read_bytes()).hexdigest()[:16]
+
+
 def _stored_rows(path: Path) -> int | None:
     meta = path.with_suffix(".json")
     if not (path.exists() and meta.exists()):
         return None
     info = json.loads(meta.read_text())
-    return int(info["rows"]) if info.get("size") == path.stat().st_size else None
+    same = info.get("size") == path.stat().st_size and info.get("writer") == _writer_version()
+    return int(info["rows"]) if same else None
 
 
 def _write(path: Path, rows: int) -> None:
@@ -88,8 +96,8 @@ def _write(path: Path, rows: int) -> None:
     del addresses
     print(f"  generated {len(labels):,} labels in {time.perf_counter() - start:.0f} s", flush=True)
     write_bulk_file(labels, path, bad_rows=BAD_ROWS, seed=3)
-    path.with_suffix(".json").write_text(json.dumps({"rows": rows,
-                                                     "size": path.stat().st_size}))
+    path.with_suffix(".json").write_text(json.dumps({
+        "rows": rows, "size": path.stat().st_size, "writer": _writer_version()}))
     print(f"  written in {time.perf_counter() - start:.0f} s", flush=True)
 
 

@@ -17,7 +17,8 @@ from geoinsight.store.gpkg import GeoPackageStore
 
 PUBLISHED = dt.date(2026, 9, 1)
 # two buurten of 100 m: BU05030000 (x 84000-84100) and BU05030001 (x 84100-84200)
-ADDRESSES = """vbo_id;postcode;huisnummer;huisletter;huisnummertoevoeging;gebruiksdoel;bouwjaar;status;x;y
+ADDRESSES = """vbo_id;postcode;huisnummer;huisletter;huisnummertoevoeging;gebruiksdoel;\
+bouwjaar;status;x;y
 0503010000000001;2611AA;1;;;woonfunctie;1930;Verblijfsobject in gebruik;84010,5;447050
 0503010000000002;2611AA;2;A;;woonfunctie;1960;Verblijfsobject in gebruik;84020;447050
 0503010000000003;2611AA;3;;2;woonfunctie;2010;Verblijfsobject in gebruik;84030;447050

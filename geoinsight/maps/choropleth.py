@@ -140,7 +140,8 @@ class ChoroplethLoader(JSCSSMixin):
         super().__init__()
         self._name = "GeoInsightChoropleth"
         self.config_json = config_json
-        self.default_js = [("geoinsight_choropleth", static_url("js/choropleth.js", prefix))]
+        self.default_js = [("geoinsight_common", static_url("js/gi-common.js", prefix)),
+                           ("geoinsight_choropleth", static_url("js/choropleth.js", prefix))]
         self.default_css = [("geoinsight_map_css", static_url("css/map.css", prefix))]
 
 

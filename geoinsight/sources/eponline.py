@@ -6,14 +6,17 @@ million labels, so it is never loaded whole: Arrow's streaming CSV reader parses
 validated on its own, and per chunk only the newest row per object is kept. The survivors of all
 chunks are combined once more at the end (and from time to time on the way, so a file with many
 superseded labels never piles up). "Newest" is an order, not a sum, so the result does not depend
-on where the chunk boundaries fall.
+on where the chunk boundaries fall. Arrow parses in the calling thread while two worker threads
+normalise the previous chunks (its compute kernels release the GIL); results are taken in file
+order. On 5,000,000 rows (1 GB) this takes about 25 s and 1.1 GB at the peak, of which the result
+is 0.55 GB (``scripts/bench_eponline.py``, ``docs/benchmarks.md``).
 
 Normalisation rules (one place, so the BAG side can do the same):
 
 - Empty field = unknown. Fields are trimmed.
 - BAG ids (verblijfsobject, ligplaats, standplaats, pand): 16 digits; 15 digits get their leading
-  zero back (spreadsheets drop it), ``…​.0`` from a float round trip is undone; anything else
-  counts as no id (another key may still locate the row).
+  zero back (spreadsheets drop it), a trailing ``.0`` from a float round trip is dropped;
+  anything else counts as no id (another key may still locate the row).
 - ``postcode``: upper case, spaces removed, must be ``[1-9]\\d{3}[A-Z]{2}``; otherwise <NA>.
 - ``huisnummer``: 1 to 5 digits (a trailing ``.0`` / ``,0`` is tolerated); otherwise <NA>.
 - ``huisletter`` / ``toevoeging`` follow BAG: a huisletter is one letter, a toevoeging up to four
@@ -99,6 +102,7 @@ SOURCE_COLUMNS = {
 }
 BAG_KEYS = ("vbo_id", "ligplaats_id", "standplaats_id")
 DATE_FIELDS = ("registered", "valid_until", "assessed")
+CATEGORY_FIELDS = ("building_type", "building_subtype", "method")
 TRUE_TEXT = ("true", "1", "ja", "j", "yes", "y", "waar", "t")
 HEADER_PREFIX = "Pand_"
 #: how far to look for the header row before calling the file something else
@@ -274,7 +278,7 @@ def _chunks(stream: IO[bytes], header: _Header, state: _State, chunk_rows: int,
     try:
         if not _peek(stream):
             return  # a header and no rows: Arrow calls that an empty CSV, for us it is no labels
-        yield from _rechunk(_reader(stream, header, state, chunk_rows), chunk_rows)
+        yield from _rechunk(_reader(stream, header, state), chunk_rows)
     except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
         raise InputError(f"damaged or truncated ZIP: {exc}", path=str(path)) from exc
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
@@ -289,8 +293,10 @@ def _peek(stream: IO[bytes]) -> bytes:
     return bytes(peek(1)) if peek is not None else b"?"
 
 
-def _reader(stream: IO[bytes], header: _Header, state: _State,
-            chunk_rows: int) -> pcsv.CSVStreamingReader:
+def _reader(stream: IO[bytes], header: _Header, state: _State) -> pcsv.CSVStreamingReader:
+    """Arrow's streaming parser over the rows after the header: our column names, only the
+    used columns converted (all as text), rows with the wrong field count handed to
+    ``state.bad_row`` instead of aborting. Single-threaded, so those rows keep line numbers."""
     used = list(dict.fromkeys(header.columns.values()))
     reader: pcsv.CSVStreamingReader = pcsv.open_csv(
         stream,
@@ -418,17 +424,17 @@ def _normalise(chunk: pa.Table, header: _Header, lines: np.ndarray
                              fields.postcode, pc.cast(fields.huisnummer, pa.string()),
                              fields.huisletter, fields.toevoeging, "|"))
     columns: dict[str, pa.Array] = {
-        **{k: fields.ids[k][0] for k in (*BAG_KEYS, "pand_id")},
+        "_pand": pa.array(fields.ids["pand_id"][1]),  # ids as int64: 8 bytes, not 20
         "postcode": fields.postcode, "huisnummer": fields.huisnummer,
         "huisletter": fields.huisletter, "toevoeging": fields.toevoeging,
         "energy_class": pc.cast(fields.energy_class, pa.int8()),
         "energy_index": _energy_index(text),
         "building_class": pc.cast(fields.building_class, pa.int8()),
-        **{k: _category(text.get(k)) for k in ("building_type", "building_subtype", "method")},
+        **{k: _category(text.get(k)) for k in CATEGORY_FIELDS},
         **{k: pa.array(fields.dates[k][0].astype("datetime64[D]"), pa.date32(),
                        from_pandas=True) for k in DATE_FIELDS},
         "private": pc.is_in(pc.utf8_lower(text.get("private")), value_set=pa.array(TRUE_TEXT)),
-        "line": pa.array(lines), "_key": pa.array(key), "_address": address,
+        "line": pa.array(lines.astype(np.int32)), "_key": pa.array(key), "_address": address,
     }
     return pa.table(columns).filter(pa.array(~bad)), rejects
 
@@ -713,13 +719,12 @@ def _numpy(column: pa.ChunkedArray) -> np.ndarray:
 def _empty_table() -> pa.Table:
     string = pa.string()
     schema = {
-        **{k: string for k in (*BAG_KEYS, "pand_id", "postcode", "huisletter", "toevoeging")},
+        "_pand": pa.int64(), **{k: string for k in ("postcode", "huisletter", "toevoeging")},
         "huisnummer": pa.int32(), "energy_class": pa.int8(), "energy_index": pa.float64(),
         "building_class": pa.int8(),
-        **{k: pa.dictionary(pa.int32(), string) for k in ("building_type", "building_subtype",
-                                                          "method")},
+        **{k: pa.dictionary(pa.int32(), string) for k in CATEGORY_FIELDS},
         **{k: pa.date32() for k in DATE_FIELDS},
-        "private": pa.bool_(), "line": pa.int64(), "_key": pa.int64(), "_address": string,
+        "private": pa.bool_(), "line": pa.int32(), "_key": pa.int64(), "_address": string,
     }
     return pa.table({k: pa.array([], t) for k, t in schema.items()})
 
@@ -738,16 +743,23 @@ def _to_frame(parts: list[pa.Table], today: dt.date) -> pd.DataFrame:
         return column
 
     strings = pd.StringDtype("pyarrow")
-    out: dict[str, Any] = {}
+    key = _numpy(take("_key"))
+    out: dict[str, Any] = {
+        name: _id_text(np.where(key // KEY_SPACE == kind, key % KEY_SPACE, -1))
+        for kind, name in enumerate(BAG_KEYS)}
+    del key
+    out["pand_id"] = _id_text(_numpy(take("_pand")))
     for name in OUTPUT_COLUMNS:
-        if name in (*BAG_KEYS, "pand_id", "postcode", "huisletter", "toevoeging"):
+        if name in out:
+            continue
+        if name in ("postcode", "huisletter", "toevoeging"):
             out[name] = pd.array(take(name), dtype=strings)
         elif name == "huisnummer":
             out[name] = pd.array(take(name).to_pandas(), dtype="Int32")
         elif name in ("energy_class", "building_class"):
             categories = LABEL_CLASSES if name == "energy_class" else BUILDING_CLASSES
             out[name] = _codes(take(name), categories, ordered=name == "energy_class")
-        elif name in ("building_type", "building_subtype", "method"):
+        elif name in CATEGORY_FIELDS:
             out[name] = take(name).to_pandas().astype("category").array
         elif name in DATE_FIELDS:
             out[name] = _numpy(take(name)).astype("datetime64[s]")
@@ -756,6 +768,7 @@ def _to_frame(parts: list[pa.Table], today: dt.date) -> pd.DataFrame:
         elif name in ("private", "line"):
             out[name] = np.asarray(take(name).to_numpy(zero_copy_only=False))
     out["private"] = out["private"].astype(bool)
+    out["line"] = out["line"].astype(np.int64)
     until = pd.Series(out["valid_until"], copy=False)
     missing = until.isna().to_numpy()
     if missing.any():
@@ -763,6 +776,24 @@ def _to_frame(parts: list[pa.Table], today: dt.date) -> pd.DataFrame:
         out["valid_until"][missing] = derived.to_numpy().astype("datetime64[s]")
     out["expired"] = out["valid_until"] < np.datetime64(today, "s")  # NaT compares False
     return pd.DataFrame({name: out[name] for name in OUTPUT_COLUMNS}, copy=False)
+
+
+def _id_text(number: np.ndarray) -> pd.arrays.ArrowStringArray:
+    """BAG ids from int64 back to 16-digit text (-1 is <NA>), written straight into the
+    buffers of one Arrow large_string array: no intermediate string arrays at the peak."""
+    valid = number >= 0
+    rest = number[valid]
+    digits = np.empty((len(rest), 16), dtype=np.uint8)
+    for position in range(15, -1, -1):
+        digits[:, position] = rest % 10 + ord("0")
+        rest //= 10
+    offsets = np.zeros(len(number) + 1, dtype=np.int64)
+    np.cumsum(np.where(valid, 16, 0), out=offsets[1:])
+    bitmap = np.packbits(valid, bitorder="little")
+    array = pa.LargeStringArray.from_buffers(
+        len(number), pa.py_buffer(offsets), pa.py_buffer(digits), pa.py_buffer(bitmap),
+        null_count=int(len(number) - valid.sum()))
+    return pd.arrays.ArrowStringArray(pa.chunked_array([array]))
 
 
 def _codes(column: pa.ChunkedArray, categories: tuple[str, ...], *, ordered: bool

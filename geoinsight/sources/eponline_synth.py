@@ -117,9 +117,11 @@ def synthetic_labels(addresses: pd.DataFrame, *, seed: int, today: dt.date) -> p
 
     Classes depend on bouwjaar; some objects have two or three registrations over the years
     (the later ones slightly better, the older ones superseded); registrations start in 2008,
-    so labels registered more than ten years before ``today`` have expired. About 3 % of
-    objects are known only by postcode + huisnummer, a few dwellings are houseboats or caravans
-    (ligplaats / standplaats ids). The rows come shuffled, as in the real file.
+    so labels registered more than ten years before ``today`` have expired. About 3 % of the
+    labels carry no BAG id, only postcode + huisnummer (as older registrations do). Building
+    type and pand are the object's, the same in each of its labels. The rows come shuffled, as
+    in the real file. (Labels are drawn for the given verblijfsobjecten, so none is keyed by a
+    ligplaats or standplaats id; the reader's tests cover those.)
     """
     rng = np.random.default_rng(seed)
     use = addresses["gebruiksdoel"].astype(str).str.lower().to_numpy()
@@ -138,9 +140,12 @@ def synthetic_labels(addresses: pd.DataFrame, *, seed: int, today: dt.date) -> p
     method = _methods(registered)
     old = ~np.char.startswith(method, "NTA")
     klass = np.where(old & (klass < 3), 3, klass)  # the old scale stops at A++
+    btype, subtype = _types(rng, dwelling[objects], use[objects])
+    per_object = np.repeat(np.arange(len(objects)), repeats)
+    btype, subtype = btype[per_object], subtype[per_object]
     addressable = (addresses["postcode"].notna() & addresses["huisnummer"].notna()).to_numpy()
-    kind, btype, subtype = _types(rng, w, use[source], addressable[source])
-    frame = _label_frame(addresses, source, kind, rng)
+    address_only = addressable[source] & (rng.random(n) < 0.03)
+    frame = _label_frame(addresses, source, address_only, btype == "Appartement")
     frame["energy_class"] = pd.Categorical.from_codes(klass, categories=list(LABEL_CLASSES),
                                                       ordered=True)
     frame["energy_index"] = np.where(old, _index(rng, klass), np.nan)
@@ -195,13 +200,9 @@ def _index(rng: np.random.Generator, klass: np.ndarray) -> np.ndarray:
     return np.round(low[klass] + rng.random(len(klass)) * (high[klass] - low[klass]), 2)
 
 
-def _types(rng: np.random.Generator, dwelling: np.ndarray, use: np.ndarray,
-           addressable: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per label: location kind (0 vbo, 1 ligplaats, 2 standplaats, 3 address), type, subtype.
-
-    Only addresses with a postcode and huisnummer are keyed by address alone (a real label
-    without either would be unlocatable, and the demo should not invent rejects).
-    """
+def _types(rng: np.random.Generator, dwelling: np.ndarray, use: np.ndarray
+           ) -> tuple[np.ndarray, np.ndarray]:
+    """Per object: gebouwtype and gebouwsubtype (dwellings), or the use (utility buildings)."""
     n = len(dwelling)
     names = np.array([t for t, _ in DWELLING_TYPES])
     btype = names[rng.choice(len(names), size=n, p=[p for _, p in DWELLING_TYPES])]
@@ -212,33 +213,28 @@ def _types(rng: np.random.Generator, dwelling: np.ndarray, use: np.ndarray,
     first_use = np.array([u.split(",")[0] for u in use.tolist()], dtype=object)
     btype = np.where(dwelling, btype, np.char.capitalize(first_use.astype(str)))
     subtype = np.where(dwelling, subtype, "")
-    draw = rng.random(n)
-    kind = np.select([dwelling & (draw < 0.002), dwelling & (draw < 0.004),
-                      addressable & (draw < 0.034)], [1, 2, 3], 0)
-    btype = np.where(kind == 1, "Woonboot", np.where(kind == 2, "Woonwagen", btype))
-    subtype = np.where(kind > 0, np.where(kind == 3, subtype, ""), subtype)
-    return kind, btype.astype(str), subtype.astype(str)
+    return btype.astype(str), subtype.astype(str)
 
 
-def _label_frame(addresses: pd.DataFrame, source: np.ndarray, kind: np.ndarray,
-                 rng: np.random.Generator) -> pd.DataFrame:
-    """Location columns of the labels: the BAG id that applies, and the address."""
+def _label_frame(addresses: pd.DataFrame, source: np.ndarray, address_only: np.ndarray,
+                 flat: np.ndarray) -> pd.DataFrame:
+    """Location columns of the labels: vbo and pand id (none if ``address_only``), address.
+
+    Flats share a pand (eight to a building); other dwellings have their own.
+    """
     vbo = pa.array(addresses["vbo_id"].to_numpy(dtype=object, na_value=None)[source],
                    pa.string())
     gemeente = pc.cast(pc.utf8_slice_codeunits(pc.if_else(pc.is_valid(vbo), vbo, "0000"), 0, 4),
                        pa.int64()).to_numpy()
     seq = source.astype(np.int64)
-    pand = _bag_ids(gemeente, 10, seq // np.where(rng.random(len(seq)) < 0.5, 1, 8))
+    pand = _bag_ids(gemeente, 10, np.where(flat, seq // 8, seq))
     none = pa.scalar(None, pa.string())
-
-    def only(which: int, values: pa.Array) -> pd.Series:
-        return _strings(pc.if_else(pa.array(kind == which), values, none))
-
+    with_id = pa.array(~address_only)
     return pd.DataFrame({
-        "vbo_id": only(0, vbo),
-        "ligplaats_id": only(1, _bag_ids(gemeente, 2, seq)),
-        "standplaats_id": only(2, _bag_ids(gemeente, 3, seq)),
-        "pand_id": _strings(pc.if_else(pa.array(kind == 0), pand, none)),
+        "vbo_id": _strings(pc.if_else(with_id, vbo, none)),
+        "ligplaats_id": _strings(pa.nulls(len(seq), pa.string())),
+        "standplaats_id": _strings(pa.nulls(len(seq), pa.string())),
+        "pand_id": _strings(pc.if_else(with_id, pand, none)),
         "postcode": addresses["postcode"].to_numpy(dtype=object, na_value=None)[source],
         "huisnummer": addresses["huisnummer"].to_numpy(dtype=object, na_value=None)[source],
         "huisletter": addresses["huisletter"].fillna("").to_numpy(dtype=object)[source],

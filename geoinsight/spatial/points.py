@@ -51,6 +51,7 @@ correctness. Coordinates are in the areas' CRS (metres for EPSG:28992); ``cell_s
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -68,7 +69,8 @@ CELLS_PER_MEDIAN_SIDE: Final = 32
 DEFAULT_MEMORY_BUDGET: Final = 64 * 2**20
 CHUNK: Final = 1 << 20
 """Points per step, so temporary arrays stay near 100 MB whatever the number of points."""
-_SEGMENT_CHUNK: Final = 1 << 20
+_SEGMENT_CHUNK: Final = 1 << 18
+_BLOCK_BATCH: Final = 1 << 14
 _POLYGONAL: Final = (shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON)
 
 IntArray = NDArray[np.int64]
@@ -157,7 +159,13 @@ class PointIndex:
         coarse = _coarse_codes(is_special.reshape(grid.nrows, grid.ncols), grid, sample)
         exact = np.zeros((len(special), BLOCK * BLOCK), bool)
         exact[np.searchsorted(special, cell_block), cell_local] = True
-        codes = _fine_codes(special, exact, coarse, grid, sample)
+        # runs never leave a row of blocks, so rows of blocks can be done a batch at a time
+        brow = special // grid.ncols
+        cuts = np.searchsorted(brow, brow[::_BLOCK_BATCH], side="left")
+        cuts = np.append(_unique(cuts), len(special))
+        codes = np.concatenate([np.zeros((0, BLOCK * BLOCK), np.int32)] + [
+            _fine_codes(special[a:b], exact[a:b], coarse, grid, sample)
+            for a, b in itertools.pairwise(cuts)])
 
         self._index_lists(special, exact, codes, (pair_cell, pair_area),
                           np.searchsorted(special, over_block), over_area)
@@ -177,11 +185,13 @@ class PointIndex:
         n, grid = self.n_areas, self._grid
         pair_block, pair_local = _block_local(pairs[0], grid)
         pair_j = np.searchsorted(special, pair_block)
+        del pair_block
         j_over_all = _unique(j_over)
         in_over = np.isin(pair_j, j_over_all)
         held = (codes[j_over_all] * ~exact[j_over_all]).reshape(-1) - 1
         shared_j = np.concatenate([pair_j[in_over], j_over, np.repeat(j_over_all, BLOCK**2)])
         shared_a = np.concatenate([pairs[1][in_over], over_area, held])
+        shared_j, shared_a = shared_j[shared_a >= 0], shared_a[shared_a >= 0]
         exact[j_over_all] = True
 
         list_j, list_local = np.nonzero(exact)
@@ -189,12 +199,13 @@ class PointIndex:
         codes[list_j, list_local] = n + 1 + (np.arange(len(list_j)) - self._first[list_j])
         cell_list = np.searchsorted(list_j * BLOCK**2 + list_local,
                                     (pair_j * BLOCK**2 + pair_local)[~in_over])
+        del pair_j, pair_local, list_local
         shared_list = (np.repeat(self._first[shared_j], BLOCK**2)
                        + np.tile(np.arange(BLOCK**2), len(shared_j)))
-        list_all = np.concatenate([cell_list, shared_list])
-        area_all = np.concatenate([pairs[1][~in_over], np.repeat(shared_a, BLOCK**2)])
-        keep = area_all >= 0
-        key = _unique(list_all[keep] * n + area_all[keep])
+        key = np.concatenate([cell_list * n + pairs[1][~in_over],
+                              shared_list * n + np.repeat(shared_a, BLOCK**2)])
+        del cell_list, shared_list
+        key = _unique(key)
         self._cand = (key % n).astype(np.uint16 if n <= 2**16 else np.int32)
         ptr = np.searchsorted(key // n, np.arange(len(list_j) + 1))
         self._cand_ptr = ptr.astype(np.int32 if len(key) < 2**31 else np.int64)
@@ -349,42 +360,52 @@ def _boundary_cells(
     of it (its four enlarged corners are not all on one side). Returns sorted unique fine cell
     ids (row-major over the fine grid) and the unique (cell, area) pairs.
     """
-    f, eps, n = grid.f, grid.eps, len(geoms)
-    ncols_f, nrows_f = grid.ncols * BLOCK, grid.nrows * BLOCK
     parts, part_area = shapely.get_parts(geoms, return_index=True)
     rings, ring_part = shapely.get_rings(parts, return_index=True)
-    coords, ring = shapely.get_coordinates(shapely.segmentize(rings, f / 2), return_index=True)
-    area = part_area[ring_part[ring]]
-    seg = np.flatnonzero(ring[1:] == ring[:-1])
+    ring_area = part_area[ring_part]
+    # rings in groups of about _SEGMENT_CHUNK pieces, so the temporaries stay small
+    pieces = shapely.get_num_coordinates(rings) + shapely.length(rings) / (grid.f / 2)
+    group = (np.cumsum(pieces) // _SEGMENT_CHUNK).astype(np.int64)
+    cuts = np.append(np.flatnonzero(np.diff(group, prepend=-1)), len(rings))
     pairs: list[IntArray] = [np.zeros(0, np.int64)]
-    for start in range(0, len(seg), _SEGMENT_CHUNK):
-        s = seg[start:start + _SEGMENT_CHUNK]
-        px, py = coords[s, 0], coords[s, 1]
-        dx, dy = coords[s + 1, 0] - px, coords[s + 1, 1] - py
-        c0 = np.floor((np.minimum(px, px + dx) - eps - grid.x0) / f).astype(np.int64)
-        c1 = np.floor((np.maximum(px, px + dx) + eps - grid.x0) / f).astype(np.int64)
-        r0 = np.floor((grid.ytop - np.maximum(py, py + dy) - eps) / f).astype(np.int64)
-        r1 = np.floor((grid.ytop - np.minimum(py, py + dy) + eps) / f).astype(np.int64)
-        c0, c1 = c0.clip(0, ncols_f - 1), c1.clip(0, ncols_f - 1)
-        r0, r1 = r0.clip(0, nrows_f - 1), r1.clip(0, nrows_f - 1)
-        found = []
-        for dc in (0, 1):
-            for dr in (0, 1):
-                k = np.flatnonzero((c0 + dc <= c1) & (r0 + dr <= r1))
-                col, row = c0[k] + dc, r0[k] + dr
-                left = grid.x0 + col * f - eps - px[k]
-                right = left + f + 2 * eps
-                top = grid.ytop - row * f + eps - py[k]
-                bottom = top - f - 2 * eps
-                side = [dx[k] * cy - dy[k] * cx for cx in (left, right) for cy in (bottom, top)]
-                above = (side[0] > 0) & (side[1] > 0) & (side[2] > 0) & (side[3] > 0)
-                below = (side[0] < 0) & (side[1] < 0) & (side[2] < 0) & (side[3] < 0)
-                hit = np.flatnonzero(~(above | below))
-                found.append((row[hit] * ncols_f + col[hit]) * n + area[s[k[hit]]])
-        pairs.append(_unique(np.concatenate(found)))
+    for a, b in itertools.pairwise(cuts):
+        coords, ring = shapely.get_coordinates(shapely.segmentize(rings[a:b], grid.f / 2),
+                                               return_index=True)
+        seg = np.flatnonzero(ring[1:] == ring[:-1])
+        pairs.append(_segment_cells(coords, seg, ring_area[a:b][ring[seg]], grid, len(geoms)))
     keys = _unique(np.concatenate(pairs))
-    cell = keys // n
-    return _unique(cell), (cell, keys % n)  # already sorted: the sort inside is cheap
+    cell = keys // len(geoms)
+    return _unique(cell), (cell, keys % len(geoms))  # already sorted: this sort is cheap
+
+
+def _segment_cells(coords: FloatArray, seg: IntArray, area: IntArray, grid: _Grid,
+                   n: int) -> IntArray:
+    """Sorted unique keys ``cell * n + area`` for segments ``coords[seg] → coords[seg + 1]``."""
+    f, eps = grid.f, grid.eps
+    ncols_f, nrows_f = grid.ncols * BLOCK, grid.nrows * BLOCK
+    px, py = coords[seg, 0], coords[seg, 1]
+    dx, dy = coords[seg + 1, 0] - px, coords[seg + 1, 1] - py
+    c0 = np.floor((np.minimum(px, px + dx) - eps - grid.x0) / f).astype(np.int64)
+    c1 = np.floor((np.maximum(px, px + dx) + eps - grid.x0) / f).astype(np.int64)
+    r0 = np.floor((grid.ytop - np.maximum(py, py + dy) - eps) / f).astype(np.int64)
+    r1 = np.floor((grid.ytop - np.minimum(py, py + dy) + eps) / f).astype(np.int64)
+    c0, c1 = c0.clip(0, ncols_f - 1), c1.clip(0, ncols_f - 1)
+    r0, r1 = r0.clip(0, nrows_f - 1), r1.clip(0, nrows_f - 1)
+    found = []
+    for dc in (0, 1):
+        for dr in (0, 1):
+            k = np.flatnonzero((c0 + dc <= c1) & (r0 + dr <= r1))
+            col, row = c0[k] + dc, r0[k] + dr
+            left = grid.x0 + col * f - eps - px[k]
+            right = left + f + 2 * eps
+            top = grid.ytop - row * f + eps - py[k]
+            bottom = top - f - 2 * eps
+            side = [dx[k] * cy - dy[k] * cx for cx in (left, right) for cy in (bottom, top)]
+            above = (side[0] > 0) & (side[1] > 0) & (side[2] > 0) & (side[3] > 0)
+            below = (side[0] < 0) & (side[1] < 0) & (side[2] < 0) & (side[3] < 0)
+            hit = np.flatnonzero(~(above | below))
+            found.append((row[hit] * ncols_f + col[hit]) * n + area[k[hit]])
+    return _unique(np.concatenate(found))
 
 
 def _block_local(cells: IntArray, grid: _Grid) -> tuple[IntArray, IntArray]:
@@ -457,17 +478,19 @@ def _runs(free: BoolArray, row_start: BoolArray) -> tuple[IntArray, IntArray]:
     return starts, ends
 
 
-def _spread(label: IntArray, starts: IntArray, free: BoolArray) -> IntArray:
-    """Each run's label on every position of the run; 0 where not free."""
-    run = np.zeros(len(free), np.int64)
+def _spread(label: IntArray, starts: IntArray, free: BoolArray) -> NDArray[np.int32]:
+    """Each run's label on every position of the run; 0 where not free (int32: these arrays
+    have 64 entries per special block, the biggest of the build)."""
+    run = np.zeros(len(free), np.int32)
     run[starts] = 1
-    run = np.cumsum(run) - 1
-    out = np.zeros(len(free), np.int64)
-    out[free] = label[run[free]]
+    np.cumsum(run, out=run)
+    run -= 1
+    out = np.zeros(len(free), np.int32)
+    out[free] = label.astype(np.int32)[run[free]]
     return out
 
 
-def _coarse_codes(special: BoolArray, grid: _Grid, sample: Sampler) -> IntArray:
+def _coarse_codes(special: BoolArray, grid: _Grid, sample: Sampler) -> NDArray[np.int32]:
     """Area code (position + 1, 0 = none) of every block without exact cells.
 
     Each horizontal run of such blocks lies in one area. A run that reaches the grid's left or
@@ -489,7 +512,8 @@ def _coarse_codes(special: BoolArray, grid: _Grid, sample: Sampler) -> IntArray:
 
 
 def _fine_codes(
-    special: IntArray, exact: BoolArray, coarse: IntArray, grid: _Grid, sample: Sampler
+    special: IntArray, exact: BoolArray, coarse: NDArray[np.int32], grid: _Grid,
+    sample: Sampler,
 ) -> NDArray[np.int32]:
     """Area codes of the non-exact cells in blocks that have exact cells.
 

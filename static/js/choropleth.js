@@ -8,7 +8,7 @@
  * textContent only. The two places where Leaflet itself uses innerHTML (layer switcher names,
  * attribution) get HTML-escaped text.
  *
- * Plain ES2018, no dependencies beyond Leaflet (window.L).
+ * Plain ES2018, no dependencies beyond Leaflet (window.L) and gi-common.js.
  *
  * Page hooks:
  *   window.geoinsightReady = true and body[data-map-ready="1"] once the first layer is drawn;
@@ -31,13 +31,7 @@
     })[c]);
   }
 
-  /** Create an element with a class and text content (never HTML). */
-  function el(tag, className, text) {
-    const node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    return node;
-  }
+  const { el, withUnit, legendControl, legendRow } = global.GeoInsight; // gi-common.js
 
   /** Fetch JSON; a non-2xx answer is an error so it is shown rather than drawn as blank. */
   async function fetchJson(url) {
@@ -59,11 +53,6 @@
       const size = Math.abs(value);
       return formats[size >= 1000 ? 0 : size >= 10 ? 1 : 2].format(value);
     };
-  }
-
-  function withUnit(text, unit) {
-    if (!unit) return text;
-    return unit === "%" ? text + unit : text + " " + unit;
   }
 
   /** The status line (loading) and error box, overlaid on the map container. */
@@ -100,31 +89,8 @@
 
   /** Legend control: layer title and unit, a row per class, then every no-data status. */
   function createLegend(map, labels) {
-    const Legend = L.Control.extend({
-      options: { position: "bottomright" },
-      onAdd() {
-        const div = el("div", "gi-legend");
-        div.setAttribute("role", "region");
-        div.setAttribute("aria-label", labels.legend_title || "");
-        L.DomEvent.disableClickPropagation(div);
-        L.DomEvent.disableScrollPropagation(div);
-        return div;
-      },
-    });
-    const legend = new Legend().addTo(map);
-    const container = legend.getContainer();
-
-    function row(color, label, count) {
-      const item = el("div", "gi-legend-row");
-      const swatch = el("span", "gi-swatch");
-      swatch.style.backgroundColor = color;
-      item.appendChild(swatch);
-      item.appendChild(el("span", "gi-legend-label", label));
-      if (count !== undefined && count !== null) {
-        item.appendChild(el("span", "gi-legend-count", "(" + count + ")"));
-      }
-      return item;
-    }
+    const container = legendControl(map, labels.legend_title);
+    const row = legendRow;
 
     return {
       clear() {

@@ -13,7 +13,7 @@
  * "0" while a request is under way; body[data-plan-error="1"] while the last request failed
  * (its message is shown in .gi-error).
  *
- * Plain ES2018, no dependencies beyond Leaflet (window.L).
+ * Plain ES2018, no dependencies beyond Leaflet (window.L) and gi-common.js.
  */
 (function (global) {
   "use strict";
@@ -25,12 +25,7 @@
 
   // --- small helpers ---------------------------------------------------------------------
 
-  function el(tag, className, text) {
-    const node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    return node;
-  }
+  const { el, withUnit, legendControl, legendRow } = global.GeoInsight; // gi-common.js
 
   function readJson(id) {
     const node = document.getElementById(id);
@@ -39,11 +34,6 @@
 
   function isNumber(value) {
     return typeof value === "number" && isFinite(value);
-  }
-
-  function withUnit(text, unit) {
-    if (!unit) return text;
-    return unit === "%" ? text + unit : text + " " + unit;
   }
 
   /** A weight as the server reads it: "3", "2.5" (never a locale comma). */
@@ -236,19 +226,8 @@
       const leaflet = L.map(container, { zoomSnap: 0.25, scrollWheelZoom: true });
       leaflet.setView([52.1, 4.4], 12); // replaced by fitBounds once the areas are in
       L.control.scale({ imperial: false }).addTo(leaflet);
-      const Legend = L.Control.extend({
-        options: { position: "bottomright" },
-        onAdd() {
-          const div = el("div", "gi-legend");
-          div.setAttribute("role", "region");
-          div.setAttribute("aria-label", labels.legend_title || "");
-          L.DomEvent.disableClickPropagation(div);
-          L.DomEvent.disableScrollPropagation(div);
-          return div;
-        },
-      });
-      const legend = new Legend().addTo(leaflet);
-      return { leaflet, legend: legend.getContainer(), layer: null, container };
+      const legend = legendControl(leaflet, labels.legend_title);
+      return { leaflet, legend, layer: null, container };
     }
 
     function fillFor(code) {
@@ -289,15 +268,7 @@
       box.appendChild(el("div", "gi-legend-title", labels.legend_title));
       box.appendChild(el("div", "gi-legend-unit", labels.legend_unit));
       function row(color, label, count) {
-        const item = el("div", "gi-legend-row");
-        const swatch = el("span", "gi-swatch");
-        swatch.style.backgroundColor = color;
-        item.appendChild(swatch);
-        item.appendChild(el("span", "gi-legend-label", label));
-        if (count !== undefined && count !== null) {
-          item.appendChild(el("span", "gi-legend-count", "(" + count + ")"));
-        }
-        box.appendChild(item);
+        box.appendChild(legendRow(color, label, count));
       }
       current.classes.forEach((c) => row(c.color, c.label, c.count));
       box.appendChild(el("div", "gi-legend-subtitle", labels.no_data_class));

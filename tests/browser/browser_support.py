@@ -239,3 +239,17 @@ class BrowserPage:
 
     page: Any  # playwright.sync_api.Page
     record: Recorder
+
+
+#: A point inside a polygon's SVG path that is not covered by another element (for hovering).
+INSIDE_POINT_JS = """(path) => {
+  const r = path.getBoundingClientRect();
+  const steps = [0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8, 0.1, 0.9];
+  for (const fy of steps) {
+    for (const fx of steps) {
+      const x = r.left + r.width * fx, y = r.top + r.height * fy;
+      if (document.elementFromPoint(x, y) === path) return {x, y};
+    }
+  }
+  return null;
+}"""

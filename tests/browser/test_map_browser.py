@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from browser_support import (
     BASEMAP_HOST,
+    INSIDE_POINT_JS,
     SCREENSHOTS,
     XSS_NAMES,
     XSS_WIJK,
@@ -32,17 +33,6 @@ MIN_MAP_PX = 300
 
 #: A point inside ``path`` where the path itself is the topmost element (not the bounding-box
 #: centre of a concave polygon, nor a spot under the legend or layer switcher), or null.
-INSIDE_POINT_JS = """(path) => {
-  const r = path.getBoundingClientRect();
-  const steps = [0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8, 0.1, 0.9];
-  for (const fy of steps) {
-    for (const fx of steps) {
-      const x = r.left + r.width * fx, y = r.top + r.height * fy;
-      if (document.elementFromPoint(x, y) === path) return {x, y};
-    }
-  }
-  return null;
-}"""
 
 
 def open_map(bp: BrowserPage, url: str) -> None:

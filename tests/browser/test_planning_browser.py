@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from browser_support import BASEMAP_HOST, BrowserPage, LiveServer
+from browser_support import BASEMAP_HOST, INSIDE_POINT_JS, BrowserPage, LiveServer
 from playwright.sync_api import expect
 
 LV = "GM1916"
@@ -27,17 +27,6 @@ READY = 'body[data-plan-ready="1"]'
 BUURT_CODE = re.compile(r"BU1916\d{4}")
 
 #: A point inside ``path`` where the path itself is topmost (not under the legend), or null.
-INSIDE_POINT_JS = """(path) => {
-  const r = path.getBoundingClientRect();
-  const steps = [0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8];
-  for (const fy of steps) {
-    for (const fx of steps) {
-      const x = r.left + r.width * fx, y = r.top + r.height * fy;
-      if (document.elementFromPoint(x, y) === path) return {x, y};
-    }
-  }
-  return null;
-}"""
 
 
 def open_planning(bp: BrowserPage, url: str) -> None:
