@@ -101,7 +101,14 @@ class _Grid:
 
 
 class PointIndex:
-    """Exact point-in-area lookups against one boundary set (EPSG:28992 metres)."""
+    """Exact point-in-area lookups against one boundary set (EPSG:28992 metres).
+
+    Usage::
+
+        index = PointIndex(buurten.geometry)          # once per boundary set
+        pos = index.assign(bag["x"], bag["y"])        # area position per point, -1 outside
+        dwellings = index.counts(bag["x"], bag["y"])  # per area, aligned with ``buurten``
+    """
 
     def __init__(
         self,
@@ -335,7 +342,7 @@ def _auto_cell_size(geoms: NDArray[np.object_], budget: int) -> float:
     xmin, ymin, xmax, ymax = shapely.total_bounds(geoms)
     side = math.sqrt(float(np.median(shapely.area(geoms))))
     boundary = float(shapely.length(geoms).sum())
-    rings = len(shapely.get_rings(shapely.get_parts(geoms)))
+    rings = int(shapely.get_num_geometries(geoms).sum())  # parts; holes left out
     f = side / CELLS_PER_MEDIAN_SIDE
     while True:
         step = BLOCK * f
@@ -355,36 +362,47 @@ def _boundary_cells(
 ) -> tuple[IntArray, tuple[IntArray, IntArray]]:
     """Fine cells that a boundary segment comes within ``eps`` of, and (cell, area) pairs.
 
-    Rings are split into pieces of at most half a cell, so each piece's bounding box spans at
+    Segments are cut into pieces of at most half a cell, so each piece's bounding box spans at
     most 2 × 2 cells; a cell of that box counts only if the piece's line passes within ``eps``
-    of it (its four enlarged corners are not all on one side). Returns sorted unique fine cell
-    ids (row-major over the fine grid) and the unique (cell, area) pairs.
+    of it (its four enlarged corners are not all on one side). The coordinates come from one
+    ragged array and are cut with numpy, a batch at a time, so no GEOS geometry is copied.
+    Returns sorted unique fine cell ids (row-major) and the unique (cell, area) pairs.
     """
-    parts, part_area = shapely.get_parts(geoms, return_index=True)
-    rings, ring_part = shapely.get_rings(parts, return_index=True)
-    ring_area = part_area[ring_part]
-    # rings in groups of about _SEGMENT_CHUNK pieces, so the temporaries stay small
-    pieces = shapely.get_num_coordinates(rings) + shapely.length(rings) / (grid.f / 2)
-    group = (np.cumsum(pieces) // _SEGMENT_CHUNK).astype(np.int64)
-    cuts = np.append(np.flatnonzero(np.diff(group, prepend=-1)), len(rings))
+    n = len(geoms)
+    kind, coords, offsets = shapely.to_ragged_array(geoms, include_z=False)
+    ring_end = offsets[0][1:]
+    ring_geom = np.repeat(np.arange(len(offsets[-1]) - 1), np.diff(offsets[-1]))
+    if kind == shapely.GeometryType.MULTIPOLYGON:
+        ring_geom = np.repeat(ring_geom, np.diff(offsets[1]))
+    last = np.zeros(len(coords), bool)
+    last[ring_end[ring_end > 0] - 1] = True
+    seg = np.flatnonzero(~last)
+    seg_area = ring_geom[np.searchsorted(ring_end, seg, side="right")]
+    length = np.hypot(*(coords[seg + 1] - coords[seg]).T)
+    pieces = np.maximum(np.ceil(length / (grid.f / 2)), 1).astype(np.int64)
+    batch = np.cumsum(pieces) // _SEGMENT_CHUNK
+    cuts = np.append(np.flatnonzero(np.diff(batch, prepend=-1)), len(seg))
     pairs: list[IntArray] = [np.zeros(0, np.int64)]
     for a, b in itertools.pairwise(cuts):
-        coords, ring = shapely.get_coordinates(shapely.segmentize(rings[a:b], grid.f / 2),
-                                               return_index=True)
-        seg = np.flatnonzero(ring[1:] == ring[:-1])
-        pairs.append(_segment_cells(coords, seg, ring_area[a:b][ring[seg]], grid, len(geoms)))
+        k = pieces[a:b]
+        which = np.repeat(np.arange(a, b), k)
+        i = np.arange(len(which)) - np.repeat(np.cumsum(k) - k, k)  # piece number in segment
+        p, q = coords[seg[which]], coords[seg[which] + 1]
+        t0, t1 = (i / pieces[which])[:, None], ((i + 1) / pieces[which])[:, None]
+        start, end = p + t0 * (q - p), p + t1 * (q - p)
+        pairs.append(_segment_cells(start, end - start, seg_area[which], grid, n))
     keys = _unique(np.concatenate(pairs))
-    cell = keys // len(geoms)
-    return _unique(cell), (cell, keys % len(geoms))  # already sorted: this sort is cheap
+    cell = keys // n
+    return _unique(cell), (cell, keys % n)  # already sorted: this sort is cheap
 
 
-def _segment_cells(coords: FloatArray, seg: IntArray, area: IntArray, grid: _Grid,
+def _segment_cells(start: FloatArray, delta: FloatArray, area: IntArray, grid: _Grid,
                    n: int) -> IntArray:
-    """Sorted unique keys ``cell * n + area`` for segments ``coords[seg] → coords[seg + 1]``."""
+    """Sorted unique keys ``cell * n + area`` of the cells each piece passes within eps of."""
     f, eps = grid.f, grid.eps
     ncols_f, nrows_f = grid.ncols * BLOCK, grid.nrows * BLOCK
-    px, py = coords[seg, 0], coords[seg, 1]
-    dx, dy = coords[seg + 1, 0] - px, coords[seg + 1, 1] - py
+    px, py = start[:, 0], start[:, 1]
+    dx, dy = delta[:, 0], delta[:, 1]
     c0 = np.floor((np.minimum(px, px + dx) - eps - grid.x0) / f).astype(np.int64)
     c1 = np.floor((np.maximum(px, px + dx) + eps - grid.x0) / f).astype(np.int64)
     r0 = np.floor((grid.ytop - np.maximum(py, py + dy) - eps) / f).astype(np.int64)
