@@ -458,6 +458,8 @@ def _semantic_problems(doc: dict[str, Any], file: Path, shown: str) -> list[Prob
     breaks = classification.get("breaks") if isinstance(classification, dict) else None
     if isinstance(breaks, list) and all(_is_plain_number(b) for b in breaks):
         problems.extend(Problem(shown, "classification.breaks", m) for m in _break_problems(breaks))
+        if isinstance(classification, dict):
+            problems.extend(_named_class_problems(classification, len(breaks), shown))
     return problems
 
 
@@ -488,6 +490,21 @@ def _unknown(what: str, name: str, known: Any) -> str:
 
 def _is_plain_number(x: object) -> bool:
     return isinstance(x, int | float) and not isinstance(x, bool)
+
+
+def _named_class_problems(classification: dict[str, Any], n: int,
+                          shown: str) -> list[Problem]:
+    """Names and colours of explicit classes: one per break."""
+    problems = []
+    for lang, names in (classification.get("labels") or {}).items():
+        if isinstance(names, list) and len(names) != n:
+            problems.append(Problem(shown, f"classification.labels.{lang}",
+                                    f"needs {n} names, one per break, not {len(names)}"))
+    colours = classification.get("colors")
+    if isinstance(colours, list) and len(colours) != n:
+        problems.append(Problem(shown, "classification.colors",
+                                f"needs {n} colours, one per break, not {len(colours)}"))
+    return problems
 
 
 def _break_problems(breaks: list[float]) -> list[str]:

@@ -107,8 +107,24 @@ def classify(values: Sequence[float | None], statuses: Sequence[str], classifica
     uppers = _upper_bounds(data[valid], classification) if valid.any() else np.array([])
     class_of = _assign(data, valid, uppers)
     bins = _bins(data[valid], uppers, class_of, palette, reverse, decimals, lang)
+    bins = _named(bins, classification, lang)
     nodata = _nodata(statuses, valid, lang, labels)
     return Classification(bins=bins, nodata=nodata, class_of=class_of)
+
+
+def _named(bins: list[ClassBin], classification: dict, lang: str) -> list[ClassBin]:
+    """Explicit classes may carry their own names and colours (energy label letters)."""
+    names = (classification.get("labels") or {}).get("en" if lang == "en" else "nl")
+    paint = classification.get("colors")
+    if not names and not paint:
+        return bins
+    out = []
+    for i, b in enumerate(bins):
+        j = min(i, len(names) - 1) if names else 0  # an open last bin keeps the last name
+        k = min(i, len(paint) - 1) if paint else 0
+        out.append(ClassBin(b.lower, b.upper, paint[k] if paint else b.color,
+                            names[j] if names else b.label, b.count))
+    return out
 
 
 def _valid_values(values: Sequence[float | None],

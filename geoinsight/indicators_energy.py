@@ -83,6 +83,8 @@ def label_indicators(synthetic: bool = False) -> list[Indicator]:
             "Share of dwelling labels that have expired", "%", "share"),
         ind("energy_index_mean", "Gemiddelde energie-index (oude methode)",
             "Mean energy index (pre-2021 method)", "index", "mean"),
+        ind("energy_label_median_rank", "Mediaan energielabel (0 = A+++++, 11 = G)",
+            "Median energy label (0 = A+++++, 11 = G)", "klasse", "index"),
     ]
     out += [ind(f"labels_class_{class_id(c)}", f"Woningen met label {c}",
                 f"Dwellings labelled {c}", "woningen", "count") for c in LABEL_CLASSES]

@@ -83,7 +83,7 @@ def plan(store: Store, scheme: PriorityScheme, selection: Selection,
     if areas.empty:
         raise NotFound("no areas to plan", code="no_areas")
     codes = areas["code"].tolist()
-    synthetic_ids = _synthetic_indicators(store)
+    synthetic_ids = service.synthetic_indicators(store)
     values: dict[str, pd.DataFrame] = {}
     infos: list[InputInfo] = []
     for item in scheme.inputs:
@@ -116,11 +116,6 @@ def _latest_values(store: Store, ids: tuple[str, ...], codes: list[str],
         return pd.DataFrame(columns=["code", "year", "indicator", "value", "status"]), []
     frame = pd.concat(parts, ignore_index=True).assign(year=0)
     return frame, sorted(set(years))
-
-
-def _synthetic_indicators(store: Store) -> set[str]:
-    meta = store.indicators()
-    return set(meta.loc[meta["synthetic"].astype(int) == 1, "id"]) if len(meta) else set()
 
 
 def plan_json(result: Plan, lang: str) -> dict[str, Any]:

@@ -13,7 +13,7 @@ import pandas as pd
 
 from geoinsight.catalog import Catalog, evaluate
 from geoinsight.indicators_energy import LABEL_CLASSES, LABEL_COLOURS, class_id
-from geoinsight.service import area_record
+from geoinsight.service import area_record, synthetic_indicators
 from geoinsight.sources.codes import COUNTRY_CODE, is_code
 from geoinsight.store import Store
 
@@ -94,8 +94,7 @@ def _label_distribution(store: Store, values: pd.DataFrame, code: str) -> dict[s
               for r in latest.itertuples(index=False)}
     known = [n for n in counts.values() if n is not None]
     total = sum(known)
-    meta = store.indicators()
-    synthetic = bool(meta.loc[meta["id"].isin(LABEL_COUNTS), "synthetic"].astype(int).any())
+    synthetic = bool(set(LABEL_COUNTS) & synthetic_indicators(store))
     return {"year": int(latest["year"].iloc[0]), "total": total, "synthetic": synthetic,
             "classes": [{"label": c, "count": counts.get(c), "colour": LABEL_COLOURS[c],
                          "share": (counts[c] or 0) / total * 100 if total and counts.get(c)

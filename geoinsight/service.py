@@ -60,6 +60,16 @@ def layer_info(layer: Layer, lang: str) -> dict[str, Any]:
             "base": {"indicator": layer.base[0], "min": layer.base[1]} if layer.base else None}
 
 
+def synthetic_indicators(store: Store) -> set[str]:
+    """Indicators derived from synthetic demo data (flagged when they were ingested)."""
+    meta = store.indicators()
+    return set(meta.loc[meta["synthetic"].astype(int) == 1, "id"]) if len(meta) else set()
+
+
+def is_synthetic(store: Store, layer: Layer) -> bool:
+    return bool(set(layer.inputs()) & synthetic_indicators(store))
+
+
 def layer_years(store: Store, layer: Layer) -> list[int]:
     return store.value_years(indicators=list(layer.inputs()))
 
@@ -87,6 +97,7 @@ class LayerValues:
     boundary_year: int
     rows: pd.DataFrame  # code, name, level, year, value, status
     classification: Classification
+    synthetic: bool = False
 
 
 def layer_values(store: Store, catalog: Catalog, layer_id: str, selection: Selection,
@@ -113,7 +124,8 @@ def layer_values(store: Store, catalog: Catalog, layer_id: str, selection: Selec
     rows = rows[["code", "name", "level", "year", "value", "status"]]
     classes = classify(rows["value"].tolist(), rows["status"].tolist(), layer.classification,
                        layer.palette, reverse=layer.reverse, decimals=layer.decimals, lang=lang)
-    return LayerValues(layer, selection, year, b_year, rows, classes)
+    return LayerValues(layer, selection, year, b_year, rows, classes,
+                       is_synthetic(store, layer))
 
 
 def layer_inputs(store: Store, layer: Layer, codes: list[str], year: int) -> pd.DataFrame:
@@ -192,7 +204,10 @@ def values_json(result: LayerValues, lang: str) -> dict[str, Any]:
     return {"layer": layer.id, "title": layer.title_in(lang), "unit": layer.unit,
             "level": result.selection.level, "municipality": result.selection.municipality,
             "year": result.year, "boundary_year": result.boundary_year,
-            "source": layer.source, "licence": layer.licence,
+            "source": layer.source + (" (synthetic demo data)" if result.synthetic else ""),
+            "licence": layer.licence,
+            "categorical": bool(layer.classification.get("labels")),
+            "synthetic": result.synthetic,
             "classes": [vars(b) for b in result.classification.bins],
             "nodata": [vars(b) for b in result.classification.nodata],
             "values": records}

@@ -406,3 +406,13 @@ def test_base_suppresses_small_areas(tmp_path: Path) -> None:
     (tmp_path / "share.yaml").write_text((tmp_path / "share.yaml").read_text().replace(
         "indicator: population, min", "indicator: no_such_thing, min"))
     assert [p.field for p in validate_dir(tmp_path)] == ["base.indicator"]
+
+
+def test_named_classes_need_one_name_and_colour_per_break(tmp_path: Path) -> None:
+    (tmp_path / "lab.yaml").write_text(
+        'id: lab\ntitle: {nl: "a", en: "b"}\nindicator: energy_label_median_rank\nunit: ""\n'
+        "kind: index\nlevels: [buurt]\npalette: Blues\nsource: x\nlicence: y\n"
+        "classification: {scheme: explicit, breaks: [5, 6], labels: {nl: [A, B, C], en: [A, B]},"
+        " colors: ['#000000']}\n")
+    assert sorted(p.field for p in validate_dir(tmp_path)) == [
+        "classification.colors", "classification.labels.nl"]

@@ -279,3 +279,15 @@ def test_every_valid_value_has_exactly_one_fitting_class(
     assert len({b.color for b in result.bins}) == len(result.bins)
     if any(valid) and classification["scheme"] != "explicit":
         assert 1 <= len(result.bins) <= classification["k"]
+
+
+def test_named_explicit_classes_take_their_own_labels_and_colours() -> None:
+    scheme = {"scheme": "explicit", "breaks": [5, 6, 11],
+              "labels": {"nl": ["A of beter", "B", "C t/m G"], "en": ["A+", "B", "C-G"]},
+              "colors": ["#009037", "#55ab26", "#e2001a"]}
+    result = classify([0, 5, 6, 9, 11, None], ["ok"] * 5 + ["missing"], scheme, "Blues")
+    assert [b.label for b in result.bins] == ["A of beter", "B", "C t/m G"]
+    assert [b.color for b in result.bins] == ["#009037", "#55ab26", "#e2001a"]
+    assert result.class_of == [0, 0, 1, 2, 2, None]
+    english = classify([0, 5, 6, 9, 11], ["ok"] * 5, scheme, "Blues", lang="en")
+    assert [b.label for b in english.bins] == ["A+", "B", "C-G"]

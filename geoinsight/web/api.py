@@ -33,7 +33,8 @@ def layer(layer_id: str) -> Response:
     st = state()
     found = st.catalog.get(layer_id)
     return jsonify({**service.layer_info(found, lang()),
-                    "years": service.layer_years(st.store, found)})
+                    "years": service.layer_years(st.store, found),
+                    "synthetic": service.is_synthetic(st.store, found)})
 
 
 @bp.get("/api/layers/<layer_id>/values")
@@ -50,9 +51,15 @@ def layer_values(layer_id: str) -> Response:
         return jsonify(service.values_json(result, lang()))
     buffer = io.StringIO()
     result.rows.to_csv(buffer, index=False, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
-    name = f"{layer_id}_{selection.level}_{selection.municipality or 'all'}_{result.year}.csv"
-    return Response(buffer.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    # the columns are fixed (code,name,level,year,value,status): synthetic data is marked in
+    # the file name and a header, so it cannot pass for real figures
+    mark = "_SYNTHETIC" if result.synthetic else ""
+    name = (f"{layer_id}_{selection.level}_{selection.municipality or 'all'}_{result.year}"
+            f"{mark}.csv")
+    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    if result.synthetic:
+        headers["X-GeoInsight-Synthetic"] = "synthetic demo data"
+    return Response(buffer.getvalue(), mimetype="text/csv", headers=headers)
 
 
 @bp.get("/api/areas")

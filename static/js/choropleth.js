@@ -192,18 +192,20 @@
       if (state) {
         const value = el("div", "gi-tip-row");
         value.appendChild(el("span", "gi-tip-key", labels.value));
-        value.appendChild(el("span", "gi-tip-value", valueText(record, state.payload.unit)));
+        value.appendChild(el("span", "gi-tip-value", valueText(record, state.payload)));
         box.appendChild(value);
       }
       return box;
     }
 
-    function valueText(record, unit) {
+    function valueText(record, payload) {
       if (!record || record.value === null || record.value === undefined) {
         const status = record && record.status === "secret" ? "secret" : "missing";
         return labels[status];
       }
-      const text = withUnit(format(record.value), unit);
+      // named classes (energy label letters) say more than the number behind them
+      const named = payload.categorical && payload.classes && payload.classes[record.class];
+      const text = named ? named.label : withUnit(format(record.value), payload.unit);
       return record.status === "estimated" ? text + " (" + labels.estimated + ")" : text;
     }
 

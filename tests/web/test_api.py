@@ -190,3 +190,34 @@ def test_label_share_uses_bag_dwellings_of_an_earlier_year(client: FlaskClient) 
         valid["values"]["area"]["value"] / dwellings["values"]["area"]["value"] * 100)
     assert profile["labels"]["synthetic"] is True
     assert sum(c["count"] for c in profile["labels"]["classes"]) == valid["values"]["area"]["value"]
+
+
+def test_median_label_layer_in_official_colours(client: FlaskClient) -> None:
+    body = client.get("/api/layers/energy_label_median/values?level=buurt"
+                      "&municipality=GM1916").get_json()
+    assert body["categorical"] is True
+    assert [c["label"] for c in body["classes"]] == ["A of beter", "B", "C", "D", "E", "F", "G"]
+    assert body["classes"][0]["color"] == "#009037" and body["classes"][-1]["color"] == "#e2001a"
+    ranks = {v["code"]: v["value"] for v in body["values"] if v["status"] == "ok"}
+    assert ranks and all(float(r).is_integer() and 0 <= r <= 11 for r in ranks.values())
+    for v in body["values"]:
+        if v["status"] == "ok":  # rank 9 is E: its class is E
+            assert body["classes"][v["class"]]["label"] == (
+                "A of beter" if v["value"] <= 5 else "ABCDEFG"[int(v["value"]) - 5])
+
+
+def test_synthetic_labels_are_flagged_everywhere(client: FlaskClient) -> None:
+    assert client.get("/api/layers/energy_label_share_efg").get_json()["synthetic"] is True
+    assert client.get("/api/layers/population_density").get_json()["synthetic"] is False
+    body = client.get("/api/layers/energy_label_share_efg/values?level=buurt"
+                      "&municipality=GM1916").get_json()
+    assert body["synthetic"] is True and "synthetic" in body["source"]
+    export = client.get("/api/layers/energy_label_share_efg/values?level=buurt"
+                        "&municipality=GM1916&format=csv")
+    assert "_SYNTHETIC.csv" in export.headers["Content-Disposition"]
+    assert export.headers["X-GeoInsight-Synthetic"] == "synthetic demo data"
+    html = client.get("/map/energy_label_share_efg?level=buurt&municipality=GM1916"
+                      ).get_data(as_text=True)
+    assert "synthetische demodata" in html
+    assert "synthetische demodata" not in client.get(
+        "/map/population_density?level=buurt&municipality=GM0503").get_data(as_text=True)
