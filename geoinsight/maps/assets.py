@@ -1,7 +1,7 @@
 """Point every JS/CSS file a Folium map needs at ``static/vendor``, so map pages work offline.
 
-Folium's elements carry ``default_js`` / ``default_css`` lists of CDN URLs (jsdelivr, cdnjs,
-code.jquery.com, bootstrapcdn). A map page must not make any request off the host except for
+Folium's elements carry ``default_js`` / ``default_css`` lists of CDN URLs (jsDelivr, cdnjs,
+the jQuery and Bootstrap CDNs). A map page must not make any request off the host except for
 basemap tiles, so before rendering, :func:`localize_assets` swaps each entry for the vendored copy
 or drops it when GeoInsight's pages do not use it (jQuery, Bootstrap, Font Awesome, awesome
 markers). An entry it does not know is an error rather than a silent CDN request: vendor the file

@@ -253,3 +253,26 @@ INSIDE_POINT_JS = """(path) => {
   }
   return null;
 }"""
+
+
+TOOLTIP = ".leaflet-tooltip"
+
+
+def hover_tooltip(page: Any, path: Any, away: str) -> str | None:
+    """Hover a polygon like a user: first onto ``away`` (a heading) so any tooltip closes, then
+    inside the path. The tooltip's text, or None if no point of the path is reachable.
+
+    ``path`` is an element handle, not ``nth(i)``: a hovered polygon is brought to the front,
+    which reorders the paths.
+    """
+    box = page.locator(away).bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + 2, box["y"] + box["height"] / 2)
+    page.locator(TOOLTIP).wait_for(state="detached")
+    point = path.evaluate(INSIDE_POINT_JS)
+    if point is None:
+        return None
+    page.mouse.move(point["x"], point["y"], steps=2)
+    tooltip = page.locator(TOOLTIP)
+    tooltip.wait_for(state="visible")
+    return tooltip.text_content() or ""

@@ -14,12 +14,13 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from browser_support import (
     BASEMAP_HOST,
-    INSIDE_POINT_JS,
     SCREENSHOTS,
+    TOOLTIP,
     XSS_NAMES,
     XSS_WIJK,
     BrowserPage,
     LiveServer,
+    hover_tooltip,
 )
 from playwright.sync_api import expect
 
@@ -27,7 +28,6 @@ DELFT = "GM0503"
 DELFT_BUURTEN = 91
 MAP_QUERY = f"?level=buurt&municipality={DELFT}"
 PATHS = ".leaflet-overlay-pane path.leaflet-interactive"
-TOOLTIP = ".leaflet-tooltip"
 BUURT_CODE = re.compile(r"BU0503\d{4}")
 MIN_MAP_PX = 300
 
@@ -72,19 +72,7 @@ def leave_map(bp: BrowserPage) -> None:
 
 
 def hover_path(bp: BrowserPage, path: Any) -> str | None:
-    """Hover a polygon like a user; the tooltip's text, or None if no point of it is reachable.
-
-    ``path`` is an element handle, not ``nth(i)``: a hovered polygon is brought to the front,
-    which reorders the paths.
-    """
-    leave_map(bp)
-    point = path.evaluate(INSIDE_POINT_JS)
-    if point is None:
-        return None
-    bp.page.mouse.move(point["x"], point["y"], steps=2)
-    tooltip = bp.page.locator(TOOLTIP)
-    tooltip.wait_for(state="visible")
-    return tooltip.text_content() or ""
+    return hover_tooltip(bp.page, path, "#gi-map-title")
 
 
 def hover_all(bp: BrowserPage) -> list[str]:

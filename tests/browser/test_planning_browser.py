@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from browser_support import BASEMAP_HOST, INSIDE_POINT_JS, BrowserPage, LiveServer
+from browser_support import BASEMAP_HOST, INSIDE_POINT_JS, BrowserPage, LiveServer, hover_tooltip
 from playwright.sync_api import expect
 
 LV = "GM1916"
@@ -22,7 +22,6 @@ PAGE = f"/planning?municipality={LV}"
 API = f"/api/planning?scheme=energy_transition&level=buurt&municipality={LV}"
 ROWS = "#gi-plan-table tbody tr"
 PATHS = "#gi-plan-map .leaflet-overlay-pane path.leaflet-interactive"
-TOOLTIP = ".leaflet-tooltip"
 READY = 'body[data-plan-ready="1"]'
 BUURT_CODE = re.compile(r"BU1916\d{4}")
 
@@ -64,18 +63,7 @@ def weights_of(href: str | None) -> dict[str, str]:
 
 
 def hover_path(bp: BrowserPage, path: Any) -> str | None:
-    """Hover a polygon like a user; the tooltip's text, or None if no point of it is reachable."""
-    title = bp.page.locator("#gi-plan-title").bounding_box()
-    assert title is not None
-    bp.page.mouse.move(title["x"] + 2, title["y"] + 2)
-    bp.page.locator(TOOLTIP).wait_for(state="detached")
-    point = path.evaluate(INSIDE_POINT_JS)
-    if point is None:
-        return None
-    bp.page.mouse.move(point["x"], point["y"], steps=2)
-    tooltip = bp.page.locator(TOOLTIP)
-    tooltip.wait_for(state="visible")
-    return tooltip.text_content() or ""
+    return hover_tooltip(bp.page, path, "#gi-plan-title")
 
 
 def assert_clean(bp: BrowserPage) -> None:
