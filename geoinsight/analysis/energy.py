@@ -78,7 +78,8 @@ def label_aggregates(codes: Iterable[str], pairs: pd.DataFrame, addresses: pd.Da
     frame["energy_label_share_expired"] = _share(
         _count(lab, expired, index), lab.groupby("code").size().reindex(index, fill_value=0))
     frame["energy_index_mean"] = valid.groupby("code")["energy_index"].mean().reindex(index)
-    rank = valid["energy_class"].map({c: i for i, c in enumerate(LABEL_CLASSES)})
+    order = {c: float(i) for i, c in enumerate(LABEL_CLASSES)}
+    rank = pd.to_numeric(valid["energy_class"].astype(str).map(order), errors="coerce")
     frame["energy_label_median_rank"] = rank.groupby(valid["code"]).quantile(
         0.5, interpolation="lower").reindex(index)  # a class that occurs, never a half-way one
     for pid, first, last in BUILD_PERIODS:
