@@ -62,8 +62,10 @@ def page() -> str:
     result = _request_plan()
     query = {"scheme": result.scheme.id, "level": result.selection.level,
              "municipality": result.selection.municipality or ""}
+    tiles, attribution = st.settings.basemap_tiles()
     return render_template(
         "planning/planning.html", plan=planning.plan_json(result, lang()),
+        tiles=tiles, tiles_attribution=attribution,
         municipalities=service.municipalities(st.store),
         api_url=url_for("planning.api_planning") + "?" + urlencode(query),
         areas_url=url_for("api.areas") + "?" + urlencode(

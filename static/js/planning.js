@@ -226,6 +226,10 @@
       const leaflet = L.map(container, { zoomSnap: 0.25, scrollWheelZoom: true });
       leaflet.setView([52.1, 4.4], 12); // replaced by fitBounds once the areas are in
       L.control.scale({ imperial: false }).addTo(leaflet);
+      if (config.tiles) { // the configured basemap; its attribution comes from settings
+        L.tileLayer(config.tiles, { attribution: config.tiles_attribution || "", maxZoom: 19 })
+          .addTo(leaflet);
+      }
       const legend = legendControl(leaflet, labels.legend_title);
       return { leaflet, legend, layer: null, container };
     }
