@@ -182,7 +182,8 @@ def finish(store: Store, batch: IngestBatch, rows: pd.DataFrame) -> IngestResult
     ingest_id = store.write(batch)
     levels = rows["level"].value_counts()
     ordered = {lv: int(levels[lv]) for lv in ("gemeente", "wijk", "buurt") if lv in levels}
-    years = sorted({int(y) for y in rows["year"]} | {int(y) for y in batch.values["year"]})
+    years = sorted({int(y) for y in rows["year"]} | {int(y) for y in batch.values["year"]}) \
+        if batch.kind in ("boundaries", "indicators") else sorted({int(y) for y in rows["year"]})
     return IngestResult(ingest_id, batch.kind, batch.source, batch.counts, batch.rejects,
                         batch.notes, ordered, years)
 

@@ -22,6 +22,7 @@ from geoinsight.indicators import Indicator
 from geoinsight.indicators_energy import address_indicators, label_indicators
 from geoinsight.ingest import IngestResult, checksum, finish
 from geoinsight.sources.bag import read_addresses
+from geoinsight.sources.codes import level_of
 from geoinsight.sources.eponline import read_eponline
 from geoinsight.spatial.assign import assign_points, chosen_boundaries
 from geoinsight.store import Store
@@ -65,7 +66,7 @@ def ingest_addresses(store: Store, path: Path, year: int | None = None,
     outside = len(frame) - placed
     if outside:
         batch.notes.append(f"{outside} addresses lie outside every stored area")
-    return finish(store, batch, pd.DataFrame({"level": [], "year": []}))
+    return finish(store, batch, _placed(batch))
 
 
 def ingest_energy_labels(store: Store, path: Path,
@@ -91,7 +92,14 @@ def ingest_energy_labels(store: Store, path: Path,
     if synthetic:
         batch.notes.append("synthetic demo data")
     refresh_points(batch, state)
-    return finish(store, batch, pd.DataFrame({"level": [], "year": []}))
+    return finish(store, batch, _placed(batch))
+
+
+def _placed(batch: IngestBatch) -> pd.DataFrame:
+    """The areas that got figures of this ingest's year: what its summary line reports."""
+    own = batch.values[batch.values["year"] == batch.year]
+    codes = own["code"].drop_duplicates()
+    return pd.DataFrame({"code": codes, "level": codes.map(level_of), "year": batch.year})
 
 
 def locate(labels: pd.DataFrame, addresses: pd.DataFrame) -> tuple[pd.DataFrame, list[Reject],
