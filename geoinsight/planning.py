@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -71,7 +72,9 @@ class Plan:
 
 
 def plan(store: Store, scheme: PriorityScheme, selection: Selection,
-         weights: dict[str, float], lang: str = "nl") -> Plan:
+         weights: dict[str, float], lang: str = "nl",
+         readable: Callable[[str], bool] = lambda _: True) -> Plan:
+    """``readable`` says which indicators the asker may see; others count as missing."""
     if selection.level not in scheme.levels:
         raise BadRequest(f"planning works on {', '.join(scheme.levels)}, not {selection.level}",
                          code="bad_level")
@@ -88,7 +91,11 @@ def plan(store: Store, scheme: PriorityScheme, selection: Selection,
     infos: list[InputInfo] = []
     for item in scheme.inputs:
         ids = expression_inputs(parse_expression(item.indicator))
-        frame, years = _latest_values(store, ids, codes, selection.year)
+        if all(readable(i) for i in ids):
+            frame, years = _latest_values(store, ids, codes, selection.year)
+        else:
+            frame, years = pd.DataFrame(columns=["code", "year", "indicator", "value",
+                                                 "status"]), []
         values[item.id] = evaluate_expression(item.indicator, frame) if len(frame) else \
             pd.DataFrame({"code": codes, "value": float("nan"), "status": "missing"})
         ok = values[item.id]["status"].isin(["ok", "estimated"]).any()

@@ -6,7 +6,7 @@ the area, and, where labels exist, the energy-label distribution in the official
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pandas as pd
@@ -21,10 +21,13 @@ LABEL_COUNTS = {f"labels_class_{class_id(c)}": c for c in LABEL_CLASSES}
 
 
 def area_profile(store: Store, catalog: Catalog, code: str, lang: str = "nl",
-                 year: int | None = None) -> dict[str, Any]:
+                 year: int | None = None,
+                 readable: Callable[[str], bool] = lambda _: True) -> dict[str, Any]:
+    """``catalog`` is the one the asker may see; ``readable`` says which indicators they may."""
     area = area_record(store, code, year)
     compare = _comparison_codes(area)
     values = store.values(codes=[c for _, c in compare])
+    values = values[values["indicator"].map(readable).astype(bool)]
     if year is not None:
         values = values[values["year"] <= year]
     # the country column only where the store holds national figures (CBS code NL01)

@@ -151,7 +151,10 @@ def synthetic_labels(addresses: pd.DataFrame, *, seed: int, today: dt.date) -> p
     frame["energy_index"] = np.where(old, _index(rng, klass), np.nan)
     frame["building_class"] = pd.Categorical(np.where(w, "W", "U"), categories=["W", "U"])
     frame["building_type"] = pd.Categorical(btype)
-    frame["building_subtype"] = pd.Categorical(subtype, categories=sorted(set(subtype) - {""}))
+    # "" means no subtype: a missing value, not a category
+    frame["building_subtype"] = pd.Categorical(
+        pd.Series(subtype, dtype=object).replace("", None),
+        categories=sorted(set(subtype) - {""}))
     frame["method"] = pd.Categorical(method)
     frame["assessed"] = (registered - rng.integers(0, 90, n).astype("timedelta64[D]")
                          ).astype("datetime64[s]")

@@ -10,7 +10,7 @@ from flask import Blueprint, Response, jsonify, request
 from geoinsight import __version__, service
 from geoinsight.errors import BadRequest
 from geoinsight.profile import area_profile
-from geoinsight.web.context import lang, state
+from geoinsight.web.context import catalog, lang, readable, state
 
 bp = Blueprint("api", __name__)
 
@@ -19,19 +19,19 @@ bp = Blueprint("api", __name__)
 def healthz() -> Response:
     st = state()
     return jsonify({"status": "ok", "version": __version__, "store": st.store.version(),
-                    "empty": st.store.is_empty(), "layers": len(st.catalog.layers)})
+                    "empty": st.store.is_empty(), "layers": len(catalog())})
 
 
 @bp.get("/api/layers")
 def layers() -> Response:
     return jsonify({"layers": [service.layer_info(layer, lang())
-                               for layer in state().catalog.layers.values()]})
+                               for layer in catalog()]})
 
 
 @bp.get("/api/layers/<layer_id>")
 def layer(layer_id: str) -> Response:
     st = state()
-    found = st.catalog.get(layer_id)
+    found = catalog().get(layer_id)
     return jsonify({**service.layer_info(found, lang()),
                     "years": service.layer_years(st.store, found),
                     "synthetic": service.is_synthetic(st.store, found)})
@@ -46,7 +46,7 @@ def layer_values(layer_id: str) -> Response:
     selection = service.parse_selection(request.args.get("level"),
                                         request.args.get("municipality"),
                                         request.args.get("year"))
-    result = service.layer_values(st.store, st.catalog, layer_id, selection, lang())
+    result = service.layer_values(st.store, catalog(), layer_id, selection, lang())
     if fmt == "json":
         return jsonify(service.values_json(result, lang()))
     buffer = io.StringIO()
@@ -85,4 +85,4 @@ def areas() -> Response:
 def area(code: str) -> Response:
     st = state()
     year = service.parse_selection("buurt", None, request.args.get("year")).year
-    return jsonify(area_profile(st.store, st.catalog, code, lang(), year))
+    return jsonify(area_profile(st.store, catalog(), code, lang(), year, readable))

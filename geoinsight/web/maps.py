@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 
 from geoinsight import service
 from geoinsight.maps import MapConfig, MapLayerRef, build_map
-from geoinsight.web.context import lang, state
+from geoinsight.web.context import catalog, lang, state
 from geoinsight.web.i18n import map_labels
 
 bp = Blueprint("maps", __name__)
@@ -19,8 +19,7 @@ bp = Blueprint("maps", __name__)
 def pick() -> Response:
     """The home page's picker submits here; send it on to the map of the chosen layer."""
     args = {k: v for k, v in request.args.items() if v and k != "layer"}
-    catalog = state().catalog
-    layer_id = catalog.get(request.args.get("layer") or next(iter(catalog.layers))).id
+    layer_id = catalog().get(request.args.get("layer") or next(iter(catalog().layers))).id
     target = url_for("maps.map_page", layer_id=layer_id)
     return redirect(f"{target}?{urlencode(args)}" if args else target)
 
@@ -31,15 +30,15 @@ DEFAULT_LAYER = "population_density"
 @bp.get("/")
 def home() -> str:
     """The front page is a map: the default layer for the first complete gemeente."""
-    catalog = state().catalog
-    first = next(iter(catalog.layers))
-    return map_page(DEFAULT_LAYER if DEFAULT_LAYER in catalog.layers else first)
+    visible = catalog()
+    first = next(iter(visible.layers))
+    return map_page(DEFAULT_LAYER if DEFAULT_LAYER in visible.layers else first)
 
 
 @bp.get("/map/<layer_id>")
 def map_page(layer_id: str) -> str:
     st = state()
-    layer = st.catalog.get(layer_id)
+    layer = catalog().get(layer_id)
     selection = service.parse_selection(request.args.get("level"),
                                         request.args.get("municipality"),
                                         request.args.get("year"),
@@ -47,7 +46,7 @@ def map_page(layer_id: str) -> str:
     if selection.municipality is None and selection.level != "gemeente":
         selection = service.Selection(selection.level, service.default_municipality(st.store),
                                       selection.year)
-    result = service.layer_values(st.store, st.catalog, layer.id, selection, lang())
+    result = service.layer_values(st.store, catalog(), layer.id, selection, lang())
     query = {"level": selection.level}
     if selection.municipality:
         query["municipality"] = selection.municipality
@@ -58,7 +57,7 @@ def map_page(layer_id: str) -> str:
             {**query, "year": str(result.boundary_year)}),
         values_url=url_for("api.layer_values", layer_id="LAYER") .replace("LAYER", "{layer}")
         + "?" + urlencode(values_query),
-        layers=[MapLayerRef(x.id, x.title_in(lang())) for x in st.catalog.for_level(
+        layers=[MapLayerRef(x.id, x.title_in(lang())) for x in catalog().for_level(
             selection.level)],
         active=layer.id,
         bounds=service.bounds_wgs84(st.store, selection, result.boundary_year),
@@ -72,7 +71,7 @@ def map_page(layer_id: str) -> str:
     years = service.layer_years(st.store, layer)
     return render_template("maps/map.html", layer=layer, result=result, parts=parts,
                            selection=selection, years=years,
-                           layers=st.catalog.for_level(selection.level),
+                           layers=catalog().for_level(selection.level),
                            municipalities=service.municipalities(st.store))
 
 

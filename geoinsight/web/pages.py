@@ -6,7 +6,7 @@ from flask import Blueprint, render_template, request
 
 from geoinsight import service
 from geoinsight.profile import area_profile
-from geoinsight.web.context import lang, state
+from geoinsight.web.context import catalog, lang, readable, state
 
 bp = Blueprint("pages", __name__)
 
@@ -14,7 +14,7 @@ bp = Blueprint("pages", __name__)
 @bp.get("/layers")
 def index() -> str:
     st = state()
-    return render_template("pages/index.html", layers=list(st.catalog.layers.values()),
+    return render_template("pages/index.html", layers=list(catalog()),
                            municipalities=service.municipalities(st.store),
                            empty=st.store.is_empty())
 
@@ -23,5 +23,5 @@ def index() -> str:
 def area(code: str) -> str:
     st = state()
     year = service.parse_selection("buurt", None, request.args.get("year")).year
-    profile = area_profile(st.store, st.catalog, code, lang(), year)
+    profile = area_profile(st.store, catalog(), code, lang(), year, readable)
     return render_template("pages/area.html", profile=profile)

@@ -9,7 +9,7 @@ from flask import Blueprint, Response, jsonify, render_template, request, url_fo
 from geoinsight import planning, service
 from geoinsight.analysis.priority import PriorityScheme, parse_weights
 from geoinsight.errors import BadRequest, NotFound
-from geoinsight.web.context import lang, state
+from geoinsight.web.context import lang, readable, state
 
 bp = Blueprint("planning", __name__)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -26,7 +26,7 @@ def _request_plan() -> planning.Plan:
                                       planning.default_municipality(st.store, scheme),
                                       selection.year)
     weights = parse_weights(request.args.get("weights"), scheme)
-    return planning.plan(st.store, scheme, selection, weights, lang())
+    return planning.plan(st.store, scheme, selection, weights, lang(), readable)
 
 
 def _scheme(scheme_id: str | None) -> PriorityScheme:

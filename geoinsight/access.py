@@ -1,0 +1,71 @@
+"""Who may see what: roles, access tiers and the rule between them, in one place.
+
+Tiers (on every indicator and layer): ``open`` (anyone), ``internal`` (signed-in staff) and
+``restricted`` (named roles). A layer a principal may not see does not exist for them: the web
+layer asks this module, and answers "not found" the same way for a hidden layer as for one that
+does not exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from geoinsight.catalog import Catalog, Layer
+
+TIERS = ("open", "internal", "restricted")
+ROLES = ("staff", "analist", "ondermijning", "beheerder")
+
+#: The tiers each role may read. Restricted data is for the named role(s) only.
+ROLE_TIERS: dict[str, frozenset[str]] = {
+    "staff": frozenset({"open", "internal"}),
+    "analist": frozenset({"open", "internal"}),
+    "ondermijning": frozenset({"open", "internal", "restricted"}),
+    "beheerder": frozenset({"open", "internal", "restricted"}),
+}
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The one asking: a signed-in user, a script with a token, or nobody (anonymous)."""
+
+    name: str | None = None
+    roles: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def anonymous(self) -> bool:
+        return self.name is None
+
+    @property
+    def tiers(self) -> frozenset[str]:
+        allowed = {"open"}
+        for role in self.roles:
+            allowed |= ROLE_TIERS.get(role, frozenset())
+        return frozenset(allowed)
+
+    def may_read(self, tier: str) -> bool:
+        return tier in self.tiers
+
+    def has_role(self, role: str) -> bool:
+        return role in self.roles
+
+
+ANONYMOUS = Principal()
+
+
+def strictest(tiers: Iterable[str]) -> str:
+    """The most protected of some tiers (a figure built from restricted data is restricted)."""
+    ranked = [t for t in tiers if t in TIERS]
+    return max(ranked, key=TIERS.index) if ranked else "open"
+
+
+def effective_tier(layer: Layer, indicator_tiers: Mapping[str, str]) -> str:
+    """A layer is as protected as its own tier and every indicator it reads."""
+    return strictest([layer.tier, *(indicator_tiers.get(i, "open") for i in layer.reads())])
+
+
+def visible_catalog(catalog: Catalog, principal: Principal,
+                    indicator_tiers: Mapping[str, str]) -> Catalog:
+    """The catalogue as this principal may know it: hidden layers are simply not there."""
+    return Catalog({layer_id: layer for layer_id, layer in catalog.layers.items()
+                    if principal.may_read(effective_tier(layer, indicator_tiers))})

@@ -1,0 +1,244 @@
+"""Sign-in, sessions, API tokens and CSRF protection.
+
+``register(app, accounts)`` wires it all: a ``/login`` page, ``POST /logout``, and two
+``before_request`` hooks. The first sets ``g.principal`` — from an ``Authorization: Bearer`` token
+(an invalid one is answered 401 ``bad_token`` right away, never silently anonymous), else from the
+signed-in session user (a user removed or disabled since becomes anonymous), else ``ANONYMOUS``.
+The second refuses (400 ``bad_csrf``) any POST/PUT/PATCH/DELETE that carries the session cookie but
+not the session's CSRF token (form field ``csrf_token`` or header ``X-CSRF-Token``); the login and
+logout forms need the token even without a cookie (no login CSRF). A request with a valid Bearer
+token needs no CSRF token: a browser never adds that header on its own.
+
+Session cookies are HttpOnly, SameSite=Lax and Secure. Secure is dropped while
+``app.config["TESTING"]`` is on (read per response, so setting it after ``register`` counts) or
+when ``secure_cookies=False`` (settings: ``secure_cookies: false`` in config.yaml or
+``GEOINSIGHT_SECURE_COOKIES=0``). The local demo works with Secure on: ``geoinsight serve`` listens on
+127.0.0.1, and Chrome and Firefox treat ``http://127.0.0.1`` and ``http://localhost`` as secure for
+cookies. Served over plain http under another name (a LAN demo), the browser drops the cookie; the
+login page then says so. Use https there, or turn Secure off for that demo only.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import secrets
+from urllib.parse import urlsplit
+
+from flask import (Blueprint, Flask, current_app, g, has_app_context, jsonify, make_response,
+                   redirect, render_template, request, session)
+from flask.sessions import SecureCookieSessionInterface
+from werkzeug.wrappers import Response
+
+from geoinsight.access import ANONYMOUS, Principal
+from geoinsight.accounts import Accounts
+from geoinsight.errors import BadRequest, ConfigError, GeoInsightError
+from geoinsight.settings import Settings
+
+bp = Blueprint("auth", __name__)
+
+SESSION_USER = "user"
+SESSION_CSRF = "csrf_token"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "X-CSRF-Token"
+_UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_EXTENSION = "geoinsight.accounts"
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+class _SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session; the Secure flag is left off while the app is testing."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"]) and not app.testing
+
+
+def secure_cookies(settings: Settings) -> bool:
+    """The ``secure_cookies`` setting (config file or ``GEOINSIGHT_SECURE_COOKIES``), default on."""
+    value = settings.extra.get("secure_cookies", True)
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE | _FALSE:
+        return text in _TRUE
+    raise ConfigError(f"secure_cookies must be true or false, not {value!r}")
+
+
+def register(app: Flask, accounts: Accounts, *, secure_cookies: bool = True) -> None:
+    """Add sign-in, principals and CSRF protection to ``app`` (see the module docstring).
+
+    Call it after the app's other ``before_request`` hooks (language, CSP nonce): a request this
+    refuses stops here, and the refusal page still wants those.
+    """
+    app.extensions[_EXTENSION] = accounts
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.config["SESSION_COOKIE_SECURE"] = secure_cookies
+    app.session_interface = _SessionInterface()
+    app.register_blueprint(bp)
+    app.before_request(_load_principal)
+    app.before_request(_check_csrf)
+    app.context_processor(_template_globals)
+
+
+def current_principal() -> Principal:
+    """Who is asking: the request's principal, or ``ANONYMOUS`` outside a request."""
+    if not has_app_context():
+        return ANONYMOUS
+    principal = g.get("principal")
+    return principal if isinstance(principal, Principal) else ANONYMOUS
+
+
+def csrf_token() -> str:
+    """This session's CSRF token, made on first use (templates: ``{{ csrf_token() }}``)."""
+    token = session.get(SESSION_CSRF)
+    if not isinstance(token, str) or not token:
+        token = secrets.token_urlsafe(32)
+        session[SESSION_CSRF] = token
+    return token
+
+
+def safe_next(target: str | None) -> str:
+    """``target`` if it is a path on this site, else ``/`` (no open redirect).
+
+    Refused: anything not starting with one ``/`` (so ``//host`` and ``/\\host``, which browsers
+    read as another host), backslashes, whitespace and control characters (browsers drop tabs and
+    newlines, turning ``/\\t/host`` into ``//host``), and anything with a scheme or host.
+    """
+    if not target or len(target) > 2048 or not target.startswith("/"):
+        return "/"
+    if target[1:2] in ("/", "\\") or any(c <= " " or c in "\x7f\\" for c in target):
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return "/"
+    return target
+
+
+def _accounts() -> Accounts:
+    accounts: Accounts = current_app.extensions[_EXTENSION]
+    return accounts
+
+
+def _has_session_cookie() -> bool:
+    return current_app.config["SESSION_COOKIE_NAME"] in request.cookies
+
+
+def _load_principal() -> Response | None:
+    g.principal = ANONYMOUS
+    g.auth_method = None
+    scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer":
+        principal = _accounts().principal_for_token(credentials.strip())
+        if principal is None:
+            return _bad_token()
+        g.principal, g.auth_method = principal, "token"
+        return None
+    if not _has_session_cookie():  # keep cookieless requests free of session access (Vary)
+        return None
+    name = session.get(SESSION_USER)
+    if name is None:
+        return None
+    principal = _accounts().principal_for_user(name) if isinstance(name, str) else None
+    if principal is None:  # removed or disabled since signing in
+        session.pop(SESSION_USER, None)
+        return None
+    g.principal, g.auth_method = principal, "session"
+    return None
+
+
+def _bad_token() -> Response:
+    error = GeoInsightError("the API token is not valid (unknown, revoked, or its user removed)",
+                            code="bad_token", status=401)
+    response = jsonify(error.as_dict())
+    response.status_code = 401
+    response.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+    return response
+
+
+def _check_csrf() -> Response | None:
+    if request.method not in _UNSAFE_METHODS or g.get("auth_method") == "token":
+        return None
+    own_form = request.blueprint == bp.name  # login/logout: a missing cookie is no excuse
+    if not own_form and not _has_session_cookie():
+        return None
+    expected = session.get(SESSION_CSRF)
+    sent = request.form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER) or ""
+    if isinstance(expected, str) and expected and hmac.compare_digest(
+            sent.encode("utf-8"), expected.encode("utf-8")):
+        return None
+    return _csrf_failed()
+
+
+def _wants_json() -> bool:
+    if request.path.startswith("/api/") or CSRF_HEADER in request.headers or request.is_json:
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json"
+
+
+def _csrf_failed() -> Response:
+    if _wants_json():
+        error = BadRequest("missing or wrong CSRF token: reload the page and try again",
+                           code="bad_csrf")
+        response = jsonify(error.as_dict())
+        response.status_code = 400
+        return response
+    # A browser form: show the sign-in page (fresh token, who is signed in) with the reason.
+    return _login_page(400, error="csrf", next_url=safe_next(request.form.get("next")))
+
+
+def _template_globals() -> dict[str, object]:
+    return {"csrf_token": csrf_token, "current_principal": current_principal}
+
+
+def _cookie_dropped_over_http() -> bool:
+    """Whether the browser will refuse our Secure cookie: plain http to a non-loopback host."""
+    if not current_app.session_interface.get_cookie_secure(current_app):
+        return False
+    if request.is_secure or request.headers.get("X-Forwarded-Proto", "").lower() == "https":
+        return False
+    host = urlsplit("//" + request.host).hostname or ""
+    if host == "localhost" or host.endswith(".localhost"):
+        return False
+    try:
+        return not ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return True
+
+
+def _login_page(status: int = 200, *, error: str | None = None, next_url: str = "/",
+                name: str = "") -> Response:
+    response = make_response(render_template(
+        "auth/login.html", error=error, next_url=next_url, name=name,
+        principal=current_principal(), cookie_dropped=_cookie_dropped_over_http()), status)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/login")
+def login_form() -> Response:
+    return _login_page(next_url=safe_next(request.args.get("next")))
+
+
+@bp.post("/login")
+def login() -> Response:
+    name = request.form.get("name", "").strip()
+    password = request.form.get("password", "")
+    next_url = safe_next(request.form.get("next"))
+    principal = _accounts().verify_password(name, password)
+    if principal is None or principal.name is None:
+        current_app.logger.info("failed sign-in from %s", request.remote_addr)
+        return _login_page(401, error="login", next_url=next_url, name=name[:64])
+    session.clear()  # a new session: nothing carried over from before signing in
+    session[SESSION_USER] = principal.name
+    session[SESSION_CSRF] = secrets.token_urlsafe(32)
+    current_app.logger.info("%s signed in from %s", principal.name, request.remote_addr)
+    return redirect(next_url, 303)
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    session.clear()
+    return redirect(safe_next(request.form.get("next")), 303)

@@ -1,0 +1,106 @@
+"""A layer a user may not see does not exist for them, on every route (walks app.url_map).
+
+Two extra layers are added to a copy of the catalogue: one internal, one restricted. For an
+anonymous visitor every route must answer for them exactly as for a layer that does not exist,
+and no page, list or API answer may mention them.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from geoinsight import PROJECT_ROOT
+from geoinsight.settings import Settings
+from geoinsight.web import create_app
+
+HIDDEN = {
+    "zz_internal_layer": ("internal", "Verborgen interne laag"),
+    "zz_restricted_layer": ("restricted", "Verborgen beperkte laag"),
+}
+UNKNOWN = "zz_no_such_layer"
+CODE = "BU05031102"
+QUERY = "?level=buurt&municipality=GM0503"
+
+
+@pytest.fixture
+def tiered_app(demo_settings: Settings, tmp_path: Path) -> Iterator[Flask]:
+    layers = tmp_path / "layers"
+    shutil.copytree(PROJECT_ROOT / "layers", layers)
+    for layer_id, (tier, title) in HIDDEN.items():
+        (layers / f"{layer_id}.yaml").write_text(
+            f'id: {layer_id}\ntitle: {{nl: "{title}", en: "{title} (en)"}}\n'
+            "indicator: population\nunit: inwoners\nkind: count\n"
+            "levels: [gemeente, wijk, buurt]\nclassification: {scheme: quantiles, k: 5}\n"
+            f"palette: Reds\ntier: {tier}\nsource: test\nlicence: test\n")
+    app = create_app(replace(demo_settings, layers_dir=layers))
+    app.config["TESTING"] = True
+    yield app
+
+
+def steady(text: str) -> str:
+    """A page without what differs on every request: the CSP nonce and Folium's element ids."""
+    text = re.sub(r'nonce="[^"]*"', 'nonce=""', text)
+    return re.sub(r"\b([a-z_]+)_[0-9a-f]{32}\b", r"\1_ID", text)
+
+
+def urls_for(app: Flask, layer_id: str) -> list[str]:
+    """A GET URL for every route, with ``layer_id`` wherever a route takes a layer."""
+    urls = []
+    for rule in app.url_map.iter_rules():
+        if "GET" not in (rule.methods or set()) or rule.endpoint == "static":
+            continue
+        args: dict[str, str] = {}
+        for name in rule.arguments:
+            if name == "layer_id":
+                args[name] = layer_id
+            elif name == "code":
+                args[name] = CODE
+            else:
+                pytest.fail(f"route {rule.rule} takes {name!r}: teach this test what to send")
+        path = rule.build(args)[1]  # type: ignore[index]
+        urls.append(path + QUERY + (f"&layer={layer_id}" if rule.endpoint == "maps.pick" else ""))
+    return sorted(urls)
+
+
+def test_every_route_is_walked(tiered_app: Flask) -> None:
+    walked = {u.split("?")[0] for u in urls_for(tiered_app, "x")}
+    assert {"/", "/layers", "/map/x", "/api/layers", "/api/layers/x/values", "/planning",
+            f"/areas/{CODE}", f"/api/areas/{CODE}", "/api/planning", "/healthz"} <= walked
+
+
+@pytest.mark.parametrize("hidden", sorted(HIDDEN))
+def test_hidden_layer_answers_like_an_unknown_one(tiered_app: Flask, hidden: str) -> None:
+    client: FlaskClient = tiered_app.test_client()
+    for hidden_url, unknown_url in zip(urls_for(tiered_app, hidden),
+                                       urls_for(tiered_app, UNKNOWN), strict=True):
+        for accept in ("application/json", "text/html"):
+            seen = client.get(hidden_url, headers={"Accept": accept})
+            absent = client.get(unknown_url, headers={"Accept": accept})
+            assert seen.status_code == absent.status_code, hidden_url
+            body = steady(seen.get_data(as_text=True).replace(hidden, UNKNOWN))
+            assert body == steady(absent.get_data(as_text=True)), hidden_url
+
+
+@pytest.mark.parametrize("hidden", sorted(HIDDEN))
+def test_no_answer_mentions_a_hidden_layer(tiered_app: Flask, hidden: str) -> None:
+    client = tiered_app.test_client()
+    title = HIDDEN[hidden][1]
+    for url in urls_for(tiered_app, "population_density"):
+        for accept in ("application/json", "text/html"):
+            text = client.get(url, headers={"Accept": accept}).get_data(as_text=True)
+            assert hidden not in text and title not in text, url
+
+
+def test_the_visible_layers_still_work(tiered_app: Flask) -> None:
+    client = tiered_app.test_client()
+    ids = [layer["id"] for layer in client.get("/api/layers").get_json()["layers"]]
+    assert "population_density" in ids and not set(HIDDEN) & set(ids)
+    assert client.get("/api/layers/population_density/values" + QUERY).status_code == 200
