@@ -163,6 +163,15 @@ class Accounts:
 
     # -- users ------------------------------------------------------------------------------
 
+    def check_new_user(self, name: str, roles: Iterable[str]) -> None:
+        """Raise what ``add_user`` would for this name and roles (ask for a password after)."""
+        _check_name(name)
+        _roles_text(roles)
+        with self._connect() as conn:
+            if self._user(conn, name) is not None:
+                raise GeoInsightError(f"user {name!r} exists already", code="user_exists",
+                                      status=409)
+
     def add_user(self, name: str, roles: Iterable[str], password: str) -> None:
         """Add a user; codes ``bad_name``, ``bad_role``, ``weak_password``, ``user_exists``."""
         _check_name(name)

@@ -1,4 +1,4 @@
-"""The ``geoinsight`` command: serve, demo, ingest, layers.
+"""The ``geoinsight`` command: serve, demo, ingest, layers, users.
 
 Bad input never shows a traceback: it prints one line ``error: <what> (<file>)`` and exits 1.
 Set ``GEOINSIGHT_DEBUG=1`` to see the traceback of an unexpected failure.
@@ -11,12 +11,17 @@ import os
 import sys
 import traceback
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
+from geoinsight.access import ROLES
 from geoinsight.errors import GeoInsightError
 from geoinsight.ingest import IngestResult
 from geoinsight.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from geoinsight.accounts import Accounts
 
 #: Years GeoInsight can show (the API accepts the same range).
 YEAR = click.IntRange(1900, 2100)
@@ -207,6 +212,75 @@ def layers_validate(settings: Settings, folder: Path | None) -> None:
     if problems:
         sys.exit(1)
     click.echo(f"{len(list(folder.glob('*.yaml')))} layers valid ({folder})")
+
+
+@cli.group()
+def users() -> None:
+    """Accounts for the web app, in <data dir>/accounts.sqlite (kept across ingests)."""
+
+
+def _accounts(settings: Settings) -> Accounts:
+    from geoinsight.accounts import Accounts
+
+    return Accounts.for_settings(settings)
+
+
+def _read_password() -> str:
+    """The new password: asked twice without echo on a terminal, else one line of stdin."""
+    if sys.stdin.isatty():
+        password: str = click.prompt("Password", hide_input=True, confirmation_prompt=True,
+                                     err=True)
+        return password
+    line = sys.stdin.readline()
+    if not line:
+        raise GeoInsightError("no password on standard input (give it as one line)")
+    return line.removesuffix("\n").removesuffix("\r")
+
+
+@users.command("add")
+@click.argument("name")
+@click.option("--role", "roles", multiple=True, type=click.Choice(ROLES),
+              help="A role; repeat for several (at least one).")
+@click.pass_obj
+def users_add(settings: Settings, name: str, roles: tuple[str, ...]) -> None:
+    """Add user NAME; the password (12+ characters) comes from standard input."""
+    accounts = _accounts(settings)
+    accounts.check_new_user(name, roles)  # before asking for a password
+    accounts.add_user(name, roles, _read_password())
+    click.echo(f"user {name} added ({', '.join(sorted(set(roles)))})")
+
+
+@users.command("remove")
+@click.argument("name")
+@click.pass_obj
+def users_remove(settings: Settings, name: str) -> None:
+    """Remove user NAME and every API token of theirs."""
+    _accounts(settings).remove_user(name)
+    click.echo(f"user {name} removed, with their API tokens")
+
+
+@users.command("list")
+@click.pass_obj
+def users_list(settings: Settings) -> None:
+    """Every user: name, roles, created, number of API tokens (never a password or token)."""
+    rows = _accounts(settings).list_users()
+    if not rows:
+        click.echo("no users")
+    for user in rows:
+        click.echo(f"{user['name']:24} {','.join(user['roles']):36} {user['created']}  "
+                   f"tokens: {user['tokens']}{'  (disabled)' if user['disabled'] else ''}")
+
+
+@users.command("token")
+@click.argument("name")
+@click.pass_obj
+def users_token(settings: Settings, name: str) -> None:
+    """Print a new API token for NAME, once (only its hash is kept).
+
+    Scripts send it as the header 'Authorization: Bearer <token>'.
+    """
+    click.echo(_accounts(settings).new_token(name))
+    click.echo("keep it now: it cannot be shown again", err=True)
 
 
 def main() -> None:

@@ -66,3 +66,63 @@ def test_layers_validate_and_list(tmp_path: Path) -> None:
     bad = run(tmp_path, "layers", "validate", str(broken))
     assert bad.returncode == 1
     assert "oops.yaml" in bad.stderr and "title" in bad.stderr
+
+
+def run_stdin(tmp_path: Path, stdin: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """Like run(), with standard input from a pipe (never the terminal running the tests)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GEOINSIGHT_")}
+    return subprocess.run([sys.executable, "-m", "geoinsight.cli", "--data-dir",
+                           str(tmp_path / "inst"), *args], capture_output=True, text=True,
+                          env=env, timeout=300, input=stdin)
+
+
+def test_users_add_list_token_remove(tmp_path: Path) -> None:
+    from geoinsight.accounts import Accounts
+
+    password = "correct horse battery"
+    added = run_stdin(tmp_path, password + "\n", "users", "add", "jan", "--role", "staff",
+                      "--role", "analist")
+    assert added.returncode == 0, added.stderr
+    assert added.stdout.strip() == "user jan added (analist, staff)"
+    assert password not in added.stdout + added.stderr
+    listed = run_stdin(tmp_path, "", "users", "list")
+    assert listed.returncode == 0 and len(listed.stdout.splitlines()) == 1
+    assert listed.stdout.startswith("jan ") and "analist,staff" in listed.stdout
+    made = run_stdin(tmp_path, "", "users", "token", "jan")
+    assert made.returncode == 0, made.stderr
+    token = made.stdout.strip()
+    assert made.stdout.count("\n") == 1 and token.startswith("gi_")
+    accounts_file = tmp_path / "inst" / "accounts.sqlite"
+    accounts = Accounts(accounts_file)
+    assert accounts.verify_password("jan", password) is not None
+    principal = accounts.principal_for_token(token)
+    assert principal is not None and principal.name == "jan"
+    stored = accounts_file.read_bytes()
+    assert password.encode() not in stored and token.encode() not in stored
+    assert "tokens: 1" in run_stdin(tmp_path, "", "users", "list").stdout
+    removed = run_stdin(tmp_path, "", "users", "remove", "jan")
+    assert removed.returncode == 0, removed.stderr
+    assert accounts.principal_for_token(token) is None
+    assert run_stdin(tmp_path, "", "users", "list").stdout.strip() == "no users"
+
+
+def test_users_errors_are_one_line(tmp_path: Path) -> None:
+    cases = [
+        ("short\n", ("add", "jan", "--role", "staff"), "at least 12 characters"),
+        ("", ("add", "jan", "--role", "staff"), "no password on standard input"),
+        ("correct horse battery\n", ("add", "jan", "--role", "admin"), "admin"),
+        ("correct horse battery\n", ("add", "jan"), "at least one role"),
+        ("correct horse battery\n", ("add", "jan smit", "--role", "staff"), "user name"),
+        ("", ("remove", "piet"), "no user 'piet'"),
+        ("", ("token", "piet"), "no user 'piet'"),
+    ]
+    for stdin, args, expected in cases:
+        done = run_stdin(tmp_path, stdin, "users", *args)
+        assert done.returncode == 1, args
+        assert done.stdout == "" and done.stderr.count("\n") == 1, (args, done.stderr)
+        assert done.stderr.startswith("error: ") and expected in done.stderr, done.stderr
+    ok = run_stdin(tmp_path, "correct horse battery\n", "users", "add", "jan", "--role", "staff")
+    assert ok.returncode == 0, ok.stderr
+    again = run_stdin(tmp_path, "another good password\n", "users", "add", "JAN", "--role",
+                      "beheerder")
+    assert again.returncode == 1 and "exists already" in again.stderr

@@ -28,7 +28,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["geoinsight"] = AppState(settings, open_store(settings),
                                             load_catalog(settings.layers_dir),
                                             load_schemes(settings.planning_dir))
-    from geoinsight.web import api, maps, pages, planning
+    from geoinsight.accounts import Accounts
+    from geoinsight.web import api, auth, maps, pages, planning
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(maps.bp)
@@ -37,6 +38,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     errors.register(app)
     _language(app, settings)
     _security_headers(app, settings)
+    # after the other hooks, so a refused request still gets its language and CSP nonce
+    auth.register(app, Accounts.for_settings(settings),
+                  secure_cookies=auth.secure_cookies(settings))
 
     @app.context_processor
     def _template_globals() -> dict[str, object]:

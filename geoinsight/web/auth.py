@@ -12,10 +12,10 @@ token needs no CSRF token: a browser never adds that header on its own.
 Session cookies are HttpOnly, SameSite=Lax and Secure. Secure is dropped while
 ``app.config["TESTING"]`` is on (read per response, so setting it after ``register`` counts) or
 when ``secure_cookies=False`` (settings: ``secure_cookies: false`` in config.yaml or
-``GEOINSIGHT_SECURE_COOKIES=0``). The local demo works with Secure on: ``geoinsight serve`` listens on
-127.0.0.1, and Chrome and Firefox treat ``http://127.0.0.1`` and ``http://localhost`` as secure for
-cookies. Served over plain http under another name (a LAN demo), the browser drops the cookie; the
-login page then says so. Use https there, or turn Secure off for that demo only.
+``GEOINSIGHT_SECURE_COOKIES=0``). The local demo works with Secure on: ``geoinsight serve``
+listens on 127.0.0.1, and Chrome and Firefox treat ``http://127.0.0.1`` and ``http://localhost``
+as secure for cookies. Served over plain http under another name (a LAN demo), the browser drops
+the cookie; the login page then says so. Use https there, or turn Secure off for that demo only.
 """
 
 from __future__ import annotations
@@ -23,10 +23,22 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import secrets
+from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import (Blueprint, Flask, current_app, g, has_app_context, jsonify, make_response,
-                   redirect, render_template, request, session)
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    g,
+    has_app_context,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+)
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.wrappers import Response
 
@@ -43,6 +55,8 @@ CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 _UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _EXTENSION = "geoinsight.accounts"
+#: How long a sign-in lasts (Flask checks the age of the session cookie's signature).
+SESSION_LIFETIME = timedelta(hours=12)
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
@@ -75,6 +89,9 @@ def register(app: Flask, accounts: Accounts, *, secure_cookies: bool = True) -> 
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["SESSION_COOKIE_SECURE"] = secure_cookies
+    # Flask's sessions are signed cookies: logging out deletes the cookie in the browser, but a
+    # copy taken before stays valid until its signature is this old. A working day, then sign in.
+    app.config["PERMANENT_SESSION_LIFETIME"] = SESSION_LIFETIME
     app.session_interface = _SessionInterface()
     app.register_blueprint(bp)
     app.before_request(_load_principal)

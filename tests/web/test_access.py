@@ -104,3 +104,41 @@ def test_the_visible_layers_still_work(tiered_app: Flask) -> None:
     ids = [layer["id"] for layer in client.get("/api/layers").get_json()["layers"]]
     assert "population_density" in ids and not set(HIDDEN) & set(ids)
     assert client.get("/api/layers/population_density/values" + QUERY).status_code == 200
+
+
+def token_for(settings: Settings, name: str, role: str) -> dict[str, str]:
+    from geoinsight.accounts import Accounts
+
+    accounts = Accounts.for_settings(settings)
+    accounts.add_user(name, [role], "a long enough password")
+    return {"Authorization": f"Bearer {accounts.new_token(name)}"}
+
+
+@pytest.mark.parametrize(("role", "sees"), [
+    ("staff", {"zz_internal_layer"}),
+    ("analist", {"zz_internal_layer"}),
+    ("ondermijning", {"zz_internal_layer", "zz_restricted_layer"}),
+    ("beheerder", {"zz_internal_layer", "zz_restricted_layer"}),
+])
+def test_roles_see_their_tiers(tiered_app: Flask, demo_settings: Settings, role: str,
+                               sees: set[str]) -> None:
+    client = tiered_app.test_client()
+    auth = token_for(demo_settings, f"user-{role}", role)
+    ids = {layer["id"] for layer in client.get("/api/layers", headers=auth).get_json()["layers"]}
+    assert ids & set(HIDDEN) == sees
+    for layer_id in HIDDEN:
+        values = client.get(f"/api/layers/{layer_id}/values" + QUERY, headers=auth)
+        assert values.status_code == (200 if layer_id in sees else 404), (role, layer_id)
+        if layer_id in sees:
+            assert len(values.get_json()["values"]) == 91
+        page = client.get(f"/map/{layer_id}" + QUERY, headers={**auth, "Accept": "text/html"})
+        assert page.status_code == (200 if layer_id in sees else 404)
+    # the same layers stay hidden from a visitor without the token
+    assert client.get("/api/layers/zz_internal_layer/values" + QUERY).status_code == 404
+
+
+def test_a_bad_token_is_refused_not_treated_as_anonymous(tiered_app: Flask) -> None:
+    response = tiered_app.test_client().get(
+        "/api/layers", headers={"Authorization": "Bearer gi_not-a-real-token"})
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == "bad_token"
