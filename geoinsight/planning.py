@@ -125,6 +125,12 @@ def _latest_values(store: Store, ids: tuple[str, ...], codes: list[str],
     return frame, sorted(set(years))
 
 
+def input_indicators(result: Plan) -> set[str]:
+    """The indicators whose figures the plan used (for the audit log)."""
+    return {i for item, info in zip(result.scheme.inputs, result.inputs, strict=True)
+            if info.available for i in expression_inputs(parse_expression(item.indicator))}
+
+
 def plan_json(result: Plan, lang: str) -> dict[str, Any]:
     inputs = {i.id: i for i in result.inputs}
     records = []

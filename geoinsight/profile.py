@@ -127,3 +127,4 @@ def _cell(evaluated: pd.DataFrame, code: str) -> dict[str, Any] | None:
         return None
     row = hit.iloc[0]
     return {"value": None if pd.isna(row.value) else float(row.value), "status": row.status}
+

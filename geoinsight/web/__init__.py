@@ -9,6 +9,7 @@ from flask import Flask, Response, g, request
 from markupsafe import Markup
 
 from geoinsight import PROJECT_ROOT, __version__, classify
+from geoinsight.audit import AuditLog
 from geoinsight.catalog import load_catalog
 from geoinsight.planning import load_schemes
 from geoinsight.settings import Settings, load_settings
@@ -27,14 +28,16 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["geoinsight"] = AppState(settings, open_store(settings),
                                             load_catalog(settings.layers_dir),
-                                            load_schemes(settings.planning_dir))
+                                            load_schemes(settings.planning_dir),
+                                            AuditLog(settings.data_dir / "audit.sqlite"))
     from geoinsight.accounts import Accounts
-    from geoinsight.web import api, auth, maps, pages, planning
+    from geoinsight.web import api, audit, auth, maps, pages, planning
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(maps.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(planning.bp)
+    audit.register(app)
     errors.register(app)
     _language(app, settings)
     _security_headers(app, settings)

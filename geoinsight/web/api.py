@@ -10,7 +10,7 @@ from flask import Blueprint, Response, jsonify, request
 from geoinsight import __version__, service
 from geoinsight.errors import BadRequest
 from geoinsight.profile import area_profile
-from geoinsight.web.context import catalog, lang, readable, state
+from geoinsight.web.context import audit_layer, audit_profile, catalog, lang, readable, state
 
 bp = Blueprint("api", __name__)
 
@@ -47,6 +47,8 @@ def layer_values(layer_id: str) -> Response:
                                         request.args.get("municipality"),
                                         request.args.get("year"))
     result = service.layer_values(st.store, catalog(), layer_id, selection, lang())
+    audit_layer(result.layer, f"layer values {result.layer.id} ({fmt})",
+                selection.municipality)
     if fmt == "json":
         return jsonify(service.values_json(result, lang()))
     buffer = io.StringIO()
@@ -85,4 +87,6 @@ def areas() -> Response:
 def area(code: str) -> Response:
     st = state()
     year = service.parse_selection("buurt", None, request.args.get("year")).year
-    return jsonify(area_profile(st.store, catalog(), code, lang(), year, readable))
+    profile = area_profile(st.store, catalog(), code, lang(), year, readable)
+    audit_profile(profile, "area profile (json)")
+    return jsonify(profile)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from flask import current_app, g
 
-from geoinsight.access import ANONYMOUS, Principal, visible_catalog
+from geoinsight.access import ANONYMOUS, Principal, effective_tier, strictest, visible_catalog
 from geoinsight.analysis.priority import PriorityScheme
-from geoinsight.catalog import Catalog
+from geoinsight.audit import AuditLog, Read
+from geoinsight.catalog import Catalog, Layer
 from geoinsight.settings import Settings
 from geoinsight.store import Store
 
@@ -20,6 +23,7 @@ class AppState:
     store: Store
     catalog: Catalog
     schemes: dict[str, PriorityScheme]
+    audit: AuditLog
     #: (store version, level, gemeente, year) -> (GeoJSON, gzipped GeoJSON, ETag)
     #: store version -> {indicator id: tier}
     tier_cache: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -61,3 +65,26 @@ def catalog() -> Catalog:
 def readable(indicator: str) -> bool:
     """May this request see the values of an indicator?"""
     return principal().may_read(indicator_tiers().get(indicator, "open"))
+
+
+def audit_layer(layer: Layer, what: str, area: str | None) -> None:
+    """Note a read of a layer's values; only internal and restricted reads are logged."""
+    audit_read(what, effective_tier(layer, indicator_tiers()), area)
+
+
+def audit_profile(profile: dict[str, Any], what: str) -> None:
+    """A profile is as protected as the strictest layer or indicator it shows."""
+    tiers = indicator_tiers()
+    shown = [effective_tier(catalog().get(row["layer"]), tiers) for row in profile["indicators"]]
+    shown += [tiers.get(row["indicator"], "open") for row in profile["other_indicators"]]
+    audit_read(what, strictest(shown), profile["code"])
+
+
+def audit_indicators(indicators: Iterable[str], what: str, area: str | None) -> None:
+    tiers = indicator_tiers()
+    audit_read(what, strictest(tiers.get(i, "open") for i in indicators), area)
+
+
+def audit_read(what: str, tier: str, area: str | None) -> None:
+    if tier != "open":
+        g.setdefault("audit_reads", []).append(Read(what, tier, area or ""))

@@ -6,7 +6,7 @@ from flask import Blueprint, render_template, request
 
 from geoinsight import service
 from geoinsight.profile import area_profile
-from geoinsight.web.context import catalog, lang, readable, state
+from geoinsight.web.context import audit_profile, catalog, lang, readable, state
 
 bp = Blueprint("pages", __name__)
 
@@ -24,4 +24,5 @@ def area(code: str) -> str:
     st = state()
     year = service.parse_selection("buurt", None, request.args.get("year")).year
     profile = area_profile(st.store, catalog(), code, lang(), year, readable)
+    audit_profile(profile, "area profile")
     return render_template("pages/area.html", profile=profile)

@@ -9,7 +9,7 @@ from flask import Blueprint, Response, jsonify, render_template, request, url_fo
 from geoinsight import planning, service
 from geoinsight.analysis.priority import PriorityScheme, parse_weights
 from geoinsight.errors import BadRequest, NotFound
-from geoinsight.web.context import lang, readable, state
+from geoinsight.web.context import audit_indicators, lang, readable, state
 
 bp = Blueprint("planning", __name__)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -46,6 +46,8 @@ def api_planning() -> Response:
     if fmt not in ("json", "csv", "xlsx"):
         raise BadRequest(f"format must be json, csv or xlsx, not {fmt!r}", code="bad_format")
     result = _request_plan()
+    audit_indicators(planning.input_indicators(result), f"planning ({fmt})",
+                     result.selection.municipality)
     if fmt == "json":
         return jsonify(planning.plan_json(result, lang()))
     name = (f"{result.scheme.id}_{result.selection.level}_{result.selection.municipality}"
@@ -60,6 +62,8 @@ def api_planning() -> Response:
 def page() -> str:
     st = state()
     result = _request_plan()
+    audit_indicators(planning.input_indicators(result), "planning page",
+                     result.selection.municipality)
     query = {"scheme": result.scheme.id, "level": result.selection.level,
              "municipality": result.selection.municipality or ""}
     tiles, attribution = st.settings.basemap_tiles()

@@ -8,41 +8,12 @@ and no page, list or API answer may mention them.
 from __future__ import annotations
 
 import re
-import shutil
-from collections.abc import Iterator
-from dataclasses import replace
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-
-from geoinsight import PROJECT_ROOT
-from geoinsight.settings import Settings
-from geoinsight.web import create_app
-
-HIDDEN = {
-    "zz_internal_layer": ("internal", "Verborgen interne laag"),
-    "zz_restricted_layer": ("restricted", "Verborgen beperkte laag"),
-}
-UNKNOWN = "zz_no_such_layer"
-CODE = "BU05031102"
-QUERY = "?level=buurt&municipality=GM0503"
-
-
-@pytest.fixture
-def tiered_app(demo_settings: Settings, tmp_path: Path) -> Iterator[Flask]:
-    layers = tmp_path / "layers"
-    shutil.copytree(PROJECT_ROOT / "layers", layers)
-    for layer_id, (tier, title) in HIDDEN.items():
-        (layers / f"{layer_id}.yaml").write_text(
-            f'id: {layer_id}\ntitle: {{nl: "{title}", en: "{title} (en)"}}\n'
-            "indicator: population\nunit: inwoners\nkind: count\n"
-            "levels: [gemeente, wijk, buurt]\nclassification: {scheme: quantiles, k: 5}\n"
-            f"palette: Reds\ntier: {tier}\nsource: test\nlicence: test\n")
-    app = create_app(replace(demo_settings, layers_dir=layers))
-    app.config["TESTING"] = True
-    yield app
+from web.tiers import CODE, HIDDEN, QUERY, UNKNOWN
 
 
 def steady(text: str) -> str:
@@ -106,24 +77,17 @@ def test_the_visible_layers_still_work(tiered_app: Flask) -> None:
     assert client.get("/api/layers/population_density/values" + QUERY).status_code == 200
 
 
-def token_for(settings: Settings, name: str, role: str) -> dict[str, str]:
-    from geoinsight.accounts import Accounts
-
-    accounts = Accounts.for_settings(settings)
-    accounts.add_user(name, [role], "a long enough password")
-    return {"Authorization": f"Bearer {accounts.new_token(name)}"}
-
-
 @pytest.mark.parametrize(("role", "sees"), [
     ("staff", {"zz_internal_layer"}),
     ("analist", {"zz_internal_layer"}),
     ("ondermijning", {"zz_internal_layer", "zz_restricted_layer"}),
     ("beheerder", {"zz_internal_layer", "zz_restricted_layer"}),
 ])
-def test_roles_see_their_tiers(tiered_app: Flask, demo_settings: Settings, role: str,
+def test_roles_see_their_tiers(tiered_app: Flask, token_for: Callable[[str, str], dict[str, str]],
+                               role: str,
                                sees: set[str]) -> None:
     client = tiered_app.test_client()
-    auth = token_for(demo_settings, f"user-{role}", role)
+    auth = token_for(f"user-{role}", role)
     ids = {layer["id"] for layer in client.get("/api/layers", headers=auth).get_json()["layers"]}
     assert ids & set(HIDDEN) == sees
     for layer_id in HIDDEN:
