@@ -67,7 +67,17 @@ import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
 from geoinsight.errors import InputError
-from geoinsight.store.model import Reject
+from geoinsight.records import Reject
+from geoinsight.sources.eponline_fields import (
+    bag_id,
+    category,
+    dates,
+    huisnummer,
+    letter_and_addition,
+    postcode,
+    to_number,
+    valid,
+)
 
 LABEL_CLASSES = ("A+++++", "A++++", "A+++", "A++", "A+", "A", "B", "C", "D", "E", "F", "G")
 BUILDING_CLASSES = ("W", "U")
@@ -119,6 +129,9 @@ VALID_YEARS = 10
 WORKERS = 2
 #: compact the kept parts once they have grown by this many rows at least
 COMPACT_ROWS = 1_000_000
+
+
+Check = tuple[np.ndarray, Callable[[int], str]]
 
 
 @dataclass
@@ -413,7 +426,7 @@ def _normalise(chunk: pa.Table, header: _Header, lines: np.ndarray
     text = _Text(chunk, header.columns)
     fields = _Fields.parse(text)
     key, has_bag = _object_keys(fields)
-    located = has_bag | (_valid(fields.postcode) & _valid(fields.huisnummer))
+    located = has_bag | (valid(fields.postcode) & valid(fields.huisnummer))
     checks = _checks(text, located, fields, "registered" in header.columns)
     bad = np.zeros(chunk.num_rows, dtype=bool)
     for mask, _ in checks:
@@ -430,7 +443,7 @@ def _normalise(chunk: pa.Table, header: _Header, lines: np.ndarray
         "energy_class": pc.cast(fields.energy_class, pa.int8()),
         "energy_index": _energy_index(text),
         "building_class": pc.cast(fields.building_class, pa.int8()),
-        **{k: _category(text.get(k)) for k in CATEGORY_FIELDS},
+        **{k: category(text.get(k)) for k in CATEGORY_FIELDS},
         **{k: pa.array(fields.dates[k][0].astype("datetime64[D]"), pa.date32(),
                        from_pandas=True) for k in DATE_FIELDS},
         "private": pc.is_in(pc.utf8_lower(text.get("private")), value_set=pa.array(TRUE_TEXT)),
@@ -454,17 +467,17 @@ class _Fields:
 
     @classmethod
     def parse(cls, text: _Text) -> _Fields:
-        huisletter, toevoeging = _letter_and_addition(text.get("huisletter"), text.get("toev"))
+        huisletter, toevoeging = letter_and_addition(text.get("huisletter"), text.get("toev"))
         return cls(
-            ids={k: _bag_id(text.get(k)) for k in (*BAG_KEYS, "pand_id")},
-            postcode=_postcode(text.get("postcode")),
-            huisnummer=_huisnummer(text.get("huisnummer")),
+            ids={k: bag_id(text.get(k)) for k in (*BAG_KEYS, "pand_id")},
+            postcode=postcode(text.get("postcode")),
+            huisnummer=huisnummer(text.get("huisnummer")),
             huisletter=huisletter, toevoeging=toevoeging,
             energy_class=pc.index_in(pc.utf8_upper(text.get("energy_class")),
                                      value_set=pa.array(LABEL_CLASSES)),
             building_class=pc.index_in(pc.utf8_upper(text.get("building_class")),
                                        value_set=pa.array(BUILDING_CLASSES)),
-            dates={k: _dates(text.get(k)) for k in DATE_FIELDS})
+            dates={k: dates(text.get(k)) for k in DATE_FIELDS})
 
 
 def _object_keys(fields: _Fields) -> tuple[np.ndarray, np.ndarray]:
@@ -513,100 +526,11 @@ class _Text:
         return empty
 
 
-def _valid(array: pa.Array) -> np.ndarray:
-    return np.asarray(pc.is_valid(array).to_numpy(zero_copy_only=False), dtype=bool)
-
-
-def _bag_id(text: pa.Array) -> tuple[pa.Array, np.ndarray]:
-    """16-digit ids as text (<NA> when absent or invalid) and as int64 (-1 when not usable)."""
-    text = pc.replace_substring_regex(text, r"^(\d+)\.0$", r"\1")
-    ok = pc.match_substring_regex(text, r"^\d{15,16}$")
-    padded = pc.utf8_lpad(text, 16, "0")
-    number = pc.cast(pc.if_else(ok, padded, "-1"), pa.int64()).to_numpy()
-    return pc.if_else(ok, padded, pa.scalar(None, pa.string())), number
-
-
-def _postcode(text: pa.Array) -> pa.Array:
-    text = pc.utf8_upper(pc.replace_substring_regex(text, r"\s+", ""))
-    ok = pc.match_substring_regex(text, r"^[1-9]\d{3}[A-Z]{2}$")
-    return pc.if_else(ok, text, pa.scalar(None, pa.string()))
-
-
-def _huisnummer(text: pa.Array) -> pa.Array:
-    digits = pc.replace_substring_regex(text, r"^(\d{1,5})(?:[.,]0+)?$", r"\1")
-    ok = pc.match_substring_regex(digits, r"^0*[1-9]\d{0,4}$")
-    return pc.cast(pc.if_else(ok, digits, pa.scalar(None, pa.string())), pa.int32())
-
-
-def _letter_and_addition(letter: pa.Array, toev: pa.Array) -> tuple[pa.Array, pa.Array]:
-    """Split into BAG's huisletter (one letter) and toevoeging (up to four letters or digits)."""
-    letter = pc.utf8_upper(letter)
-    toev = pc.utf8_upper(toev)
-    own_letter = pc.match_substring_regex(letter, r"^[A-Z]$")
-    source = pc.if_else(own_letter, toev, pc.utf8_trim_whitespace(
-        pc.binary_join_element_wise(letter, toev, " ")))
-    split = pc.extract_regex(source, r"^(?P<l>[A-Z])(?:[\s\-/_]+(?P<t>.*))?$")
-    found = pc.is_valid(split)
-    huisletter = pc.if_else(own_letter, letter,
-                            pc.if_else(found, pc.struct_field(split, "l"), ""))
-    rest = pc.if_else(own_letter, source,
-                      pc.if_else(found, pc.struct_field(split, "t"), source))
-    toevoeging = pc.utf8_slice_codeunits(pc.replace_substring_regex(rest, r"[^0-9A-Z]", ""), 0, 4)
-    return huisletter, toevoeging
-
-
-def _dates(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """``YYYY-MM-DD``, ``YYYYMMDD`` or ``DD-MM-YYYY`` to datetime64[s]; and where text is bad.
-
-    Arrow's strptime accepts one-digit days and rolls 30 February over to March, so the shape
-    is checked with a regular expression and the calendar with numpy.
-    """
-    iso = pc.replace_substring_regex(text, r"^(\d{4})(\d{2})(\d{2})$", r"\1-\2-\3")
-    iso = pc.replace_substring_regex(iso, r"^(\d{2})-(\d{2})-(\d{4})$", r"\3-\2-\1")
-    shaped = np.asarray(pc.match_substring_regex(iso, r"^\d{4}-\d{2}-\d{2}$").to_numpy(
-        zero_copy_only=False), dtype=bool)
-    safe = pc.if_else(pa.array(shaped), iso, "1970-01-01")
-
-    def part(start: int, stop: int) -> np.ndarray:
-        return np.asarray(pc.cast(pc.utf8_slice_codeunits(safe, start, stop), pa.int64())
-                          .to_numpy(), dtype=np.int64)
-
-    year, month, day = part(0, 4), part(5, 7), part(8, 10)
-    month_ok = (month >= 1) & (month <= 12)
-    start = ((year - 1970) * 12 + np.where(month_ok, month, 1) - 1).astype("datetime64[M]")
-    length = ((start + 1).astype("datetime64[D]") - start.astype("datetime64[D]")).astype(int)
-    ok = shaped & month_ok & (day >= 1) & (day <= length)
-    dates = (start.astype("datetime64[D]") + np.where(ok, day - 1, 0)).astype("datetime64[s]")
-    dates[~ok] = np.datetime64("NaT")
-    empty = np.asarray(pc.equal(text, "").to_numpy(zero_copy_only=False), dtype=bool)
-    return dates, ~ok & ~empty
-
-
 def _energy_index(text: _Text) -> pa.Array:
     raw = text.get("energy_index")
     if "energy_index_alt" in text.columns:
         raw = pc.if_else(pc.equal(raw, ""), text.get("energy_index_alt"), raw)
-    return _number(raw)
-
-
-def _number(text: pa.Array) -> pa.Array:
-    """Decimal comma (``1,23``, ``1.234,5``) or point (``1.23``) to float64; null if not one."""
-    text = pc.replace_substring_regex(text, "[\\s\u00a0]", "")
-    dutch = pc.match_substring_regex(text, r"\..*,")
-    english = pc.match_substring_regex(text, r",.*\.")
-    text = pc.if_else(dutch, pc.replace_substring(text, ".", ""), text)
-    text = pc.if_else(english, pc.replace_substring(text, ",", ""), text)
-    text = pc.replace_substring(text, ",", ".")
-    ok = pc.match_substring_regex(text, r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
-    return pc.cast(pc.if_else(ok, text, pa.scalar(None, pa.string())), pa.float64())
-
-
-def _category(text: pa.Array) -> pa.Array:
-    return pc.dictionary_encode(pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()),
-                                           text))
-
-
-Check = tuple[np.ndarray, Callable[[int], str]]
+    return to_number(raw)
 
 
 def _checks(text: _Text, located: np.ndarray, fields: _Fields, has_registered: bool
@@ -621,7 +545,7 @@ def _checks(text: _Text, located: np.ndarray, fields: _Fields, has_registered: b
     checks: list[Check] = [(blank, lambda i: "empty row")]
     live = ~blank
     checks.append((live & ~located, lambda i: _no_location(text, fields, i)))
-    no_class = ~_valid(fields.energy_class) & live
+    no_class = ~valid(fields.energy_class) & live
     class_empty = text.empty("energy_class")
     checks.append((no_class & class_empty, lambda i: f"no energy class ({col('energy_class')} "
                                                       "empty)"))
@@ -635,7 +559,7 @@ def _checks(text: _Text, located: np.ndarray, fields: _Fields, has_registered: b
     if has_registered:
         missing = text.empty("registered") & live
         checks.append((missing, lambda i: f"no registration date ({col('registered')} empty)"))
-    odd = ~_valid(fields.building_class) & ~text.empty("building_class") & live
+    odd = ~valid(fields.building_class) & ~text.empty("building_class") & live
     checks.append((odd, lambda i: f"unknown building class '{raw('building_class')(i)}' "
                                   f"({col('building_class')})"))
     return checks
@@ -781,18 +705,18 @@ def _to_frame(parts: list[pa.Table], today: dt.date) -> pd.DataFrame:
 def _id_text(number: np.ndarray) -> pd.arrays.ArrowStringArray:
     """BAG ids from int64 back to 16-digit text (-1 is <NA>), written straight into the
     buffers of one Arrow large_string array: no intermediate string arrays at the peak."""
-    valid = number >= 0
-    rest = number[valid]
+    present = number >= 0
+    rest = number[present]
     digits = np.empty((len(rest), 16), dtype=np.uint8)
     for position in range(15, -1, -1):
         digits[:, position] = rest % 10 + ord("0")
         rest //= 10
     offsets = np.zeros(len(number) + 1, dtype=np.int64)
-    np.cumsum(np.where(valid, 16, 0), out=offsets[1:])
-    bitmap = np.packbits(valid, bitorder="little")
+    np.cumsum(np.where(present, 16, 0), out=offsets[1:])
+    bitmap = np.packbits(present, bitorder="little")
     array = pa.LargeStringArray.from_buffers(
         len(number), pa.py_buffer(offsets), pa.py_buffer(digits), pa.py_buffer(bitmap),
-        null_count=int(len(number) - valid.sum()))
+        null_count=int(len(number) - present.sum()))
     return pd.arrays.ArrowStringArray(pa.chunked_array([array]))
 
 
