@@ -12,6 +12,7 @@ from geoinsight import PROJECT_ROOT, __version__, classify
 from geoinsight.audit import AuditLog
 from geoinsight.catalog import load_catalog
 from geoinsight.planning import load_schemes
+from geoinsight.privacy import DisclosureRules, PublishedStore
 from geoinsight.settings import Settings, load_settings
 from geoinsight.store import open_store
 from geoinsight.web import errors
@@ -26,7 +27,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config["SECRET_KEY"] = settings.secret_key or secrets.token_hex(32)
     app.config["JSON_SORT_KEYS"] = False
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    app.extensions["geoinsight"] = AppState(settings, open_store(settings),
+    # every value a route returns is read through disclosure control
+    published = PublishedStore(open_store(settings),
+                               DisclosureRules.from_config(settings.extra.get("disclosure")))
+    app.extensions["geoinsight"] = AppState(settings, published,
                                             load_catalog(settings.layers_dir),
                                             load_schemes(settings.planning_dir),
                                             AuditLog(settings.data_dir / "audit.sqlite"))

@@ -1,0 +1,206 @@
+"""Disclosure control: what may be published of a figure, decided on the server before it leaves.
+
+One module, one entry point (:func:`protect`), used for every value a route returns. Defaults
+follow CBS practice and can be changed in configuration (``disclosure:`` in config.yaml):
+
+1. **Small counts**: a count of people, households, dwellings or events between 1 and the
+   threshold (10 for restricted indicators, 5 otherwise) is suppressed. Zero is published: it
+   says nothing about anyone.
+2. **Rounding**: person and household counts of wijken and buurten are rounded to 5.
+3. **Small bases**: shares, rates and means of an area with fewer than 50 inhabitants are
+   suppressed (a layer can name another base, see the catalogue's ``base``).
+4. **Complementary suppression**: where a parent total (wijk, gemeente, country; the nearest
+   one that has a figure) is published
+   and exactly one of its children is suppressed, the smallest other published child is
+   suppressed too, so the hidden one cannot be found as "total minus the rest". This repeats
+   over buurt → wijk → gemeente → country until nothing changes.
+
+Suppressed figures get status ``secret`` and no value, and show as their own legend class.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from geoinsight.sources.codes import COUNTRY_CODE
+
+#: units whose counts are about people (rounded) and units that are not about anyone
+PERSON_UNITS = frozenset({"inwoners", "huishoudens", "personen"})
+NON_DISCLOSIVE_UNITS = frozenset({"ha", "km", "km²"})
+
+
+@dataclass(frozen=True)
+class DisclosureRules:
+    min_count: int = 5
+    min_count_restricted: int = 10
+    round_persons_to: int = 5
+    min_population: int = 50
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any] | None) -> DisclosureRules:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: int(v) for k, v in (config or {}).items() if k in known})
+
+
+@dataclass(frozen=True)
+class IndicatorMeta:
+    kind: str
+    unit: str
+    tier: str
+
+    @property
+    def disclosive_count(self) -> bool:
+        return self.kind == "count" and self.unit not in NON_DISCLOSIVE_UNITS
+
+    @property
+    def person_count(self) -> bool:
+        return self.kind == "count" and self.unit in PERSON_UNITS
+
+
+def parent_of(code: str) -> str | None:
+    """The area whose total includes ``code``: buurt → wijk → gemeente → the country."""
+    if code.startswith("BU"):
+        return "WK" + code[2:8]
+    if code.startswith("WK"):
+        return "GM" + code[2:6]
+    if code.startswith("GM"):
+        return COUNTRY_CODE
+    return None
+
+
+def protect(values: pd.DataFrame, meta: Mapping[str, IndicatorMeta],
+            population: Mapping[str, float], rules: DisclosureRules) -> pd.DataFrame:
+    """Apply every rule to long-form values (code, year, indicator, value, status).
+
+    ``values`` must hold every area of the hierarchy the answer draws from (all buurten, wijken
+    and gemeenten of the gemeenten involved, and the country where known), for the suppression
+    to see the totals a reader could difference against. ``population`` maps a code to its
+    number of inhabitants. Returns the same rows with values and statuses as published.
+    """
+    if values.empty:
+        return values
+    out = values.copy()
+    parts = []
+    for (indicator, _year), group in out.groupby(["indicator", "year"], sort=False):
+        info = meta.get(str(indicator), IndicatorMeta("count", "", "open"))
+        parts.append(_protect_one(group, info, population, rules))
+    return pd.concat(parts).loc[values.index]
+
+
+def _protect_one(group: pd.DataFrame, info: IndicatorMeta, population: Mapping[str, float],
+                 rules: DisclosureRules) -> pd.DataFrame:
+    group = group.copy()
+    shown = group["status"].isin(["ok", "estimated"]) & group["value"].notna()
+    value = group["value"].astype(float)
+    secret = pd.Series(False, index=group.index)
+    if info.disclosive_count:
+        threshold = rules.min_count_restricted if info.tier == "restricted" else rules.min_count
+        secret |= shown & (value > 0) & (value < threshold)
+        secret |= _complementary(group["code"], value, shown & ~secret)
+    elif info.kind in ("share", "rate", "mean"):
+        pop = group["code"].map(lambda c: population.get(c, np.nan)).astype(float)
+        secret |= shown & (pop < rules.min_population)
+    group.loc[secret, "value"] = np.nan
+    group.loc[secret, "status"] = "secret"
+    if info.person_count and rules.round_persons_to > 1:
+        local = group["code"].str.startswith(("WK", "BU")) & ~secret & shown
+        step = rules.round_persons_to
+        group.loc[local, "value"] = (np.floor(value[local] / step + 0.5) * step)
+    return group
+
+
+def _complementary(codes: pd.Series, value: pd.Series, published: pd.Series) -> pd.Series:
+    """Extra cells to suppress so no suppressed child is its parent minus its siblings."""
+    published = published.copy()
+    by_code = dict(zip(codes, codes.index, strict=True))
+    children: dict[str, list[Any]] = {}
+    for index, code in codes.items():
+        parent = parent_of(str(code))
+        while parent is not None and parent not in by_code:  # no wijk figure: the gemeente's
+            parent = parent_of(parent)
+        if parent is not None:
+            children.setdefault(parent, []).append(index)
+    extra = pd.Series(False, index=codes.index)
+    changed = True
+    while changed:
+        changed = False
+        for parent, kids in children.items():
+            if not published[by_code[parent]]:
+                continue
+            hidden = [k for k in kids if not published[k]]
+            if len(hidden) != 1:
+                continue  # none hidden, or two or more hide each other
+            candidates = [k for k in kids if published[k]]
+            # an only child: the parent's total is the child's figure, so the parent goes
+            pick = min(candidates, key=lambda k: (value[k], str(codes[k]))) if candidates \
+                else by_code[parent]
+            published[pick] = False
+            extra[pick] = True
+            changed = True
+    return extra
+
+
+class PublishedStore:
+    """A store whose ``values()`` are what may be published: the one gate every route reads
+    through. Everything else is passed on to the underlying store unchanged.
+
+    Protection is computed over the whole hierarchy of an indicator and year (every area the
+    store holds), so a figure is published or suppressed the same way in every answer: two
+    requests with different scopes cannot be differenced against each other.
+    """
+
+    def __init__(self, store: Any, rules: DisclosureRules) -> None:
+        self._store = store
+        self.rules = rules
+        self._cache: dict[tuple[str, str, int], pd.DataFrame] = {}
+        self._context: dict[tuple[str, int], tuple[dict[str, IndicatorMeta],
+                                                   dict[str, float]]] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+    def values(self, *, indicators: Any = None, codes: Any = None,
+               year: int | None = None) -> pd.DataFrame:
+        raw = self._store.values(indicators=indicators, codes=codes, year=year)
+        if raw.empty:
+            return raw
+        parts = []
+        for (indicator, y), rows in raw.groupby(["indicator", "year"], sort=False):
+            published = self._published(str(indicator), int(y))
+            parts.append(published[published["code"].isin(set(rows["code"]))])
+        out = pd.concat(parts, ignore_index=True)
+        return out.sort_values(["code", "indicator", "year"]).reset_index(drop=True)
+
+    def _published(self, indicator: str, year: int) -> pd.DataFrame:
+        key = (self._store.version(), indicator, year)
+        if key not in self._cache:
+            if len(self._cache) > 512 or any(k[0] != key[0] for k in self._cache):
+                self._cache.clear()  # a new store version: everything may have changed
+            everything = self._store.values(indicators=[indicator], year=year)
+            meta, population = self._context_for(key[0], year)
+            self._cache[key] = protect(everything, meta, population, self.rules)
+        return self._cache[key]
+
+    def _context_for(self, version: str, year: int) -> tuple[dict[str, IndicatorMeta],
+                                                             dict[str, float]]:
+        """Indicator metadata and inhabitants per area, read once per store version and year."""
+        if (version, year) not in self._context:
+            self._context = {k: v for k, v in self._context.items() if k[0] == version}
+            self._context[(version, year)] = (self._meta(), self._population(year))
+        return self._context[(version, year)]
+
+    def _meta(self) -> dict[str, IndicatorMeta]:
+        frame = self._store.indicators()
+        return {r.id: IndicatorMeta(r.kind, r.unit, r.tier) for r in frame.itertuples()}
+
+    def _population(self, year: int) -> dict[str, float]:
+        """Inhabitants per area from the latest population figure up to ``year``."""
+        rows = self._store.values(indicators=["population"])
+        rows = rows[(rows["year"] <= year) & rows["status"].isin(["ok", "estimated"])]
+        latest = rows.sort_values("year").drop_duplicates("code", keep="last")
+        return dict(zip(latest["code"], latest["value"].astype(float), strict=True))

@@ -1,0 +1,163 @@
+"""Disclosure control, attacked: small counts, differencing against parents, other levels and
+two requests, rounding and small bases."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from geoinsight.privacy import DisclosureRules, IndicatorMeta, PublishedStore, protect
+
+RULES = DisclosureRules()
+COUNT = {"cases": IndicatorMeta("count", "huishoudens", "open")}
+RESTRICTED = {"cases": IndicatorMeta("count", "dossiers", "restricted")}
+
+
+def frame(values: dict[str, float | None], indicator: str = "cases") -> pd.DataFrame:
+    return pd.DataFrame({
+        "code": list(values), "year": 2024, "indicator": indicator,
+        "value": [float("nan") if v is None else float(v) for v in values.values()],
+        "status": ["missing" if v is None else "ok" for v in values.values()]})
+
+
+def published(result: pd.DataFrame) -> dict[str, float | None]:
+    return {r.code: (None if r.status == "secret" else r.value) for r in result.itertuples()}
+
+
+# gemeente GM0001 = wijk WK000101 (buurten 01, 02, 03) + wijk WK000102 (buurten 01, 02)
+TREE = {"GM0001": 100, "WK000101": 60, "BU00010101": 3, "BU00010102": 27, "BU00010103": 30,
+        "WK000102": 40, "BU00010201": 15, "BU00010202": 25}
+
+
+def differences_recover(result: dict[str, float | None]) -> list[str]:
+    """Codes an attacker gets exactly as a published parent minus its published children."""
+    found = []
+    for parent, kids in (("WK000101", ["BU00010101", "BU00010102", "BU00010103"]),
+                         ("WK000102", ["BU00010201", "BU00010202"]),
+                         ("GM0001", ["WK000101", "WK000102"])):
+        hidden = [k for k in kids if result[k] is None]
+        if result[parent] is not None and len(hidden) == 1:
+            found.append(hidden[0])
+    return found
+
+
+def test_small_count_suppressed_and_not_recoverable_from_its_wijk() -> None:
+    result = published(protect(frame(TREE), COUNT, {}, RULES))
+    assert result["BU00010101"] is None  # 3 < 5
+    assert result["BU00010102"] is None  # the smallest sibling goes with it
+    assert result["WK000101"] == 60 and result["BU00010103"] == 30
+    assert differences_recover(result) == []
+
+
+def test_differencing_across_levels() -> None:
+    """A suppressed wijk must not be gemeente minus the other wijk."""
+    tree = {**TREE, "WK000102": 4, "BU00010201": 2, "BU00010202": 2, "GM0001": 64}
+    result = published(protect(frame(tree), COUNT, {}, RULES))
+    assert result["WK000102"] is None
+    assert differences_recover(result) == []
+    assert result["GM0001"] is not None  # the total itself stays
+
+
+def test_only_child_hides_its_parent() -> None:
+    result = published(protect(frame({"GM0001": 3, "WK000101": 3, "BU00010101": 3}), COUNT,
+                               {}, RULES))
+    assert result == {"GM0001": None, "WK000101": None, "BU00010101": None}
+
+
+def test_restricted_threshold_is_ten_and_zero_is_published() -> None:
+    result = published(protect(frame({"BU00010101": 7, "BU00010102": 0, "BU00010103": 12}),
+                               RESTRICTED, {}, RULES))
+    assert result == {"BU00010101": None, "BU00010102": 0.0, "BU00010103": 12.0}
+
+
+def test_person_counts_rounded_at_wijk_and_buurt_only() -> None:
+    meta = {"population": IndicatorMeta("count", "inwoners", "open")}
+    result = published(protect(frame({"GM0001": 1234, "WK000101": 1233, "BU00010101": 17},
+                                     "population"), meta, {}, RULES))
+    assert result == {"GM0001": 1234.0, "WK000101": 1235.0, "BU00010101": 15.0}
+
+
+def test_shares_of_small_populations_suppressed() -> None:
+    meta = {"share": IndicatorMeta("share", "%", "open")}
+    result = published(protect(frame({"BU00010101": 100.0, "BU00010102": 40.0}, "share"), meta,
+                               {"BU00010101": 5, "BU00010102": 500}, RULES))
+    assert result == {"BU00010101": None, "BU00010102": 40.0}
+
+
+def test_rules_from_configuration() -> None:
+    rules = DisclosureRules.from_config({"min_count": 3, "unknown": 1})
+    assert rules.min_count == 3 and rules.min_count_restricted == 10
+    not_persons = {"cases": IndicatorMeta("count", "dossiers", "open")}  # so: not rounded
+    result = published(protect(frame({"BU00010101": 4}), not_persons, {}, rules))
+    assert result == {"BU00010101": 4.0}
+
+
+def test_two_requests_see_the_same_published_figures(tmp_path: Path) -> None:
+    """A narrow and a wide request cannot be differenced: both are cut from one protection."""
+    from geoinsight.indicators import Indicator
+    from geoinsight.store.gpkg import GeoPackageStore
+    from geoinsight.store.model import IngestBatch, IngestCounts
+
+    store = GeoPackageStore(tmp_path / "g.gpkg")
+    values = frame(TREE)
+    store.write(IngestBatch("indicators", tmp_path / "x.csv", "0", values,
+                            [Indicator("cases", "Gevallen", "Cases", "huishoudens", "count")],
+                            IngestCounts(read=len(values), stored=len(values))))
+    gate = PublishedStore(store, RULES)
+    narrow = gate.values(indicators=["cases"], codes=["BU00010102"])
+    wide = gate.values(indicators=["cases"]).set_index("code")
+    assert narrow.iloc[0]["status"] == "secret"
+    assert wide.loc["BU00010102", "status"] == "secret"
+    assert store.values(indicators=["cases"], codes=["BU00010102"]).iloc[0]["value"] == 27
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_random_trees_never_leak_by_differencing(seed: int) -> None:
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    tree = {}
+    for w in range(1, 4):
+        kids = {f"BU0001{w:02d}{b:02d}": int(rng.integers(0, 12)) for b in range(1, 4)}
+        tree.update(kids)
+        tree[f"WK0001{w:02d}"] = sum(kids.values())
+    tree["GM0001"] = sum(v for k, v in tree.items() if k.startswith("WK"))
+    result = published(protect(frame(tree), COUNT, {}, RULES))
+    for parent in [k for k in tree if not k.startswith("BU")]:
+        kids = [k for k in tree if k != parent and (
+            (k.startswith("BU") and "WK" + k[2:8] == parent)
+            or (k.startswith("WK") and parent == "GM" + k[2:6]))]
+        hidden = [k for k in kids if result[k] is None]
+        assert not (result[parent] is not None and len(hidden) == 1), (seed, parent, result)
+        assert all(result[k] is None or not 0 < tree[k] < 5 for k in kids)
+
+
+def test_without_wijk_figures_the_gemeente_is_the_parent() -> None:
+    """The demo has crime counts per buurt and gemeente only: gemeente minus buurten."""
+    result = published(protect(frame({"GM0001": 50, "BU00010101": 3, "BU00010102": 20,
+                                      "BU00010201": 27}),
+                               {"cases": IndicatorMeta("count", "misdrijven", "open")}, {}, RULES))
+    assert result["BU00010101"] is None and result["BU00010102"] is None
+    assert result["GM0001"] == 50 and result["BU00010201"] == 27
+
+
+def test_the_api_publishes_protected_figures(tmp_path: Path) -> None:
+    """Through the app: Delft's crime counts per buurt, suppressed where small, and no buurt
+    is the gemeente total minus the published others."""
+    from geoinsight import PROJECT_ROOT
+    from geoinsight.demo import load_demo
+    from geoinsight.settings import load_settings
+    from geoinsight.web import create_app
+
+    settings = load_settings(data_dir=tmp_path / "i", basemap="none")
+    load_demo(settings.store_path, PROJECT_ROOT / "data" / "demo")
+    client = create_app(settings).test_client()
+    body = client.get("/api/layers/crimes_registered/values?level=buurt&municipality=GM0503"
+                      "&year=2023").get_json()
+    values = {v["code"]: v for v in body["values"]}
+    secret = [c for c, v in values.items() if v["status"] == "secret"]
+    assert secret, "Delft has buurten with fewer than 5 registered crimes in 2023"
+    assert all(v["value"] is None or v["value"] == 0 or v["value"] >= 5 for v in values.values())
+    assert len(secret) != 1  # gemeente total minus the rest would give it away
