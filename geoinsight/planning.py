@@ -112,13 +112,10 @@ def _latest_values(store: Store, ids: tuple[str, ...], codes: list[str],
     """Each indicator at its own latest year (≤ ``year`` when given), relabelled to one year."""
     parts, years = [], []
     for indicator in ids:
-        available = store.value_years(indicators=[indicator], codes=codes)
-        if year is not None:
-            available = [y for y in available if y <= year]
-        if not available:
-            continue
-        years.append(available[-1])
-        parts.append(store.values(indicators=[indicator], codes=codes, year=available[-1]))
+        frame, used = service.latest_values(store, indicator, codes, year)
+        if used is not None:
+            years.append(used)
+            parts.append(frame)
     if not parts:
         return pd.DataFrame(columns=["code", "year", "indicator", "value", "status"]), []
     frame = pd.concat(parts, ignore_index=True).assign(year=0)

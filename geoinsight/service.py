@@ -106,13 +106,7 @@ def layer_values(store: Store, catalog: Catalog, layer_id: str, selection: Selec
     if selection.level not in layer.levels:
         raise BadRequest(f"layer {layer.id} has no {selection.level} level "
                          f"(it has {', '.join(layer.levels)})", code="bad_level")
-    years = layer_years(store, layer)
-    if not years:
-        raise NotFound(f"layer {layer.id} has no values yet", code="no_values")
-    year = selection.year if selection.year is not None else years[-1]
-    if year not in years:
-        raise NotFound(f"layer {layer.id} has no figures for {year} "
-                       f"(years: {', '.join(map(str, years))})", code="no_values")
+    year = figures_year(store, layer, selection)
     b_year = boundary_year(store, selection, year)
     areas = store.areas(level=selection.level, municipality=selection.municipality,
                         year=b_year, geometry=False)
@@ -128,21 +122,41 @@ def layer_values(store: Store, catalog: Catalog, layer_id: str, selection: Selec
                        is_synthetic(store, layer))
 
 
+def figures_year(store: Store, layer: Layer, selection: Selection) -> int:
+    """The year a request shows: the one asked for (which must have figures), else the latest."""
+    years = layer_years(store, layer)
+    if not years:
+        raise NotFound(f"layer {layer.id} has no values yet", code="no_values")
+    year = selection.year if selection.year is not None else years[-1]
+    if year not in years:
+        raise NotFound(f"layer {layer.id} has no figures for {year} "
+                       f"(years: {', '.join(map(str, years))})", code="no_values")
+    return year
+
+
 def layer_inputs(store: Store, layer: Layer, codes: list[str], year: int) -> pd.DataFrame:
     """The values a layer needs for ``year``: its inputs of that year, and its base from the
     latest year up to it (the 2022 BAG dwellings are the base of 2026 label shares)."""
     values = store.values(indicators=list(layer.inputs()), codes=codes, year=year)
     if layer.base is None or layer.base[0] in layer.inputs():
         return values
-    return pd.concat([values, base_values(store, layer.base[0], codes, year)],
-                     ignore_index=True)
+    base, _ = latest_values(store, layer.base[0], codes, year)
+    return pd.concat([values, base.assign(year=year)], ignore_index=True)
 
 
-def base_values(store: Store, indicator: str, codes: list[str], year: int) -> pd.DataFrame:
-    years = [y for y in store.value_years(indicators=[indicator], codes=codes) if y <= year]
+def latest_values(store: Store, indicator: str, codes: list[str],
+                  up_to: int | None) -> tuple[pd.DataFrame, int | None]:
+    """An indicator's figures from its latest year (up to ``up_to`` when given), and that year.
+
+    Figures of different years meet here: 2022 BAG dwellings are the base of 2026 label
+    shares, and a planning input combines 2026 labels with 2024 CBS figures.
+    """
+    years = store.value_years(indicators=[indicator], codes=codes)
+    if up_to is not None:
+        years = [y for y in years if y <= up_to]
     if not years:
-        return store.values(indicators=[indicator], codes=[])
-    return store.values(indicators=[indicator], codes=codes, year=years[-1]).assign(year=year)
+        return store.values(indicators=[indicator], codes=[]), None
+    return store.values(indicators=[indicator], codes=codes, year=years[-1]), years[-1]
 
 
 GeoJsonCache = MutableMapping[tuple[object, ...], tuple[bytes, bytes, str]]

@@ -46,7 +46,9 @@ def map_page(layer_id: str) -> str:
     if selection.municipality is None and selection.level != "gemeente":
         selection = service.Selection(selection.level, service.default_municipality(st.store),
                                       selection.year)
-    result = service.layer_values(st.store, catalog(), layer.id, selection, lang())
+    # the page only needs the years; the browser fetches the values from the API
+    year = service.figures_year(st.store, layer, selection)
+    b_year = service.boundary_year(st.store, selection, year)
     query = {"level": selection.level}
     if selection.municipality:
         query["municipality"] = selection.municipality
@@ -54,13 +56,13 @@ def map_page(layer_id: str) -> str:
                     "format": "json"}
     config = MapConfig(
         areas_url=url_for("api.areas") + "?" + urlencode(
-            {**query, "year": str(result.boundary_year)}),
+            {**query, "year": str(b_year)}),
         values_url=url_for("api.layer_values", layer_id="LAYER") .replace("LAYER", "{layer}")
         + "?" + urlencode(values_query),
         layers=[MapLayerRef(x.id, x.title_in(lang())) for x in catalog().for_level(
             selection.level)],
         active=layer.id,
-        bounds=service.bounds_wgs84(st.store, selection, result.boundary_year),
+        bounds=service.bounds_wgs84(st.store, selection, b_year),
         tiles=st.settings.basemap_tiles()[0],
         tiles_attribution=st.settings.basemap_tiles()[1],
         labels=map_labels(lang()),
@@ -69,7 +71,8 @@ def map_page(layer_id: str) -> str:
         profile_url=url_for("pages.area", code="CODE").replace("CODE", "{code}"))
     parts = build_map(config)
     years = service.layer_years(st.store, layer)
-    return render_template("maps/map.html", layer=layer, result=result, parts=parts,
+    return render_template("maps/map.html", layer=layer, year=year, boundary_year=b_year,
+                           synthetic=service.is_synthetic(st.store, layer), parts=parts,
                            selection=selection, years=years,
                            layers=catalog().for_level(selection.level),
                            municipalities=service.municipalities(st.store))
