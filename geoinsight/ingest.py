@@ -8,6 +8,7 @@ batch that is written all or nothing.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -144,7 +145,7 @@ def ingest_boundaries(store: Store, path: Path, year: int | None = None,
         state = current_state(store)
         state.areas = _merged_areas(state.areas, all_areas)
         refresh_points(batch, state)
-    return finish(store, batch, all_areas)
+    return finish(store, batch, all_areas, [*all_areas["year"], *value_frame["year"]])
 
 
 def ingest_indicators(store: Store, path: Path, year: int | None = None) -> IngestResult:
@@ -166,8 +167,8 @@ def ingest_indicators(store: Store, path: Path, year: int | None = None) -> Inge
     notes = long.notes + ([f"ignored columns: {', '.join(long.ignored)}"] if long.ignored else [])
     batch = IngestBatch("indicators", path, checksum(path), long.values, long.indicators,
                         counts, None, keyed.rejects, notes, year)
-    return finish(store, batch, keyed.frame.rename(columns={"_code": "code", "_year": "year",
-                                                             "_level": "level"}))
+    rows = keyed.frame.rename(columns={"_code": "code", "_year": "year", "_level": "level"})
+    return finish(store, batch, rows, [*rows["year"], *long.values["year"]])
 
 
 def _merged_areas(stored: gpd.GeoDataFrame, new: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -178,14 +179,14 @@ def _merged_areas(stored: gpd.GeoDataFrame, new: gpd.GeoDataFrame) -> gpd.GeoDat
                             crs=STORE_CRS)
 
 
-def finish(store: Store, batch: IngestBatch, rows: pd.DataFrame) -> IngestResult:
+def finish(store: Store, batch: IngestBatch, rows: pd.DataFrame,
+           years: Iterable[int]) -> IngestResult:
+    """Write the batch; the summary reports ``rows`` per level and the ``years`` given."""
     ingest_id = store.write(batch)
     levels = rows["level"].value_counts()
     ordered = {lv: int(levels[lv]) for lv in ("gemeente", "wijk", "buurt") if lv in levels}
-    years = sorted({int(y) for y in rows["year"]} | {int(y) for y in batch.values["year"]}) \
-        if batch.kind in ("boundaries", "indicators") else sorted({int(y) for y in rows["year"]})
     return IngestResult(ingest_id, batch.kind, batch.source, batch.counts, batch.rejects,
-                        batch.notes, ordered, years)
+                        batch.notes, ordered, sorted({int(y) for y in years}))
 
 
 def _repair(frame: pd.DataFrame) -> tuple[gpd.GeoDataFrame, int, list[Reject]]:

@@ -66,7 +66,7 @@ def ingest_addresses(store: Store, path: Path, year: int | None = None,
     outside = len(frame) - placed
     if outside:
         batch.notes.append(f"{outside} addresses lie outside every stored area")
-    return finish(store, batch, _placed(batch))
+    return finish(store, batch, _placed(batch), [batch.year] if batch.year else [])
 
 
 def ingest_energy_labels(store: Store, path: Path,
@@ -92,7 +92,7 @@ def ingest_energy_labels(store: Store, path: Path,
     if synthetic:
         batch.notes.append("synthetic demo data")
     refresh_points(batch, state)
-    return finish(store, batch, _placed(batch))
+    return finish(store, batch, _placed(batch), [batch.year] if batch.year else [])
 
 
 def _placed(batch: IngestBatch) -> pd.DataFrame:
