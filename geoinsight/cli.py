@@ -150,6 +150,30 @@ def ingest_labels_cmd(settings: Settings, path: Path, rejects_path: Path | None)
     _report(ingest_energy_labels(_store(settings), path), report)
 
 
+@ingest.command("events")
+@click.argument("path", type=click.Path(path_type=Path, readable=False))
+@click.option("--crs", default=None, help="CRS of x, y in a CSV, or of a file that has none.")
+@click.option("--date-column", default=None, help="Column with the event date (default: found "
+              "by name: datum, pleegdatum, b_datum, …).")
+@click.option("--category-column", default=None, help="Column with the event category "
+              "(default: found by name: categorie, soort, srt, …).")
+@click.option("--category", default=None, help="One category for every event in the file.")
+@_rejects_option
+@click.pass_obj
+def ingest_events_cmd(settings: Settings, path: Path, crs: str | None, date_column: str | None,
+                      category_column: str | None, category: str | None,
+                      rejects_path: Path | None) -> None:
+    """Own event registrations (points with a date and category), counted per area and year.
+
+    Restricted data: only the counts are stored, never the points.
+    """
+    from geoinsight.ingest_events import ingest_events
+
+    report = _report_target(settings, rejects_path)
+    _report(ingest_events(_store(settings), path, crs=crs, date_column=date_column,
+                          category_column=category_column, category=category), report)
+
+
 def _report_target(settings: Settings, rejects_path: Path | None) -> Path | None:
     """Where the rejects go; checked before the ingest, so a bad path changes nothing."""
     folder = rejects_path.parent if rejects_path else settings.data_dir / "reports"

@@ -156,7 +156,90 @@ INDICATORS: tuple[Indicator, ...] = (
        source=RIVM),
     _I("liveability_score", "Leefbaarometer-score", "Leefbaarometer score", "score", "index",
        ("leefbarometerscore", "leefbaarometerscore"), source="Leefbaarometer (BZK)"),
+    # --- social domain: income and housing as CBS publishes them (open) ---
+    _I("pct_social_minimum", "Aandeel huishoudens tot 110% van het sociaal minimum",
+       "Share of households at or below the social minimum", "%", "share",
+       ("inequalityatorbelowsocialminimum", "huishoudenstot110vanhetsociaalminimum",
+        "phhsocmin")),
+    _I("pct_social_housing", "Aandeel corporatiewoningen", "Share of social-housing dwellings",
+       "%", "share", ("housingsocialhousing", "percentagecorporatiewoningen", "phuurcorp",
+                      "inbezitwoningcorporatie")),
+    _I("pct_vacant_dwellings", "Aandeel leegstaande woningen", "Share of vacant dwellings", "%",
+       "share", ("housingvacancyrate", "percentageleegstaandewoningen", "pleegsw")),
+    # --- social domain: benefits and care use per area (internal: stigmatising per buurt) ---
+    _I("social_assistance_per_1000", "Bijstandsuitkeringen per 1.000 inwoners",
+       "Social-assistance benefits per 1,000 inhabitants", "per 1.000 inwoners", "rate",
+       ("inequalitybijstandrecipients", "bijstandper1000", "bijstandsuitkeringenper1000inwoners"),
+       tier="internal"),
+    _I("social_assistance", "Bijstandsuitkeringen", "Social-assistance benefits", "uitkeringen",
+       "count", ("abijstand", "bijstandsuitkeringen", "aantalbijstandsuitkeringen"),
+       tier="internal"),
+    _I("youth_care_pct", "Aandeel jongeren met jeugdzorg", "Share of young people in youth care",
+       "%", "share", ("inequalityyouthwelfare", "percentagejongerenmetjeugdzorg",
+                      "jongerenmetjeugdzorginnatura", "pjeugdzorg"), tier="internal"),
+    _I("wmo_clients_per_1000", "Wmo-cliënten per 1.000 inwoners",
+       "Wmo (social support) clients per 1,000 inhabitants", "per 1.000 inwoners", "rate",
+       ("welfarecarewmocareclients", "wmoclientenrelatief", "wmoclientenper1000inwoners"),
+       tier="internal"),
+    _I("disability_benefit_per_1000", "Arbeidsongeschiktheidsuitkeringen per 1.000 inwoners",
+       "Disability benefits per 1,000 inhabitants", "per 1.000 inwoners", "rate",
+       ("welfarecaredisabilitybenefit", "aouitkeringenper1000inwoners"), tier="internal"),
 )
+
+#: Registered crime by type (CBS 83648NED / 47022NED) used as ondermijning proxies: restricted.
+#: StatLine tables give the type as a dimension (``SoortMisdrijf``); each type and measure pair
+#: becomes a column ``<type> | <measure>`` (see sources.statline.widen_dimensions).
+CRIME_TYPES: dict[str, tuple[str, str, str]] = {
+    "drugs": ("Drugsmisdrijven", "drugsmisdrijven", "drug crimes"),
+    "firearms": ("Vuurwapenmisdrijven", "vuurwapenmisdrijven", "firearm crimes"),
+    "arson_explosion": ("Brandstichting / ontploffing", "brandstichting en ontploffingen",
+                        "arson and explosions"),
+    "fraud": ("Bedrog", "bedrog (fraude)", "fraud"),
+    "forgery": ("Valsheidsmisdrijven", "valsheidsmisdrijven", "forgery"),
+}
+
+
+def _crime_type_indicators() -> tuple[Indicator, ...]:
+    out: list[Indicator] = []
+    for key, (label, nl, en) in CRIME_TYPES.items():
+        stem = normalise(label)
+        out.append(_I(f"crimes_{key}_share", f"Aandeel {nl} in geregistreerde misdrijven",
+                      f"Share of {en} in registered crime", "%", "share",
+                      (stem + "geregistreerdemisdrijvenrelatief2", f"crimes{key}share"),
+                      tier="restricted", source=POLICE))
+        out.append(_I(f"crimes_{key}_per_1000", f"{nl.capitalize()} per 1.000 inwoners",
+                      f"{en.capitalize()} per 1,000 inhabitants", "per 1.000 inwoners", "rate",
+                      (stem + "geregistreerdemisdrijvenper1000inw3", f"crimes{key}per1000"),
+                      tier="restricted", source=POLICE))
+        out.append(_I(f"crimes_{key}", f"Geregistreerde {nl}", f"Registered {en}", "misdrijven",
+                      "count", (stem + "totaalgeregistreerdemisdrijven1", f"crimes{key}"),
+                      tier="restricted", source=POLICE))
+    return tuple(out)
+
+
+#: Events from a municipality's own registrations (``ingest events``), counted per area and
+#: year with the point-to-area engine. Restricted: the points never leave the ingest.
+EVENT_SOURCE = "Eigen registratie gemeente"
+EVENT_CATEGORIES: dict[str, tuple[str, str]] = {
+    "drugs": ("drugs", "drugs"),
+    "weapons": ("wapens", "weapons"),
+    "explosions": ("explosies en brandstichting", "explosions and arson"),
+    "fraud": ("fraude en witwassen", "fraud and money laundering"),
+    "other": ("overige", "other"),
+}
+
+
+def _event_indicators() -> tuple[Indicator, ...]:
+    total = _I("events_total", "Geregistreerde meldingen (eigen registratie)",
+               "Registered events (own registrations)", "meldingen", "count", (),
+               tier="restricted", source=EVENT_SOURCE, licence="intern")
+    return (total, *(
+        _I(f"events_{key}", f"Meldingen {nl}", f"Events: {en}", "meldingen", "count", (),
+           tier="restricted", source=EVENT_SOURCE, licence="intern")
+        for key, (nl, en) in EVENT_CATEGORIES.items()))
+
+
+INDICATORS = INDICATORS + _crime_type_indicators() + _event_indicators()
 
 #: The short names of CBS's own Kerncijfers wijken en buurten workbooks (kwb-YYYY.xlsx/csv).
 KWB_WORKBOOK_NAMES: dict[str, str] = {

@@ -19,8 +19,9 @@ import shapely
 
 from geoinsight.crs import STORE_CRS, looks_like_rd, to_store_crs
 from geoinsight.errors import InputError
-from geoinsight.indicators import Indicator
-from geoinsight.sources import cbs, statline
+from geoinsight.indicators import Indicator, normalise
+from geoinsight.sources import cbs, regions, statline
+from geoinsight.sources.codes import find_code_column
 from geoinsight.sources.keys import is_water, key_rows, to_long
 from geoinsight.store import Store
 from geoinsight.store.model import AREA_COLUMNS, IngestBatch, IngestCounts, Reject, empty_values
@@ -154,9 +155,12 @@ def ingest_indicators(store: Store, path: Path, year: int | None = None) -> Inge
         raise InputError(f"unsupported table type {path.suffix or '(none)'}: use CSV or XLSX",
                          path=str(path))
     frame = statline.read_table(path)
-    counts = IngestCounts(read=len(frame))
+    frame, named = _key_by_names(store, frame, path)
+    counts = IngestCounts(read=len(frame) + len(named.rejects))
     keyed = key_rows(frame, path, year)
+    keyed.rejects = named.rejects + keyed.rejects
     long = to_long(keyed.frame)
+    long.notes = named.notes + long.notes
     if not long.indicators:
         raise InputError(f"no known indicator columns (only {', '.join(long.ignored[:6])}"
                          f"{', …' if len(long.ignored) > 6 else ''})", path=str(path))
@@ -169,6 +173,49 @@ def ingest_indicators(store: Store, path: Path, year: int | None = None) -> Inge
                         counts, None, keyed.rejects, notes, year)
     rows = keyed.frame.rename(columns={"_code": "code", "_year": "year", "_level": "level"})
     return finish(store, batch, rows, [*rows["year"], *long.values["year"]])
+
+
+@dataclass
+class _Named:
+    rejects: list[Reject]
+    notes: list[str]
+
+
+def _key_by_names(store: Store, frame: pd.DataFrame,
+                  path: Path) -> tuple[pd.DataFrame, _Named]:
+    """A table without codes but with region names gets codes from the stored gemeenten.
+
+    A long StatLine table (a row per region, period and category) is widened first.
+    """
+    if find_code_column(frame) is not None:
+        return frame, _Named([], [])
+    column = regions.find_name_column(frame)
+    if column is None:
+        return frame, _Named([], [])  # key_rows says: no code column
+    reference = regions.gemeente_names(store.areas(geometry=False))
+    if not reference:
+        raise InputError(f"regions are named ({column}), not coded; names are matched to "
+                         "the gemeenten in the store, and it holds none: ingest gemeente "
+                         "boundaries first", path=str(path))
+    period = next((c for c in frame.columns if normalise(str(c)) == "perioden"), None)
+    rows_before = len(frame)
+    frame = statline.widen_dimensions(frame, [column] + ([period] if period else []))
+    notes = ([f"{rows_before} rows widened to {len(frame)} (one column per category)"]
+             if len(frame) != rows_before else [])
+    match = regions.match_names(frame[column], reference)
+    rejects = [Reject(f"region {name}", "", reason) for name, reason in
+               zip(frame.loc[match.reasons != "", column], match.reasons[match.reasons != ""],
+                   strict=True)]
+    matched = frame[match.codes != ""].assign(_region_code=match.codes[match.codes != ""])
+    found = matched[column].nunique()
+    notes.append(f"matched {found} region names to codes; {len(match.unmatched)} gemeente "
+                 "names unmatched" + (f": {', '.join(match.unmatched[:8])}"
+                                      + (", …" if len(match.unmatched) > 8 else "")
+                                      if match.unmatched else ""))
+    if matched.empty:
+        raise InputError(f"none of the region names in {column} matches a gemeente in the "
+                         f"store (first: {frame[column].iloc[0]!r})", path=str(path))
+    return matched, _Named(rejects, notes)
 
 
 def _merged_areas(stored: gpd.GeoDataFrame, new: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -91,7 +91,8 @@ def test_bad_rows_rejected_with_reason(store: GeoPackageStore, tmp_path: Path) -
 @pytest.mark.parametrize(("content", "message"), [
     ("", "file is empty"),
     ("code;foo;bar\nBU05030000;1;2\n", "no known indicator columns"),
-    ("naam;inwoners\nDelft;100\n", "no CBS area code column"),
+    ("naam;inwoners\nDelft;100\n", "regions are named \\(naam\\), not coded"),
+    ("gemeente;inwoners\n12;100\n", "no CBS area code column"),
     ("just one line without separators\n", "not a table"),
 ])
 def test_bad_tables_refused(store: GeoPackageStore, tmp_path: Path, content: str,

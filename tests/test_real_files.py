@@ -11,6 +11,7 @@ import pytest
 from geoinsight import PROJECT_ROOT
 from geoinsight.errors import InputError
 from geoinsight.ingest import ingest_boundaries, ingest_indicators
+from geoinsight.ingest_events import ingest_events
 from geoinsight.store.gpkg import GeoPackageStore
 
 REAL = PROJECT_ROOT.parent / "shared" / "data" / "real"
@@ -39,8 +40,8 @@ TABLES = [
     ("ses_woa_2019_amsterdam_statline_raw.csv", None, {"gemeente": 1, "wijk": 99, "buurt": 479}),
     ("buurten_2020_kwb_leefbaarometer_regio_amersfoort.csv", 2020, {"buurt": 969}),
     ("kwb2024_misdrijven_gemeenten_woonikveilig.csv", None, "no year in the file"),
-    ("misdrijven_gemeente_totaal_2010_2020_cbs83648.csv", None, "no CBS area code column"),
-    ("misdrijven_gemeente_soort_2015_cbs83648.csv", None, "no CBS area code column"),
+    ("misdrijven_gemeente_totaal_2010_2020_cbs83648.csv", None, "regions are named"),
+    ("misdrijven_gemeente_soort_2015_cbs83648.csv", None, "regions are named"),
 ]
 
 
@@ -71,3 +72,50 @@ def test_every_real_file_is_covered() -> None:
     covered = {name for name, _, _ in BOUNDARIES + TABLES}
     on_disk = {p.name for p in REAL.iterdir() if p.suffix in (".gpkg", ".geojson", ".csv", ".tif")}
     assert on_disk <= covered
+
+
+def test_real_crime_tables_match_names_to_the_stored_gemeenten(store: GeoPackageStore) -> None:
+    """CBS 83648 names its regions; they are matched to the 2022 and 2023 gemeenten stored,
+    and what matches nothing (gemeenten merged since) is reported, not guessed."""
+    ingest_boundaries(store, REAL / "gemeenten_2023_pdok_kwb_wgs84.geojson")
+    ingest_boundaries(store, REAL / "nld_2022_prov_gem_wijk_tmap.gpkg", year=2022)
+    soort = ingest_indicators(store, REAL / "misdrijven_gemeente_soort_2015_cbs83648.csv")
+    assert soort.years == [2015] and soort.levels["gemeente"] > 280
+    unmatched = {r.row.removeprefix("region ") for r in soort.rejects}
+    assert {"Aalburg", "Bedum"} <= unmatched  # merged in 2019: no code in 2022/2023
+    assert not {"Beek (L.)", "Hengelo (O.)", "'s-Gravenhage (gemeente)"} & unmatched
+    values = store.values(codes=["GM0518"], year=2015)
+    shares = dict(zip(values["indicator"], values["value"], strict=True))
+    assert shares["crimes_drugs_share"] == pytest.approx(0.8409)
+    assert shares["crimes_fraud_share"] == pytest.approx(1.4545)
+    tiers = store.indicators().set_index("id")["tier"]
+    assert tiers["crimes_drugs_share"] == "restricted"
+    totaal = ingest_indicators(store, REAL / "misdrijven_gemeente_totaal_2010_2020_cbs83648.csv")
+    assert totaal.years == list(range(2010, 2021))
+    country = store.values(codes=["NL01"], indicators=["crimes_registered"], year=2015)
+    assert country["value"].tolist() == [978945.0]  # "Nederland" is the country, NL01
+
+
+def test_real_social_domain_table_carries_tiers(store: GeoPackageStore) -> None:
+    ingest_indicators(store, REAL / "gemeenten_2021_sociaal_domein_nlstat.csv", year=2021)
+    tiers = store.indicators().set_index("id")["tier"]
+    for internal in ("social_assistance_per_1000", "youth_care_pct", "wmo_clients_per_1000",
+                     "disability_benefit_per_1000"):
+        assert tiers[internal] == "internal"
+    assert tiers["pct_social_housing"] == "open"
+    delft = store.values(codes=["GM0503"], indicators=["social_assistance_per_1000"])
+    assert len(delft) == 1 and delft["value"].iloc[0] > 0
+
+
+def test_real_bike_thefts_are_counted_per_buurt_and_year(store: GeoPackageStore) -> None:
+    path = REAL / "groningen_2017_buurten_fietsdiefstallen.gpkg"
+    ingest_boundaries(store, path, year=2017)
+    result = ingest_events(store, path)
+    assert result.years == [2013, 2014, 2015, 2016, 2017]
+    assert result.counts.read == 15947
+    # 15,931 lie in a buurt (the data README); those without a start date are rejected
+    assert result.counts.stored + len(result.rejects) == 15931
+    totals = store.values(indicators=["events_total"])
+    buurten = totals[totals["code"].str.startswith("BU")]
+    assert buurten["value"].sum() == result.counts.stored
+    assert set(buurten["code"].str[:6]) == {"BU0014"} and buurten["code"].nunique() == 108

@@ -42,7 +42,7 @@ POSTCODE = re.compile(r"^\d{4}[A-Z]{2}$")
 def read_addresses(path: Path, crs: str | None = None) -> tuple[gpd.GeoDataFrame, int,
                                                                 list[Reject]]:
     """Normalised address points in RD New, the number of rows read, and the rejects."""
-    raw = _read_points(path, crs)
+    raw = read_points(path, crs, prefer="verblijfsobjecten", what="BAG verblijfsobjecten")
     read = len(raw)
     frame = raw.rename(columns={c: ALIASES[normalise(str(c))] for c in raw.columns
                                 if normalise(str(c)) in ALIASES})
@@ -130,19 +130,19 @@ def _reject(out: gpd.GeoDataFrame, read: int) -> tuple[gpd.GeoDataFrame, int, li
     return out[[*ADDRESS_COLUMNS, "geometry"]], read, rejects
 
 
-def _read_points(path: Path, crs: str | None) -> gpd.GeoDataFrame:
+def read_points(path: Path, crs: str | None, prefer: str, what: str) -> gpd.GeoDataFrame:
+    """A point layer (the one named ``prefer`` when there are several) or a CSV with x, y."""
     check_input_file(path)
     if path.suffix.lower() in statline.TABLE_SUFFIXES:
-        return _points_from_table(path, crs)
+        return _points_from_table(path, crs, what)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             layers = [(str(n), str(t)) for n, t in pyogrio.list_layers(path)]
             points = [n for n, t in layers if "point" in t.lower()]
             if not points:
-                raise InputError("no point layer (BAG verblijfsobjecten) in the file",
-                                 path=str(path))
-            layer = "verblijfsobjecten" if "verblijfsobjecten" in points else points[0]
+                raise InputError(f"no point layer ({what}) in the file", path=str(path))
+            layer = prefer if prefer in points else points[0]
             frame = gpd.read_file(path, layer=layer, engine="pyogrio")
     except InputError:
         raise
@@ -157,13 +157,13 @@ def _read_points(path: Path, crs: str | None) -> gpd.GeoDataFrame:
     return frame
 
 
-def _points_from_table(path: Path, crs: str | None) -> gpd.GeoDataFrame:
+def _points_from_table(path: Path, crs: str | None, what: str) -> gpd.GeoDataFrame:
     table = statline.read_table(path)
     by_key = {normalise(c): c for c in table.columns}
     x_col = next((by_key[k] for k in X_NAMES if k in by_key), None)
     y_col = next((by_key[k] for k in Y_NAMES if k in by_key), None)
     if x_col is None or y_col is None:
-        raise InputError("a CSV of addresses needs x and y columns (RD New metres)",
+        raise InputError(f"a CSV of {what} needs x and y columns (RD New metres)",
                          path=str(path))
     x = parse_column(table[x_col])[0]
     y = parse_column(table[y_col])[0]

@@ -75,3 +75,28 @@ def _read_excel(path: Path) -> pd.DataFrame:
             frame.columns = [str(c).strip() for c in frame.columns]
             return frame
     raise InputError("workbook has no data", path=str(path))
+
+
+#: StatLine dimension columns besides region and period (normalised name); a table with one is
+#: long: a row per (region, period, category). It is widened to one column per category and
+#: measure, named ``<category> | <measure>``; a "totaal" category keeps the bare measure name.
+DIMENSIONS = ("soortmisdrijf",)
+
+
+def widen_dimensions(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """One row per ``keys`` (region, period): categories of a dimension column become columns."""
+    from geoinsight.indicators import normalise
+
+    dimension = next((c for c in frame.columns if normalise(str(c)) in DIMENSIONS), None)
+    if dimension is None:
+        return frame
+    measures = [c for c in frame.columns if c != dimension and c not in keys]
+    parts = []
+    for category, rows in frame.groupby(dimension, sort=False):
+        label = str(category).strip()
+        prefix = "" if "totaal" in label.lower() else label.replace("/", " ") + " | "
+        renamed = rows.set_index(keys)[measures]
+        renamed.columns = [f"{prefix}{m}" for m in measures]
+        parts.append(renamed[~renamed.index.duplicated(keep="first")])
+    wide = pd.concat(parts, axis=1).fillna("").reset_index()
+    return wide

@@ -13,6 +13,7 @@ from geoinsight.access import ANONYMOUS, Principal, effective_tier, strictest, v
 from geoinsight.analysis.priority import PriorityScheme
 from geoinsight.audit import AuditLog, Read
 from geoinsight.catalog import Catalog, Layer
+from geoinsight.indicators import known
 from geoinsight.settings import Settings
 from geoinsight.store import Store
 
@@ -45,13 +46,18 @@ def principal() -> Principal:
 
 
 def indicator_tiers() -> dict[str, str]:
-    """The access tier of every stored indicator, read once per store version."""
+    """The access tier of every indicator, read once per store version: the strictest of the
+    tier it was stored with and the tier the registry gives it (so a layer over a restricted
+    indicator is restricted before any of its figures are loaded)."""
     st = state()
     version = st.store.version()
     if version not in st.tier_cache:
         meta = st.store.indicators()
+        tiers: dict[str, str] = {i.id: i.tier for i in known().values()}
+        for indicator, tier in zip(meta["id"], meta["tier"], strict=True):
+            tiers[indicator] = strictest([tier, tiers.get(indicator, "open")])
         st.tier_cache.clear()
-        st.tier_cache[version] = dict(zip(meta["id"], meta["tier"], strict=True))
+        st.tier_cache[version] = tiers
     return st.tier_cache[version]
 
 
