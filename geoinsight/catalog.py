@@ -4,6 +4,8 @@ A layer is configuration, not code, so everything a layer file can get wrong is 
 :class:`Problem` naming the file and the field, all at once, before the server starts. The
 indicator of a layer may be an arithmetic expression over indicator ids; it is parsed with
 :mod:`ast` into a small whitelist of nodes and computed with numpy, never evaluated as Python.
+A layer may instead be a composite index (``composite:``) of such expressions; its arithmetic is
+in :mod:`geoinsight.composite`.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from geoinsight import composite as composites
 from geoinsight.classify import VALID_STATUSES, palette_names
 from geoinsight.errors import BadRequest, ConfigError, NotFound
 from geoinsight.indicators import known
@@ -74,6 +77,8 @@ class Layer:
     path: Path
     #: (indicator, minimum): below it the figure is suppressed as secret
     base: tuple[str, float] | None = None
+    #: a composite index instead of one expression; ``indicator`` then describes it in words
+    composite: composites.Composite | None = field(default=None, hash=False)
 
     def title_in(self, lang: str) -> str:
         """The title in ``lang``, falling back to Dutch, the language pages speak first."""
@@ -82,9 +87,16 @@ class Layer:
     def description_in(self, lang: str) -> str:
         return self.description.get(lang) or self.description.get("nl", "")
 
+    def expressions(self) -> tuple[str, ...]:
+        """The expressions the layer computes: its indicator, or each component of an index."""
+        if self.composite is None:
+            return (self.indicator,)
+        return tuple(c.indicator for c in self.composite.components)
+
     def inputs(self) -> tuple[str, ...]:
-        """Indicator ids the expression uses, in order of first appearance."""
-        return expression_inputs(parse_expression(self.indicator))
+        """Indicator ids the expression(s) use, in order of first appearance."""
+        names = (n for e in self.expressions() for n in expression_inputs(parse_expression(e)))
+        return tuple(dict.fromkeys(names))
 
     def reads(self) -> tuple[str, ...]:
         """Every indicator needed to show the layer: its inputs and its base."""
@@ -100,6 +112,7 @@ class Layer:
             "classification": dict(self.classification), "palette": self.palette,
             "reverse": self.reverse, "tier": self.tier, "source": self.source,
             "licence": self.licence, "decimals": self.decimals, "higher_is": self.higher_is,
+            "composite": self.composite.as_dict() if self.composite else None,
         }
 
 
@@ -208,13 +221,21 @@ def _compute(node: ast.expr, columns: Mapping[str, np.ndarray], size: int) -> np
 VALUE_COLUMNS = ("code", "indicator", "value", "status")  # what evaluate() needs (no year)
 
 
-def evaluate(layer: Layer, values: pd.DataFrame) -> pd.DataFrame:
+def evaluate(layer: Layer, values: pd.DataFrame,
+             groups: pd.Series | None = None) -> pd.DataFrame:
     """Resolve a layer to one value and status per area code, for one year.
 
+    A composite index is normalised within ``groups`` (code -> group key, e.g. the gemeente;
+    None: all codes in one group), over the areas of ``values``: pass every area of the
+    reference set, and the published values (see geoinsight.composite and docs/methods.md).
     Where the layer has a ``base`` and the base is below its minimum (or unknown), the figure
     is suppressed: status ``secret`` ("te weinig waarnemingen"), no value.
     """
-    result = evaluate_expression(layer.indicator, values)
+    if layer.composite is None:
+        result = evaluate_expression(layer.indicator, values)
+    else:
+        parts = [evaluate_expression(e, values) for e in layer.expressions()]
+        result = composites.combine(layer.composite, parts[0]["code"].to_numpy(), parts, groups)
     if layer.base is None:
         return result
     indicator, minimum = layer.base
@@ -388,6 +409,8 @@ def _schema_problems(doc: dict[str, Any], shown: str) -> list[Problem]:
     return sorted(problems, key=lambda p: (p.field, p.message))
 
 
+_REQUIRED = {"indicator": "is required: an indicator id or expression, or instead a composite "
+                          "index (composite:)"}
 _TYPE_NAMES = {"string": "text", "integer": "a whole number", "number": "a number",
                "object": "a mapping", "array": "a list", "boolean": "true or false"}
 
@@ -398,7 +421,8 @@ def _explain(error: jsonschema.ValidationError) -> list[tuple[list[str], str]]:
         error.instance
     if kind == "required":
         missing = [p for p in value if p not in instance and repr(p) in error.message]
-        return [([name], "is required") for name in missing[:1]]
+        hints = _REQUIRED if not error.absolute_path else {}  # top-level fields only
+        return [([name], hints.get(name, "is required")) for name in missing[:1]]
     if kind == "additionalProperties":
         known = schema.get("properties", {})
         return [([str(name)], f"is not a known field; allowed: {', '.join(known)}")
@@ -420,6 +444,8 @@ def _message(kind: str, value: Any, schema: Any, instance: Any, default: str) ->
         if low is not None and high is not None:
             return f"must be from {low} to {high}, not {instance!r}"
         return f"must be {'at least' if kind == 'minimum' else 'at most'} {value}, not {instance!r}"
+    if kind == "exclusiveMinimum":
+        return f"must be more than {value}, not {instance!r}"
     if kind == "minItems":
         return f"must list at least {value} item{'s' if value != 1 else ''}"
     if kind == "maxItems":
@@ -446,6 +472,7 @@ def _semantic_problems(doc: dict[str, Any], file: Path, shown: str) -> list[Prob
     indicator = doc.get("indicator")
     if isinstance(indicator, str) and indicator.strip():
         problems.extend(Problem(shown, "indicator", m) for m in expression_problems(indicator))
+    problems.extend(_component_problems(doc.get("composite"), shown))
     base = doc.get("base")
     if isinstance(base, dict) and isinstance(base.get("indicator"), str):
         problems.extend(Problem(shown, "base.indicator", m)
@@ -460,6 +487,25 @@ def _semantic_problems(doc: dict[str, Any], file: Path, shown: str) -> list[Prob
         problems.extend(Problem(shown, "classification.breaks", m) for m in _break_problems(breaks))
         if isinstance(classification, dict):
             problems.extend(_named_class_problems(classification, len(breaks), shown))
+    return problems
+
+
+def _component_problems(composite: object, shown: str) -> list[Problem]:
+    """Each component of a composite index: its expression, and no component twice."""
+    items = composite.get("components") if isinstance(composite, dict) else None
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
+    for i, item in enumerate(items if isinstance(items, list) else []):
+        text = item.get("indicator") if isinstance(item, dict) else None
+        if not (isinstance(text, str) and text.strip()):
+            continue  # the schema reports it
+        where = f"composite.components.{i}.indicator"
+        problems.extend(Problem(shown, where, m) for m in expression_problems(text))
+        normal = " ".join(text.split())
+        if normal in seen:
+            problems.append(Problem(shown, where, f"repeats component {seen[normal]}; "
+                                                  "give that one a larger weight instead"))
+        seen.setdefault(normal, i)
     return problems
 
 
@@ -515,12 +561,15 @@ def _break_problems(breaks: list[float]) -> list[str]:
 
 
 def _layer(doc: dict[str, Any], file: Path) -> Layer:
+    composite = composites.from_doc(doc["composite"]) if "composite" in doc else None
+    indicator = composite.describe() if composite else " ".join(doc["indicator"].split())
     return Layer(
         id=doc["id"], title=dict(doc["title"]), description=dict(doc.get("description", {})),
-        indicator=" ".join(doc["indicator"].split()), unit=doc["unit"], kind=doc["kind"],
+        indicator=indicator, unit=doc["unit"], kind=doc["kind"],
         levels=tuple(doc["levels"]), classification=dict(doc["classification"]),
         palette=doc["palette"], reverse=bool(doc.get("reverse", False)),
         tier=doc.get("tier", "open"), source=doc["source"], licence=doc["licence"],
         decimals=doc.get("decimals"), higher_is=doc.get("higher_is", "neutral"), path=file,
         base=(doc["base"]["indicator"], float(doc["base"]["min"])) if "base" in doc else None,
+        composite=composite,
     )

@@ -1,6 +1,8 @@
 """The embedded demo, loaded through the same ingest as a user's files.
 
 - Delft: its 91 buurten, wijken and gemeente with CBS Kerncijfers 2024;
+- a *synthetic* ondermijning event register for Delft 2021-2025 (restricted), generated per
+  buurt and read by the real ``ingest events`` parser;
 - the Den Haag / Leidschendam-Voorburg test area: 14 buurten 2022, their 31,293 real BAG
   address points, KWB 2024 figures, and a *synthetic* EP-Online label set drawn per address
   from a bouwjaar-dependent distribution, written as a bulk file and read by the real parser.
@@ -16,8 +18,10 @@ import uuid
 from pathlib import Path
 
 from geoinsight.ingest import IngestResult, ingest_boundaries, ingest_indicators
+from geoinsight.ingest_events import ingest_events
 from geoinsight.ingest_points import ingest_addresses, ingest_energy_labels
 from geoinsight.sources.eponline_synth import synthetic_labels, write_bulk_file
+from geoinsight.sources.events_synth import synthetic_events, write_events_file
 from geoinsight.store.gpkg import GeoPackageStore
 
 BOUNDARIES = ("delft_2023.gpkg", "denhaag_lv_buurten_2022.gpkg")
@@ -28,6 +32,9 @@ ADDRESS_YEAR = 2022
 #: the synthetic label set is drawn as if published on this date (fixed: a reproducible demo)
 LABELS_PUBLISHED = dt.date(2026, 9, 1)
 LABEL_SEED = 20260901
+EVENT_GEMEENTE = "GM0503"
+EVENT_YEARS = [2021, 2022, 2023, 2024, 2025]
+EVENT_SEED = 20261126
 
 
 def load_demo(store_path: Path, demo_dir: Path) -> list[IngestResult]:
@@ -45,8 +52,18 @@ def load_demo(store_path: Path, demo_dir: Path) -> list[IngestResult]:
             labels = synthetic_labels(store.addresses(), seed=LABEL_SEED, today=LABELS_PUBLISHED)
             write_bulk_file(labels, bulk, published=LABELS_PUBLISHED.strftime("%d-%m-%Y"))
             results.append(ingest_energy_labels(store, bulk, today=LABELS_PUBLISHED))
+            results.append(_demo_events(store, Path(tmp)))
         GeoPackageStore(store_path).replace_with(building)
     finally:
         building.unlink(missing_ok=True)
         building.with_name(building.name + ".lock").unlink(missing_ok=True)
     return results
+
+
+def _demo_events(store: GeoPackageStore, folder: Path) -> IngestResult:
+    buurten = store.areas(level="buurt", municipality=EVENT_GEMEENTE)
+    population = store.values(indicators=["population"], codes=list(buurten["code"]))
+    people = population.drop_duplicates("code", keep="last").set_index("code")["value"]
+    events = synthetic_events(buurten, people, EVENT_YEARS, seed=EVENT_SEED)
+    path = write_events_file(events, folder / "meldingen-ondermijning-synthetic-demo.csv")
+    return ingest_events(store, path, synthetic=True)

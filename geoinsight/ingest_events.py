@@ -10,6 +10,7 @@ them. A new file replaces the counts of the previous one.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -18,7 +19,7 @@ import shapely
 
 from geoinsight.crs import STORE_CRS
 from geoinsight.errors import InputError
-from geoinsight.indicators import BY_ID, EVENT_CATEGORIES
+from geoinsight.indicators import BY_ID, EVENT_CATEGORIES, Indicator
 from geoinsight.ingest import IngestResult, checksum, finish
 from geoinsight.sources.codes import gemeente_of, level_of
 from geoinsight.sources.events import Events, read_events
@@ -31,7 +32,8 @@ EVENT_INDICATORS = ("events_total", *(f"events_{key}" for key in EVENT_CATEGORIE
 
 def ingest_events(store: Store, path: Path, crs: str | None = None,
                   date_column: str | None = None, category_column: str | None = None,
-                  category: str | None = None) -> IngestResult:
+                  category: str | None = None, synthetic: bool = False) -> IngestResult:
+    """``synthetic`` flags every count as synthetic demo data (the demo's generated register)."""
     path = Path(path)
     events = read_events(path, crs, date_column, category_column, category)
     if events.frame.empty:
@@ -45,17 +47,27 @@ def ingest_events(store: Store, path: Path, crs: str | None = None,
     values, placed = count_events(areas, events.frame)
     counts = IngestCounts(read=events.read, stored=placed, rejected=len(events.rejects),
                           skipped=len(events.frame) - placed)
-    notes = _notes(events, len(events.frame) - placed)
+    notes = _notes(events, len(events.frame) - placed) + (["synthetic demo data"] if synthetic
+                                                           else [])
     if values.empty:
         raise InputError("no event lies in a stored area (check the CRS, or ingest the "
                          "boundaries of the events' gemeente first)", path=str(path))
     years = sorted(set(values["year"]))
     batch = IngestBatch("events", path, checksum(path), values,
-                        [BY_ID[i] for i in EVENT_INDICATORS], counts, rejects=events.rejects,
+                        event_indicators(synthetic), counts, rejects=events.rejects,
                         notes=notes, year=years[-1], replace_indicators=list(EVENT_INDICATORS))
     codes = values["code"].drop_duplicates()
     rows = pd.DataFrame({"code": codes, "level": codes.map(level_of)})
     return finish(store, batch, rows, years)
+
+
+def event_indicators(synthetic: bool) -> list[Indicator]:
+    found = [BY_ID[i] for i in EVENT_INDICATORS]
+    if not synthetic:
+        return found
+    return [replace(i, source=i.source + " — synthetic demo data",
+                    licence="synthetic (no licence needed)", extra={"synthetic": "1"})
+            for i in found]
 
 
 def count_events(areas: gpd.GeoDataFrame, events: pd.DataFrame) -> tuple[pd.DataFrame, int]:

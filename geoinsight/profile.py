@@ -33,7 +33,10 @@ def area_profile(store: Store, catalog: Catalog, code: str, lang: str = "nl",
     # the country column only where the store holds national figures (CBS code NL01)
     compare = [(r, c) for r, c in compare if r != "country" or (values["code"] == c).any()]
     names = _names(store, [c for _, c in compare])
-    layers = [lay for lay in catalog.layers.values() if area["level"] in lay.levels]
+    # a composite index is normalised among an area's peers (the map), not beside its wijk,
+    # gemeente and country: those rows would compare numbers of different reference sets
+    layers = [lay for lay in catalog.layers.values()
+              if area["level"] in lay.levels and lay.composite is None]
     shown = {i for lay in layers for i in lay.inputs()}
     return {"code": area["code"], "name": area["name"], "level": area["level"],
             "boundary_year": int(area["year"]), "gemeente_code": area["gemeente_code"],
@@ -59,8 +62,21 @@ def _layer_rows(layers: list[Any], values: pd.DataFrame, code: str,
         evaluated = evaluate(layer, inputs)
         rows.append({"layer": layer.id, "title": layer.title_in(lang), "unit": layer.unit,
                      "decimals": layer.decimals, "year": latest,
-                     "values": {role: _cell(evaluated, c) for role, c in compare}})
+                     "values": {role: _cell(evaluated, c) for role, c in compare},
+                     "trend": _trend(layer, values, code, [int(y) for y in years])})
     return rows
+
+
+def _trend(layer: Any, values: pd.DataFrame, code: str, years: list[int]) -> list[dict[str, Any]]:
+    """The area's published figure for every year the layer has one (the profile sparkline)."""
+    out = []
+    for year in years:
+        inputs = values[(values["year"] == year) & values["indicator"].isin(layer.inputs())]
+        if layer.base is not None and layer.base[0] not in layer.inputs():
+            inputs = pd.concat([inputs, _base_at(values, layer.base[0], year)])
+        out.append({"year": year, **(_cell(evaluate(layer, inputs), code)
+                                     or {"value": None, "status": "missing"})})
+    return out
 
 
 def _base_at(values: pd.DataFrame, indicator: str, year: int) -> pd.DataFrame:

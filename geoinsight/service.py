@@ -110,8 +110,7 @@ def layer_values(store: Store, catalog: Catalog, layer_id: str, selection: Selec
     b_year = boundary_year(store, selection, year)
     areas = store.areas(level=selection.level, municipality=selection.municipality,
                         year=b_year, geometry=False)
-    values = layer_inputs(store, layer, areas["code"].tolist(), year)
-    evaluated = evaluate(layer, values)
+    evaluated = evaluate_areas(store, layer, selection.level, areas, b_year, year)
     rows = areas[["code", "name", "level"]].merge(evaluated, on="code", how="left")
     rows["status"] = rows["status"].fillna("missing")
     rows["year"] = year
@@ -120,6 +119,35 @@ def layer_values(store: Store, catalog: Catalog, layer_id: str, selection: Selec
                        layer.palette, reverse=layer.reverse, decimals=layer.decimals, lang=lang)
     return LayerValues(layer, selection, year, b_year, rows, classes,
                        is_synthetic(store, layer))
+
+
+def evaluate_areas(store: Store, layer: Layer, level: str, areas: pd.DataFrame,
+                   b_year: int, year: int) -> pd.DataFrame:
+    """The layer's figures of ``year`` for ``areas`` (and, for an index, more codes).
+
+    A composite index is normalised within each gemeente over every area of the level there,
+    not over the areas a request names: a buurt's index is the same whatever the request's
+    scope, so answers cannot be differenced against each other (docs/methods.md).
+    """
+    if layer.composite is None:
+        return evaluate(layer, layer_inputs(store, layer, areas["code"].tolist(), year))
+    groups = reference_groups(store, level, areas, b_year)
+    values = layer_inputs(store, layer, groups.index.tolist(), year)
+    return evaluate(layer, values, groups)
+
+
+def reference_groups(store: Store, level: str, areas: pd.DataFrame, b_year: int) -> pd.Series:
+    """Code -> gemeente of every area of ``level`` and ``b_year`` in the gemeenten of ``areas``;
+    at the gemeente level, every stored gemeente in one group."""
+    if level == "gemeente":
+        everything = store.areas(level=level, year=b_year, geometry=False)
+        return pd.Series("", index=everything["code"].to_numpy(), dtype=object)
+    gemeenten = sorted(set(areas["gemeente_code"].dropna()))
+    municipality = gemeenten[0] if len(gemeenten) == 1 else None
+    everything = store.areas(level=level, municipality=municipality, year=b_year, geometry=False)
+    everything = everything[everything["gemeente_code"].isin(gemeenten)]
+    return pd.Series(everything["gemeente_code"].to_numpy(dtype=object),
+                     index=everything["code"].to_numpy())
 
 
 def figures_year(store: Store, layer: Layer, selection: Selection) -> int:

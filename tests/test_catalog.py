@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from geoinsight.access import effective_tier
 from geoinsight.catalog import (
     Catalog,
     ExpressionError,
@@ -100,7 +101,11 @@ def test_real_layers_are_consistent() -> None:
         assert set(layer.inputs()) <= set(known())
         assert layer.palette in palette_names()
         assert layer.title["nl"] != layer.title["en"]
-        assert layer.source and layer.licence in ("CC BY 4.0", "CC0")  # CBS, BAG
+        # open data (CBS, BAG), or a municipality's own register, which is never open
+        own = "Eigen registratie" in layer.source
+        assert layer.source and (layer.licence in ("CC BY 4.0", "CC0") or own)
+        tiers = {i: known()[i].tier for i in layer.inputs()}
+        assert not own or effective_tier(layer, tiers) == "restricted"
 
 
 def test_crime_and_health_layers_skip_wijk_level() -> None:

@@ -35,8 +35,12 @@ REQUIRED_LABELS: tuple[str, ...] = (
 
 #: Label keys with a default per language; the caller may override them.
 OPTIONAL_LABELS: dict[str, dict[str, str]] = {
-    "nl": {"source": "Bron", "estimated": "geschat", "layers": "Kaartlagen"},
-    "en": {"source": "Source", "estimated": "estimated", "layers": "Map layers"},
+    "nl": {"source": "Bron", "estimated": "geschat", "layers": "Kaartlagen",
+           "hotspots": "Hot- en coldspots (Gi*)", "hot": "hotspot (p ≤ 0,05)",
+           "cold": "coldspot (p ≤ 0,05)"},
+    "en": {"source": "Source", "estimated": "estimated", "layers": "Map layers",
+           "hotspots": "Hot and cold spots (Gi*)", "hot": "hot spot (p ≤ 0.05)",
+           "cold": "cold spot (p ≤ 0.05)"},
 }
 
 #: Interface language -> locale for ``Intl.NumberFormat`` (decimal comma in Dutch).
@@ -83,6 +87,10 @@ class MapConfig:
     lang: str = "nl"
     static_url: str = "/static"
     profile_url: str = "/areas/{code}"
+    #: per-layer signals (``{layer}`` placeholder): enables the hot/cold-spot overlay
+    signals_url: str | None = None
+    #: show the hot/cold-spot overlay from the start
+    overlay: bool = False
 
 
 @dataclass(frozen=True)
@@ -196,6 +204,8 @@ def client_config(config: MapConfig) -> dict[str, Any]:
         "labels": _labels(config.labels, config.lang),
         "locale": LOCALES.get(config.lang, LOCALES["nl"]),
         "profile_url": config.profile_url,
+        "signals_url": config.signals_url,
+        "overlay": config.overlay,
     }
 
 

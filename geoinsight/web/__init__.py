@@ -18,6 +18,7 @@ from geoinsight.store import open_store
 from geoinsight.web import errors
 from geoinsight.web.context import AppState
 from geoinsight.web.i18n import LANGUAGES, text
+from geoinsight.web.sparkline import sparkline
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -35,12 +36,13 @@ def create_app(settings: Settings | None = None) -> Flask:
                                             load_schemes(settings.planning_dir),
                                             AuditLog(settings.data_dir / "audit.sqlite"))
     from geoinsight.accounts import Accounts
-    from geoinsight.web import api, audit, auth, maps, pages, planning
+    from geoinsight.web import api, audit, auth, maps, pages, planning, signals
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(maps.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(planning.bp)
+    app.register_blueprint(signals.bp)
     audit.register(app)
     errors.register(app)
     _language(app, settings)
@@ -57,6 +59,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     app.add_template_filter(format_number, "num")
     app.add_template_filter(_with_nonce, "nonced")
+    app.add_template_global(sparkline, "sparkline")
 
     return app
 

@@ -30,6 +30,8 @@ class AppState:
     tier_cache: dict[str, dict[str, str]] = field(default_factory=dict)
     geojson_cache: OrderedDict[tuple[object, ...], tuple[bytes, bytes, str]] = field(
         default_factory=OrderedDict)
+    #: (store version, layer, selection) -> signals computed from published values
+    signal_cache: OrderedDict[tuple[object, ...], Any] = field(default_factory=OrderedDict)
 
 
 def state() -> AppState:

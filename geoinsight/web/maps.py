@@ -68,7 +68,10 @@ def map_page(layer_id: str) -> str:
         labels=map_labels(lang()),
         lang=lang(),
         static_url=url_for("static", filename="").rstrip("/"),
-        profile_url=url_for("pages.area", code="CODE").replace("CODE", "{code}"))
+        profile_url=url_for("pages.area", code="CODE").replace("CODE", "{code}"),
+        signals_url=url_for("signals.layer_signals", layer_id="LAYER").replace("LAYER", "{layer}")
+        + "?" + urlencode({k: v for k, v in values_query.items() if k != "format"}),
+        overlay=request.args.get("overlay") == "hotspots")
     parts = build_map(config)
     years = service.layer_years(st.store, layer)
     return render_template("maps/map.html", layer=layer, year=year, boundary_year=b_year,

@@ -23,6 +23,11 @@
   const BASE_STYLE = { color: "#ffffff", weight: 0.6, opacity: 0.9, fillOpacity: 0.75 };
   const HOVER_STYLE = { color: "#222222", weight: 2.5, opacity: 1 };
   const LOADING_FILL = "#eeeeee";
+  // hot/cold-spot overlay: outlines only, so the choropleth colours stay readable beneath
+  const SPOT_STYLE = {
+    hot: { color: "#d7301f", weight: 3.5, opacity: 1, fill: false, dashArray: null },
+    cold: { color: "#2c7fb8", weight: 3.5, opacity: 1, fill: false, dashArray: "6 4" },
+  };
 
   /** Escape text for the few Leaflet APIs that insert strings as HTML. */
   function escapeHtml(text) {
@@ -108,6 +113,20 @@
           container.appendChild(row(n.color, n.label, n.count));
         });
       },
+      spots(counts) {
+        container.querySelectorAll(".gi-legend-spots").forEach((n) => n.remove());
+        if (!counts) return;
+        const box = el("div", "gi-legend-spots");
+        box.appendChild(el("div", "gi-legend-subtitle", labels.hotspots));
+        ["hot", "cold"].forEach((kind) => {
+          const line = row("transparent", labels[kind], counts[kind] || 0);
+          line.classList.add("gi-legend-spot", "gi-spot-" + kind);
+          line.querySelector(".gi-swatch").style.border = "3px " +
+            (kind === "cold" ? "dashed " : "solid ") + SPOT_STYLE[kind].color;
+          box.appendChild(line);
+        });
+        container.appendChild(box);
+      },
     };
   }
 
@@ -162,6 +181,9 @@
     let activeId = config.active;
     let attribution = null;
     let ready = false;
+    const spots = config.signals_url ? L.featureGroup() : null;
+    let spotsOn = false;
+    let spotRun = 0;
 
     function styleFor(layerId, feature) {
       const state = drawn.get(layerId);
@@ -246,6 +268,41 @@
       if (attribution) map.attributionControl.addAttribution(attribution);
     }
 
+    /** Outline the hot and cold spots (Gi*) of the active layer; nothing else is drawn. */
+    async function drawSpots() {
+      if (!spots) return;
+      const run = ++spotRun; // only the latest call draws (toggles and switches overlap)
+      if (!spotsOn) {
+        spots.clearLayers();
+        legend.spots(null);
+        return;
+      }
+      const layerId = activeId;
+      let payload;
+      try {
+        payload = await fetchJson(config.signals_url.replace("{layer}",
+          encodeURIComponent(layerId)));
+      } catch (err) {
+        messages.error(labels.error, err.message);
+        return;
+      }
+      if (run !== spotRun || layerId !== activeId || !spotsOn) return;
+      spots.clearLayers();
+      const kindOf = new Map((payload.areas || []).map((a) => [a.code, a.hotspot]));
+      const counts = { hot: 0, cold: 0 };
+      const marked = (areas.features || []).filter((f) => {
+        const kind = kindOf.get(f.properties.code);
+        if (kind === "hot" || kind === "cold") counts[kind] += 1;
+        return kind === "hot" || kind === "cold";
+      });
+      L.geoJSON({ type: "FeatureCollection", features: marked }, {
+        style: (f) => SPOT_STYLE[kindOf.get(f.properties.code)],
+        interactive: false,
+      }).eachLayer((l) => spots.addLayer(l));
+      legend.spots(counts);
+      document.body.dataset.spots = String(counts.hot + counts.cold);
+    }
+
     async function show(layerId) {
       activeId = layerId;
       messages.loading(labels.loading);
@@ -272,6 +329,7 @@
       document.dispatchEvent(new CustomEvent("geoinsight:layerchange", {
         detail: { layer: layerId, title: state.payload.title, unit: state.payload.unit },
       }));
+      if (spotsOn) await drawSpots();
       if (!ready) {
         ready = true;
         global.geoinsightReady = true;
@@ -290,8 +348,18 @@
         layers.set(ref.id, layer);
         base[escapeHtml(ref.title)] = layer; // Leaflet writes these names as HTML
       });
-      const control = L.control.layers(base, null, { collapsed: config.layers.length > 6 });
+      const overlays = {};
+      if (spots) overlays[escapeHtml(labels.hotspots)] = spots;
+      const control = L.control.layers(base, overlays, { collapsed: config.layers.length > 6 });
       control.addTo(map);
+      if (spots) {
+        map.on("overlayadd", (e) => {
+          if (e.layer === spots) { spotsOn = true; drawSpots(); }
+        });
+        map.on("overlayremove", (e) => {
+          if (e.layer === spots) { spotsOn = false; drawSpots(); }
+        });
+      }
       const list = control.getContainer();
       list.setAttribute("aria-label", labels.layers || "");
       map.on("baselayerchange", (e) => {
@@ -313,6 +381,10 @@
       }
       buildLayers();
       layers.get(activeId).addTo(map);
+      if (spots && config.overlay) {
+        spotsOn = true;
+        spots.addTo(map);
+      }
       await show(activeId);
     }
 

@@ -11,3 +11,22 @@ document.addEventListener("geoinsight:layerchange", function (event) {
     picker.value = detail.layer;
   }
 });
+
+// The year slider: each step is a year with figures; letting go of it loads that year's map
+// (the geometry comes from the browser cache when the boundary year stays the same).
+(function () {
+  var box = document.querySelector(".gi-year-slider");
+  if (!box) return;
+  var years = box.dataset.years.split(",");
+  var range = document.getElementById("gi-year-range");
+  var output = document.getElementById("gi-year-output");
+  range.addEventListener("input", function () {
+    output.textContent = years[Number(range.value)];
+    range.setAttribute("aria-valuetext", output.textContent);
+  });
+  range.addEventListener("change", function () {
+    var url = new URL(window.location.href);
+    url.searchParams.set("year", years[Number(range.value)]);
+    window.location.assign(url.toString());
+  });
+})();

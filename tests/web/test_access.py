@@ -44,7 +44,8 @@ def urls_for(app: Flask, layer_id: str) -> list[str]:
 def test_every_route_is_walked(tiered_app: Flask) -> None:
     walked = {u.split("?")[0] for u in urls_for(tiered_app, "x")}
     assert {"/", "/layers", "/map/x", "/api/layers", "/api/layers/x/values", "/planning",
-            f"/areas/{CODE}", f"/api/areas/{CODE}", "/api/planning", "/healthz"} <= walked
+            f"/areas/{CODE}", f"/api/areas/{CODE}", "/api/planning", "/healthz", "/signals",
+            "/api/signals", "/api/layers/x/signals"} <= walked
 
 
 @pytest.mark.parametrize("hidden", sorted(HIDDEN))
