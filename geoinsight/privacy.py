@@ -15,6 +15,12 @@ follow CBS practice and can be changed in configuration (``disclosure:`` in conf
    suppressed too, so the hidden one cannot be found as "total minus the rest". This repeats
    over buurt → wijk → gemeente → country until nothing changes.
 
+5. **Categories**: where a total is the sum of its categories (events per class, dwellings
+   per energy label class; :data:`ADDITIVE`) and a category of an area is suppressed while its
+   total is published, every other non-zero category of that area is suppressed too (the
+   total itself when none is left). Rules 4 and 5 are repeated together until nothing changes, so
+   a cell hidden for one cannot be recovered through the other.
+
 Suppressed figures get status ``secret`` and no value, and show as their own legend class.
 """
 
@@ -27,7 +33,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from geoinsight.indicators_energy import LABEL_CLASSES, class_id
 from geoinsight.sources.codes import COUNTRY_CODE
+
+#: totals that are the sum of their parts, per area and year (see rule 5)
+ADDITIVE: dict[str, tuple[str, ...]] = {
+    "events_total": ("events_drugs", "events_weapons", "events_explosions", "events_fraud",
+                     "events_other"),
+    "energy_labels_valid": tuple(f"labels_class_{class_id(c)}" for c in LABEL_CLASSES),
+}
+GROUP_OF: dict[str, str] = {m: total for total, parts in ADDITIVE.items()
+                            for m in (total, *parts)}
 
 #: units whose counts are about people (rounded) and units that are not about anyone
 PERSON_UNITS = frozenset({"inwoners", "huishoudens", "personen"})
@@ -89,7 +105,48 @@ def protect(values: pd.DataFrame, meta: Mapping[str, IndicatorMeta],
     for (indicator, _year), group in out.groupby(["indicator", "year"], sort=False):
         info = meta.get(str(indicator), IndicatorMeta("count", "", "open"))
         parts.append(_protect_one(group, info, population, rules))
-    return pd.concat(parts).loc[values.index]
+    protected = pd.concat(parts).loc[values.index]
+    for total, members in ADDITIVE.items():
+        mask = protected["indicator"].isin([total, *members])
+        if mask.any() and (protected.loc[mask, "indicator"] == total).any():
+            protected.loc[mask] = _protect_categories(protected.loc[mask], total, members)
+    return protected
+
+
+def _protect_categories(rows: pd.DataFrame, total: str, members: tuple[str, ...]) -> pd.DataFrame:
+    """Rule 5 with rule 4 again, until stable: no hidden category can be solved for.
+
+    Where a published total has a hidden category, every non-zero category of that area is
+    hidden (a single extra cell is not enough once the hierarchy links the areas: the two
+    dimensions together would give it away); the total itself stays published.
+    """
+    rows = rows.copy()
+    while True:
+        changed = False
+        shown = rows["status"].isin(["ok", "estimated"]) & rows["value"].notna()
+        for (_code, _year), cell in rows.groupby(["code", "year"], sort=False):
+            totals = cell[cell["indicator"] == total]
+            if totals.empty or not shown[totals.index[0]]:
+                continue
+            kids = cell[cell["indicator"].isin(members)]
+            if not (rows.loc[kids.index, "status"] == "secret").any():
+                continue
+            extra = kids[shown[kids.index] & (kids["value"] != 0)]
+            if len(extra):
+                rows.loc[extra.index, ["value", "status"]] = [np.nan, "secret"]
+                changed = True
+            elif (rows.loc[kids.index, "status"] == "secret").sum() == 1:
+                rows.loc[totals.index[0], ["value", "status"]] = [np.nan, "secret"]
+                changed = True
+        if not changed:
+            return rows
+        for (_indicator, _year), group in rows.groupby(["indicator", "year"], sort=False):
+            published = group["status"].isin(["ok", "estimated"]) & group["value"].notna()
+            hidden_by_rule_4 = _complementary(group["code"], group["value"].astype(float),
+                                              published)
+            if hidden_by_rule_4.any():
+                rows.loc[hidden_by_rule_4[hidden_by_rule_4].index,
+                         ["value", "status"]] = [np.nan, "secret"]
 
 
 def _protect_one(group: pd.DataFrame, info: IndicatorMeta, population: Mapping[str, float],
@@ -131,13 +188,23 @@ def _complementary(codes: pd.Series, value: pd.Series, published: pd.Series) -> 
         changed = False
         for parent, kids in children.items():
             if not published[by_code[parent]]:
+                # a hidden parent is the sum of its children: one of them must be hidden too
+                shown_kids = [k for k in kids if published[k] and value[k] != 0]
+                if shown_kids and all(published[k] for k in kids):
+                    pick = min(shown_kids, key=lambda k: (value[k], str(codes[k])))
+                    published[pick] = False
+                    extra[pick] = True
+                    changed = True
                 continue
             hidden = [k for k in kids if not published[k]]
             if len(hidden) != 1:
                 continue  # none hidden, or two or more hide each other
             candidates = [k for k in kids if published[k]]
             # an only child: the parent's total is the child's figure, so the parent goes
-            pick = min(candidates, key=lambda k: (value[k], str(codes[k]))) if candidates \
+            # the smallest non-zero sibling (hiding a zero hides nothing: the others still add
+            # up); with none, or an only child, the parent's total goes
+            nonzero = [k for k in candidates if value[k] != 0]
+            pick = min(nonzero, key=lambda k: (value[k], str(codes[k]))) if nonzero \
                 else by_code[parent]
             published[pick] = False
             extra[pick] = True
@@ -181,9 +248,14 @@ class PublishedStore:
         if key not in self._cache:
             if len(self._cache) > 512 or any(k[0] != key[0] for k in self._cache):
                 self._cache.clear()  # a new store version: everything may have changed
-            everything = self._store.values(indicators=[indicator], year=year)
+            total = GROUP_OF.get(indicator)
+            members = [total, *ADDITIVE[total]] if total else [indicator]
+            everything = self._store.values(indicators=members, year=year)
             meta, population = self._context_for(key[0], year)
-            self._cache[key] = protect(everything, meta, population, self.rules)
+            protected = protect(everything, meta, population, self.rules)
+            for member in members:  # a category group is protected (and cached) together
+                self._cache[(key[0], member, year)] = protected[
+                    protected["indicator"] == member].reset_index(drop=True)
         return self._cache[key]
 
     def _context_for(self, version: str, year: int) -> tuple[dict[str, IndicatorMeta],

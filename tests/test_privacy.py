@@ -161,3 +161,102 @@ def test_the_api_publishes_protected_figures(tmp_path: Path) -> None:
     assert secret, "Delft has buurten with fewer than 5 registered crimes in 2023"
     assert all(v["value"] is None or v["value"] == 0 or v["value"] >= 5 for v in values.values())
     assert len(secret) != 1  # gemeente total minus the rest would give it away
+
+
+# --- categories: a total that is the sum of its parts (rule 5) ------------------------------
+
+EVENT_PARTS = ("events_drugs", "events_weapons", "events_explosions", "events_fraud",
+               "events_other")
+EVENT_META = {i: IndicatorMeta("count", "meldingen", "restricted")
+              for i in ("events_total", *EVENT_PARTS)}
+
+
+def event_table(parts: dict[str, dict[str, float]]) -> pd.DataFrame:
+    """Long rows for every code and part, with the totals as their sums."""
+    rows = []
+    for code, by_part in parts.items():
+        for part, value in by_part.items():
+            rows.append((code, 2024, part, float(value), "ok"))
+        rows.append((code, 2024, "events_total", float(sum(by_part.values())), "ok"))
+    return pd.DataFrame(rows, columns=["code", "year", "indicator", "value", "status"])
+
+
+def test_a_hidden_category_is_not_the_total_minus_the_others() -> None:
+    table = event_table({"GM0503": {"events_drugs": 3, "events_weapons": 12,
+                                    "events_explosions": 0, "events_fraud": 40,
+                                    "events_other": 25}})
+    out = protect(table, EVENT_META, {}, DisclosureRules()).set_index("indicator")
+    assert out.loc["events_drugs", "status"] == "secret"  # 3 < 10 (restricted)
+    assert out.loc["events_total", "status"] == "ok"
+    # every other non-zero category goes too; a zero says nothing and stays, so does the total
+    assert set(out[out["status"] == "secret"].index) == {
+        "events_drugs", "events_weapons", "events_fraud", "events_other"}
+    assert out.loc["events_explosions", "value"] == 0
+
+
+def unknowns_determined(table: pd.DataFrame, out: pd.DataFrame) -> list[str]:
+    """Hidden cells an attacker can solve for from every published figure: hierarchy sums
+    (parent = sum of children, per indicator) and category sums (total = sum of parts, per
+    area), solved as one linear system."""
+    import numpy as np
+
+    from geoinsight.privacy import parent_of
+
+    key = list(zip(out["code"], out["indicator"], strict=True))
+    hidden = [k for k, s in zip(key, out["status"], strict=True) if s == "secret"]
+    index = {k: i for i, k in enumerate(hidden)}
+    known = {k: v for k, v, s in zip(key, out["value"], out["status"], strict=True)
+             if s != "secret"}
+    equations: list[list[tuple[str, str]]] = []  # each: lhs key, then rhs keys (lhs = sum)
+    codes = set(out["code"])
+    for indicator in set(out["indicator"]):
+        for parent in codes:
+            kids = [c for c in codes if parent_of(c) == parent]
+            if kids:
+                equations.append([(parent, indicator), *((c, indicator) for c in kids)])
+    for code in codes:
+        equations.append([(code, "events_total"), *((code, p) for p in EVENT_PARTS)])
+    rows = []
+    for eq in equations:
+        row = np.zeros(len(hidden))
+        for sign, k in [(1.0, eq[0]), *((-1.0, k) for k in eq[1:])]:
+            if k in index:
+                row[index[k]] += sign
+        if row.any():
+            rows.append(row)
+    if not rows:
+        return []
+    matrix = np.array(rows)
+    rank = np.linalg.matrix_rank(matrix)
+    found = []
+    for k, i in index.items():
+        unit = np.zeros(len(hidden))
+        unit[i] = 1
+        if np.linalg.matrix_rank(np.vstack([matrix, unit])) == rank:
+            found.append(f"{k[0]} {k[1]}")
+    assert known  # the attacker has something to work with
+    return found
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_event_tables_never_leak_across_levels_and_categories(seed: int) -> None:
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    buurten: dict[str, dict[str, float]] = {}
+    for w in range(int(rng.integers(2, 4))):
+        for b in range(int(rng.integers(2, 5))):
+            buurten[f"BU0503{w:02d}{b:02d}"] = {
+                p: float(rng.choice([0, 1, 2, 4, 8, 11, 15, 30], p=[.2, .1, .1, .1, .1, .15,
+                                                                   .15, .1]))
+                for p in EVENT_PARTS}
+    wijken: dict[str, dict[str, float]] = {}
+    for code, parts in buurten.items():
+        acc = wijken.setdefault("WK" + code[2:8], dict.fromkeys(EVENT_PARTS, 0.0))
+        for p, v in parts.items():
+            acc[p] += v
+    gemeente = {p: sum(w[p] for w in wijken.values()) for p in EVENT_PARTS}
+    table = event_table({**buurten, **wijken, "GM0503": gemeente})
+    out = protect(table, EVENT_META, {}, DisclosureRules())
+    assert (out["status"] == "secret").any()
+    assert unknowns_determined(table, out) == []
