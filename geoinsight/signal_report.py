@@ -145,7 +145,9 @@ def standouts(result: LayerSignals) -> list[dict[str, Any]]:
         out.append({"code": row.code, "name": row.name, "signals": kinds,
                     "value": _num(row.value), "previous": _num(row.previous),
                     "change_z": _num(row.change_z), "gi_z": _num(row.gi_z),
-                    "gi_p": _num(row.gi_p), "strength": float(strength)})
+                    "gi_p": _num(row.gi_p), "strength": float(strength),
+                    "vs_parent": _num(row.vs_parent), "vs_country": _num(row.vs_country),
+                    "vs_peers": _num(row.vs_peers)})
     return sorted(out, key=lambda r: (-r["strength"], r["code"]))
 
 

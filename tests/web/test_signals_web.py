@@ -95,3 +95,17 @@ def test_profile_shows_trend_sparklines(client: FlaskClient) -> None:
     page = client.get("/areas/BU05031104").get_data(as_text=True)
     assert page.count('<svg class="gi-spark"') >= 2  # crimes 2021-2025, health 2012-2024
     assert "2025: " + f"{crimes['trend'][-1]['value']:g}" in page
+
+
+def test_comparison_with_parent_and_peers(client: FlaskClient) -> None:
+    body = client.get("/api/layers/population_density/signals" + DELFT).get_json()
+    areas = {a["code"]: a for a in body["areas"]}
+    centrum = areas["BU05031104"]
+    assert centrum["parent_code"] == "WK050311" and centrum["parent_value"] > 0
+    assert centrum["vs_parent"] == (centrum["value"] - centrum["parent_value"]) / abs(
+        centrum["parent_value"])
+    peers = [a["value"] for c, a in areas.items() if c != "BU05031104"
+             and a["peer_class"] == centrum["peer_class"] and a["value"] is not None]
+    assert centrum["peer_mean"] == sum(peers) / len(peers)
+    page = client.get("/signals").get_data(as_text=True)
+    assert "vergelijkbare buurten" in page
