@@ -49,8 +49,10 @@ def page() -> str:
     found = signal_report.overview(st.store, catalog(), selection, st.signal_cache)
     for result in found:
         audit_layer(result.layer, f"signals {result.layer.id}", selection.municipality)
-    return render_template("signals/signals.html", selection=selection,
-                           layers=[_summary(r) for r in found],
+    # layers that changed since an earlier year first: "what changed" is the first question
+    layers = sorted((_summary(r) for r in found),
+                    key=lambda item: (item["previous_year"] is None, str(item["title"])))
+    return render_template("signals/signals.html", selection=selection, layers=layers,
                            municipalities=service.municipalities(st.store))
 
 
