@@ -31,29 +31,31 @@ def layer_signals(layer_id: str) -> Response:
     return jsonify(signal_report.signals_json(result, lang()))
 
 
-@bp.get("/api/signals")
-def overview_json() -> Response:
+def _overview() -> tuple[service.Selection, list[signal_report.LayerSignals]]:
+    """Signals of every visible layer for the request's selection, each read audited."""
     st = state()
     selection = _selection()
     found = signal_report.overview(st.store, catalog(), selection, st.signal_cache)
     for result in found:
         audit_layer(result.layer, f"signals {result.layer.id}", selection.municipality)
+    return selection, found
+
+
+@bp.get("/api/signals")
+def overview_json() -> Response:
+    selection, found = _overview()
     return jsonify({"level": selection.level, "municipality": selection.municipality,
                     "layers": [_summary(r) for r in found]})
 
 
 @bp.get("/signals")
 def page() -> str:
-    st = state()
-    selection = _selection()
-    found = signal_report.overview(st.store, catalog(), selection, st.signal_cache)
-    for result in found:
-        audit_layer(result.layer, f"signals {result.layer.id}", selection.municipality)
+    selection, found = _overview()
     # layers that changed since an earlier year first: "what changed" is the first question
     layers = sorted((_summary(r) for r in found),
                     key=lambda item: (item["previous_year"] is None, str(item["title"])))
     return render_template("signals/signals.html", selection=selection, layers=layers,
-                           municipalities=service.municipalities(st.store))
+                           municipalities=service.municipalities(state().store))
 
 
 def _summary(result: signal_report.LayerSignals) -> dict[str, object]:
