@@ -56,10 +56,7 @@ def _layer_rows(layers: list[Any], values: pd.DataFrame, code: str,
         if not years:
             continue
         latest = int(years[-1])
-        inputs = values[(values["year"] == latest) & values["indicator"].isin(layer.inputs())]
-        if layer.base is not None and layer.base[0] not in layer.inputs():
-            inputs = pd.concat([inputs, _base_at(values, layer.base[0], latest)])
-        evaluated = evaluate(layer, inputs)
+        evaluated = _evaluate_year(layer, values, latest)
         rows.append({"layer": layer.id, "title": layer.title_in(lang), "unit": layer.unit,
                      "decimals": layer.decimals, "year": latest,
                      "values": {role: _cell(evaluated, c) for role, c in compare},
@@ -69,14 +66,16 @@ def _layer_rows(layers: list[Any], values: pd.DataFrame, code: str,
 
 def _trend(layer: Any, values: pd.DataFrame, code: str, years: list[int]) -> list[dict[str, Any]]:
     """The area's published figure for every year the layer has one (the profile sparkline)."""
-    out = []
-    for year in years:
-        inputs = values[(values["year"] == year) & values["indicator"].isin(layer.inputs())]
-        if layer.base is not None and layer.base[0] not in layer.inputs():
-            inputs = pd.concat([inputs, _base_at(values, layer.base[0], year)])
-        out.append({"year": year, **(_cell(evaluate(layer, inputs), code)
-                                     or {"value": None, "status": "missing"})})
-    return out
+    return [{"year": year, **(_cell(_evaluate_year(layer, values, year), code)
+                              or {"value": None, "status": "missing"})} for year in years]
+
+
+def _evaluate_year(layer: Any, values: pd.DataFrame, year: int) -> pd.DataFrame:
+    """The layer for ``year``: its inputs of that year, and its base up to it."""
+    inputs = values[(values["year"] == year) & values["indicator"].isin(layer.inputs())]
+    if layer.base is not None and layer.base[0] not in layer.inputs():
+        inputs = pd.concat([inputs, _base_at(values, layer.base[0], year)])
+    return evaluate(layer, inputs)
 
 
 def _base_at(values: pd.DataFrame, indicator: str, year: int) -> pd.DataFrame:

@@ -96,7 +96,7 @@ def _comparisons(store: Store, catalog: Catalog, layer: Layer, selection: Select
             parents = dict(zip(up.rows["code"], up.rows["value"].astype(float), strict=True))
         except GeoInsightError:
             parents = {}
-    rows["parent_code"] = rows["code"].map(_parent_code)
+    rows["parent_code"] = rows["code"].map(parent_of)
     rows["parent_value"] = rows["parent_code"].map(lambda c: parents.get(c, np.nan))
     country = _country_value(store, layer, year)
     rows["country_value"] = country if country is not None else np.nan
@@ -109,10 +109,6 @@ def _comparisons(store: Store, catalog: Catalog, layer: Layer, selection: Select
                               ("vs_peers", "peer_mean")):
         rows[column] = [compare(v, None if r is None or pd.isna(r) else float(r))
                         for v, r in zip(rows["value"], rows[reference], strict=True)]
-
-
-def _parent_code(code: str) -> str | None:
-    return parent_of(code)
 
 
 def _country_value(store: Store, layer: Layer, year: int) -> float | None:
