@@ -122,24 +122,10 @@ def _protect_categories(rows: pd.DataFrame, total: str, members: tuple[str, ...]
     """
     rows = rows.copy()
     while True:
-        changed = False
-        shown = rows["status"].isin(["ok", "estimated"]) & rows["value"].notna()
-        for (_code, _year), cell in rows.groupby(["code", "year"], sort=False):
-            totals = cell[cell["indicator"] == total]
-            if totals.empty or not shown[totals.index[0]]:
-                continue
-            kids = cell[cell["indicator"].isin(members)]
-            if not (rows.loc[kids.index, "status"] == "secret").any():
-                continue
-            extra = kids[shown[kids.index] & (kids["value"] != 0)]
-            if len(extra):
-                rows.loc[extra.index, ["value", "status"]] = [np.nan, "secret"]
-                changed = True
-            elif (rows.loc[kids.index, "status"] == "secret").sum() == 1:
-                rows.loc[totals.index[0], ["value", "status"]] = [np.nan, "secret"]
-                changed = True
-        if not changed:
+        hide = _category_cells(rows, total, members)
+        if hide.empty:
             return rows
+        rows.loc[hide, ["value", "status"]] = [np.nan, "secret"]
         for (_indicator, _year), group in rows.groupby(["indicator", "year"], sort=False):
             published = group["status"].isin(["ok", "estimated"]) & group["value"].notna()
             hidden_by_rule_4 = _complementary(group["code"], group["value"].astype(float),
@@ -147,6 +133,24 @@ def _protect_categories(rows: pd.DataFrame, total: str, members: tuple[str, ...]
             if hidden_by_rule_4.any():
                 rows.loc[hidden_by_rule_4[hidden_by_rule_4].index,
                          ["value", "status"]] = [np.nan, "secret"]
+
+
+def _category_cells(rows: pd.DataFrame, total: str, members: tuple[str, ...]) -> pd.Index:
+    """Row labels rule 5 hides now, for every area and year at once (a wide table)."""
+    frame = rows.assign(_row=rows.index, _shown=rows["status"].isin(["ok", "estimated"])
+                        & rows["value"].notna(), _secret=rows["status"] == "secret")
+    wide = frame.pivot(index=["code", "year"], columns="indicator")
+    parts = [m for m in members if m in wide["_row"].columns]
+    if total not in wide["_row"].columns or not parts:
+        return pd.Index([])
+    secret = wide["_secret"][parts].fillna(False).astype(bool)
+    shown = wide["_shown"][parts].fillna(False).astype(bool)
+    trigger = wide["_shown"][total].fillna(False).astype(bool) & secret.any(axis=1)
+    kids = shown & (wide["value"][parts] != 0) & trigger.to_numpy()[:, None]
+    lone = trigger & ~kids.any(axis=1) & (secret.sum(axis=1) == 1)
+    labels = list(wide["_row"][parts].to_numpy()[kids.to_numpy()])
+    labels += list(wide["_row"][total][lone])
+    return pd.Index(labels)
 
 
 def _protect_one(group: pd.DataFrame, info: IndicatorMeta, population: Mapping[str, float],
