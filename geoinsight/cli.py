@@ -1,4 +1,4 @@
-"""The ``geoinsight`` command: serve, demo, ingest, layers, users.
+"""The ``geoinsight`` command: serve, demo, ingest, layers, export, users.
 
 Bad input never shows a traceback: it prints one line ``error: <what> (<file>)`` and exits 1.
 Set ``GEOINSIGHT_DEBUG=1`` to see the traceback of an unexpected failure.
@@ -7,16 +7,18 @@ Set ``GEOINSIGHT_DEBUG=1`` to see the traceback of an unexpected failure.
 from __future__ import annotations
 
 import csv
+import json
 import os
 import sys
 import traceback
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
 from geoinsight.access import ROLES
-from geoinsight.errors import GeoInsightError
+from geoinsight.errors import GeoInsightError, InputError
 from geoinsight.ingest import IngestResult
 from geoinsight.settings import Settings, load_settings
 
@@ -236,6 +238,68 @@ def layers_validate(settings: Settings, folder: Path | None) -> None:
     if problems:
         sys.exit(1)
     click.echo(f"{len(list(folder.glob('*.yaml')))} layers valid ({folder})")
+
+
+@cli.command("export")
+@click.argument("layer_ids", nargs=-1, required=True, metavar="LAYER...")
+@click.option("--level", default="buurt", show_default=True,
+              type=click.Choice(["gemeente", "wijk", "buurt"]))
+@click.option("--municipality", default=None, help="A gemeente code, e.g. GM0503 (default: all).")
+@click.option("--year", type=YEAR, default=None,
+              help="Figure year (default: the latest year all layers have).")
+@click.option("--format", "fmt_name", default=None,
+              help="gpkg, geojson, csv, xlsx, parquet, shp (zip) or tif (default: from -o).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--boundaries", type=YEAR, default=None,
+              help="Re-express the figures on the boundaries of this year (estimated).")
+@click.option("--cell", "cell_m", type=float, default=100.0, show_default=True,
+              help="GeoTIFF cell size in metres (the grid is aligned to RD New).")
+@click.option("--lang", default="nl", type=click.Choice(["nl", "en"]), show_default=True)
+@click.pass_obj
+def export_cmd(settings: Settings, layer_ids: tuple[str, ...], level: str,
+               municipality: str | None, year: int | None, fmt_name: str | None, output: Path,
+               boundaries: int | None, cell_m: float, lang: str) -> None:
+    """Write layers for a level, gemeente and year to a file, as /api/export gives them.
+
+    Figures pass the same disclosure control as the web; a CSV gets its metadata beside it
+    (<file>-metadata.json, W3C CSV on the Web); other formats carry it inside.
+    """
+    from geoinsight.catalog import load_catalog
+    from geoinsight.export import build_export
+    from geoinsight.export.formats import format_for_path, get_format
+    from geoinsight.service import parse_selection
+    from geoinsight.store import disclosure_rules, open_published_store
+
+    fmt = get_format(fmt_name) if fmt_name else format_for_path(output)
+    if fmt.name == "shp" and not output.name.lower().endswith(".zip"):
+        raise InputError("a zipped Shapefile needs a file name ending in .zip", path=str(output))
+    selection = parse_selection(level, municipality, str(year) if year else None)
+    result = build_export(open_published_store(settings), load_catalog(settings.layers_dir),
+                          layer_ids, selection, fmt, disclosure_rules(settings), lang,
+                          boundaries=boundaries, cell_m=cell_m)
+    _write_atomically(output, result.chunks)
+    sidecar = result.sidecar()
+    if sidecar is not None:
+        sidecar["url"] = output.name
+        _write_atomically(output.with_name(output.name + "-metadata.json"),
+                          iter([json.dumps(sidecar, ensure_ascii=False, indent=2).encode()]))
+    mark = " (SYNTHETIC demo data)" if result.table.synthetic else ""
+    click.echo(f"{output}: {len(result.table.frame)} {level} areas, "
+               f"{len(result.table.columns)} layer(s), {result.table.year}, {fmt.name}{mark}")
+
+
+def _write_atomically(target: Path, chunks: Iterator[bytes]) -> None:
+    """All or nothing: a failed export leaves no half-written file (nor an old one broken)."""
+    if not target.parent.is_dir():
+        raise InputError(f"folder {target.parent} does not exist", path=str(target))
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        with partial.open("wb") as handle:
+            for chunk in chunks:
+                handle.write(chunk)
+        partial.replace(target)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 @cli.group()

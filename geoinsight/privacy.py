@@ -48,6 +48,8 @@ GROUP_OF: dict[str, str] = {m: total for total, parts in ADDITIVE.items()
 #: units whose counts are about people (rounded) and units that are not about anyone
 PERSON_UNITS = frozenset({"inwoners", "huishoudens", "personen"})
 NON_DISCLOSIVE_UNITS = frozenset({"ha", "km", "km²"})
+#: the code of a drawn area's figures (see :func:`protect_custom_area`)
+CUSTOM_AREA = "custom"
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,20 @@ def protect(values: pd.DataFrame, meta: Mapping[str, IndicatorMeta],
     return protected
 
 
+def protect_custom_area(values: pd.DataFrame, meta: Mapping[str, IndicatorMeta],
+                        population: Mapping[str, float], rules: DisclosureRules) -> pd.DataFrame:
+    """The same rules for a drawn area's figures (code :data:`CUSTOM_AREA`) as for a buurt's.
+
+    Small counts are suppressed, person counts rounded (as local as a buurt), shares, rates and
+    means suppressed below the minimum population (``population[CUSTOM_AREA]``), categories
+    protected with their total. A drawn area has no stored parent total, so rule 4 finds nothing
+    to do: its differencing risk is met by computing it from published figures and open points.
+    """
+    if set(values["code"]) - {CUSTOM_AREA}:
+        raise ValueError(f"protect_custom_area takes the figures of {CUSTOM_AREA!r} only")
+    return protect(values, meta, population, rules)
+
+
 def _protect_categories(rows: pd.DataFrame, total: str, members: tuple[str, ...]) -> pd.DataFrame:
     """Rule 5 with rule 4 again, until stable: no hidden category can be solved for.
 
@@ -169,7 +185,8 @@ def _protect_one(group: pd.DataFrame, info: IndicatorMeta, population: Mapping[s
     group.loc[secret, "value"] = np.nan
     group.loc[secret, "status"] = "secret"
     if info.person_count and rules.round_persons_to > 1:
-        local = group["code"].str.startswith(("WK", "BU")) & ~secret & shown
+        local = (group["code"].str.startswith(("WK", "BU")) | (group["code"] == CUSTOM_AREA)) \
+            & ~secret & shown
         step = rules.round_persons_to
         group.loc[local, "value"] = (np.floor(value[local] / step + 0.5) * step)
     return group

@@ -43,15 +43,18 @@ def parse_selection(level: str | None, municipality: str | None, year: str | Non
     if gm is not None and not (is_code(gm) and gm.startswith("GM")):
         raise BadRequest(f"municipality must be a gemeente code like GM0503, not {gm!r}",
                          code="bad_municipality")
-    parsed: int | None = None
-    if year not in (None, ""):
-        try:
-            parsed = int(str(year))
-        except ValueError:
-            parsed = None
-        if parsed is None or not 1900 <= parsed <= 2100:
-            raise BadRequest(f"year must be a year like 2024, not {year!r}", code="bad_year")
+    parsed = parse_year(year)
     return Selection(level, gm, parsed)
+
+
+def parse_year(text: str | None, name: str = "year") -> int | None:
+    """A year parameter (``year``, ``boundaries``): ASCII digits from 1900 to 2100, or none."""
+    if text is None or str(text).strip() == "":
+        return None
+    value = str(text).strip()
+    if not (value.isascii() and value.isdigit() and 1900 <= int(value) <= 2100):
+        raise BadRequest(f"{name} must be a year like 2024, not {text!r}", code=f"bad_{name}")
+    return int(value)
 
 
 def layer_info(layer: Layer, lang: str) -> dict[str, Any]:

@@ -49,6 +49,10 @@ class Settings:
     #: Simplification tolerance in metres per level, for the geometry sent to browsers.
     simplify_m: dict[str, float] = field(
         default_factory=lambda: {"gemeente": 25.0, "wijk": 8.0, "buurt": 3.0})
+    #: Custom areas (POST /api/aggregate): most vertices of a drawn or uploaded area, and the
+    #: largest request body (an upload); a larger one is refused with 413.
+    aggregate_max_vertices: int = 10_000
+    aggregate_max_upload_bytes: int = 5 * 2**20
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -83,6 +87,14 @@ def _expand(value: Any) -> Any:
 def _coerce(name: str, value: Any) -> Any:
     if name in {"data_dir", "layers_dir", "demo_dir", "planning_dir"}:
         return Path(value)
+    if name in {"aggregate_max_vertices", "aggregate_max_upload_bytes"}:
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{name} must be a whole number, not {value!r}") from None
+        if number < 1:
+            raise ConfigError(f"{name} must be at least 1, not {number}")
+        return number
     if name == "simplify_m":
         if not isinstance(value, dict):
             raise ConfigError("simplify_m must map a level to metres")

@@ -14,6 +14,8 @@ VENDOR="$ROOT/static/vendor"
 # name|version|npm package|licence|sha512 integrity of the npm tarball
 LIBS=(
   "leaflet|1.9.4|leaflet|BSD-2-Clause|sha512-nxS1ynzJOmOlHp+iL3FyWqK89GtNL8U8rvlMOsQdTTssxZwCXh8N2NB3GDQOL+YR3XnWyZAxwQixURb+FA74PA=="
+  # the draw toolbar of custom areas (folium.plugins.Draw); 1.0.4 fixes 1.0.2's area tooltip
+  "leaflet-draw|1.0.4|leaflet-draw|MIT|sha512-rsQ6saQO5ST5Aj6XRFylr5zvarWgzWnrg46zQ1MEOEIHsppdC/8hnN8qMoFvACsPvTioAuysya/TVtog15tyAQ=="
 )
 
 # Files kept per library, relative to the extracted package/ folder -> vendor folder.
@@ -24,6 +26,13 @@ keep_files() {
       echo "dist/leaflet.css:leaflet.css"
       echo "LICENSE:LICENSE"
       for img in layers.png layers-2x.png marker-icon.png marker-icon-2x.png marker-shadow.png; do
+        echo "dist/images/$img:images/$img"
+      done
+      ;;
+    leaflet-draw)
+      echo "dist/leaflet.draw.js:leaflet.draw.js"
+      echo "dist/leaflet.draw.css:leaflet.draw.css"
+      for img in spritesheet.svg spritesheet.png spritesheet-2x.png; do
         echo "dist/images/$img:images/$img"
       done
       ;;
@@ -51,6 +60,37 @@ fetch() {
     install -D -m 0644 "$TMP/x/package/$src" "$dest/$dst"
   done < <(keep_files "$name")
   rm -rf "$TMP/x" "$tarball"
+  write_missing_licence "$name" "$dest"
+}
+
+# The leaflet-draw tarball ships no licence file (package.json says MIT); the MIT licence asks
+# for its notice beside every copy, so write it: the text of the project's MIT-LICENSE.md.
+write_missing_licence() {
+  local name="$1" dest="$2"
+  [[ "$name" == "leaflet-draw" ]] || return 0
+  cat >"$dest/LICENSE" <<'MIT'
+Copyright 2012-2016 Jacob Toye and Leaflet
+
+Permission is hereby granted, free of charge, to any person obtaining
+a copy of this software and associated documentation files (the
+"Software"), to deal in the Software without restriction, including
+without limitation the rights to use, copy, modify, merge, publish,
+distribute, sublicense, and/or sell copies of the Software, and to
+permit persons to whom the Software is furnished to do so, subject to
+the following conditions:
+
+The above copyright notice and this permission notice shall be
+included in all copies or substantial portions of the Software.
+
+THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND,
+EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF
+MERCHANTABILITY, FITNESS FOR A PARTICULAR PURPOSE AND
+NONINFRINGEMENT. IN NO EVENT SHALL THE AUTHORS OR COPYRIGHT HOLDERS BE
+LIABLE FOR ANY CLAIM, DAMAGES OR OTHER LIABILITY, WHETHER IN AN ACTION
+OF CONTRACT, TORT OR OTHERWISE, ARISING FROM, OUT OF OR IN CONNECTION
+WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE SOFTWARE.
+MIT
+  chmod 0644 "$dest/LICENSE"
 }
 
 write_versions() {

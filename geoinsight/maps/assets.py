@@ -23,11 +23,15 @@ from geoinsight.errors import GeoInsightError
 STATIC_DIR = PROJECT_ROOT / "static"
 
 LEAFLET_VERSION = "1.9.4"
+#: folium.plugins.Draw asks for 1.0.2 from cdnjs; 1.0.4 is the same API with fixes.
+LEAFLET_DRAW_VERSION = "1.0.4"
 
 #: Folium asset name -> file under ``static/``. The names are the keys folium 0.20 uses.
 VENDORED: dict[str, str] = {
     "leaflet": f"vendor/leaflet-{LEAFLET_VERSION}/leaflet.js",
     "leaflet_css": f"vendor/leaflet-{LEAFLET_VERSION}/leaflet.css",
+    "leaflet_draw_js": f"vendor/leaflet-draw-{LEAFLET_DRAW_VERSION}/leaflet.draw.js",
+    "leaflet_draw_css": f"vendor/leaflet-draw-{LEAFLET_DRAW_VERSION}/leaflet.draw.css",
 }
 
 #: Folium defaults GeoInsight pages never need: no markers, no Bootstrap widgets, no jQuery.

@@ -20,6 +20,7 @@ from folium.template import Template
 
 from geoinsight.errors import GeoInsightError
 from geoinsight.maps.assets import assert_local_links, localize_assets, static_url
+from geoinsight.maps.draw import add_area_drawing, area_client_config
 
 #: Label keys the caller must give (already translated). See :class:`MapConfig`.
 REQUIRED_LABELS: tuple[str, ...] = (
@@ -91,6 +92,9 @@ class MapConfig:
     signals_url: str | None = None
     #: show the hot/cold-spot overlay from the start
     overlay: bool = False
+    #: offer the custom-area tools (draw or upload an area); the page must hold the
+    #: ``#gi-area`` panel that ``static/js/custom-area.js`` fills
+    draw: bool = True
 
 
 @dataclass(frozen=True)
@@ -158,6 +162,9 @@ def build_map(config: MapConfig) -> MapParts:
     _validate(config)
     m = _base_map(config)
     ChoroplethLoader(script_json(client_config(config)), config.static_url).add_to(m)
+    if config.draw:
+        locale = LOCALES.get(config.lang, LOCALES["nl"])
+        add_area_drawing(m, script_json(area_client_config(locale)), config.static_url)
     localize_assets(m, config.static_url)
     figure = m.figure
     figure.render()

@@ -12,7 +12,7 @@ import pandas as pd
 
 #: Since 2022 some gemeenten (Amsterdam) use letters in the wijk and buurt part: BU0363KA05.
 #: CBS tables carry the country as NL01 ("Nederland"): stored as values, never as an area.
-CODE_RE = re.compile(r"^(NL01|GM\d{4}|WK\d{4}[0-9A-Z]{2}|BU\d{4}[0-9A-Z]{4})$")
+CODE_RE = re.compile(r"^(NL01|GM[0-9]{4}|WK[0-9]{4}[0-9A-Z]{2}|BU[0-9]{4}[0-9A-Z]{4})$")
 COUNTRY_CODE = "NL01"
 LEVEL_OF_PREFIX = {"NL": "land", "GM": "gemeente", "WK": "wijk", "BU": "buurt"}
 

@@ -12,9 +12,8 @@ from geoinsight import PROJECT_ROOT, __version__, classify
 from geoinsight.audit import AuditLog
 from geoinsight.catalog import load_catalog
 from geoinsight.planning import load_schemes
-from geoinsight.privacy import DisclosureRules, PublishedStore
 from geoinsight.settings import Settings, load_settings
-from geoinsight.store import open_store
+from geoinsight.store import open_published_store
 from geoinsight.web import errors
 from geoinsight.web.context import AppState
 from geoinsight.web.i18n import LANGUAGES, text
@@ -29,20 +28,34 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config["JSON_SORT_KEYS"] = False
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     # every value a route returns is read through disclosure control
-    published = PublishedStore(open_store(settings),
-                               DisclosureRules.from_config(settings.extra.get("disclosure")))
-    app.extensions["geoinsight"] = AppState(settings, published,
+    app.extensions["geoinsight"] = AppState(settings, open_published_store(settings),
                                             load_catalog(settings.layers_dir),
                                             load_schemes(settings.planning_dir),
                                             AuditLog(settings.data_dir / "audit.sqlite"))
     from geoinsight.accounts import Accounts
-    from geoinsight.web import api, audit, auth, maps, pages, planning, signals
+    from geoinsight.web import (
+        aggregate,
+        api,
+        audit,
+        auth,
+        exports,
+        maps,
+        ogc,
+        openapi,
+        pages,
+        planning,
+        signals,
+    )
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(maps.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(aggregate.bp)
     app.register_blueprint(planning.bp)
     app.register_blueprint(signals.bp)
+    app.register_blueprint(exports.bp)
+    app.register_blueprint(ogc.bp)
+    app.register_blueprint(openapi.bp)
     audit.register(app)
     errors.register(app)
     _language(app, settings)

@@ -7,7 +7,7 @@ import io
 
 from flask import Blueprint, Response, jsonify, request
 
-from geoinsight import __version__, service
+from geoinsight import __version__, harmonise, service
 from geoinsight.errors import BadRequest
 from geoinsight.profile import area_profile
 from geoinsight.web.context import audit_layer, audit_profile, catalog, lang, readable, state
@@ -46,18 +46,24 @@ def layer_values(layer_id: str) -> Response:
     selection = service.parse_selection(request.args.get("level"),
                                         request.args.get("municipality"),
                                         request.args.get("year"))
-    result = service.layer_values(st.store, catalog(), layer_id, selection, lang())
+    boundaries = service.parse_year(request.args.get("boundaries"), "boundaries")
+    # with boundaries: the figures re-expressed on that year's boundaries (estimated where changed)
+    result = harmonise.layer_values_on(st.store, catalog(), layer_id, selection, boundaries,
+                                       lang())
     audit_layer(result.layer, f"layer values {result.layer.id} ({fmt})",
                 selection.municipality)
     if fmt == "json":
+        if boundaries is not None:
+            return jsonify(harmonise.harmonised_json(result, lang()))
         return jsonify(service.values_json(result, lang()))
     buffer = io.StringIO()
     result.rows.to_csv(buffer, index=False, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
-    # the columns are fixed (code,name,level,year,value,status): synthetic data is marked in
-    # the file name and a header, so it cannot pass for real figures
+    # the columns are fixed (code,name,level,year,value,status; harmonised: +source_year,method):
+    # synthetic data is marked in the file name and a header, so it cannot pass for real figures
     mark = "_SYNTHETIC" if result.synthetic else ""
+    on = f"_on{boundaries}" if boundaries is not None else ""
     name = (f"{layer_id}_{selection.level}_{selection.municipality or 'all'}_{result.year}"
-            f"{mark}.csv")
+            f"{on}{mark}.csv")
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     if result.synthetic:
         headers["X-GeoInsight-Synthetic"] = "synthetic demo data"

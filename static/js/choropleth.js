@@ -36,7 +36,7 @@
     })[c]);
   }
 
-  const { el, withUnit, legendControl, legendRow } = global.GeoInsight; // gi-common.js
+  const { el, withUnit, legendControl, legendRow, makeFormatter } = global.GeoInsight; // gi-common.js
 
   /** Fetch JSON; a non-2xx answer is an error so it is shown rather than drawn as blank. */
   async function fetchJson(url) {
@@ -48,16 +48,6 @@
       throw new Error("HTTP " + response.status + " " + url);
     }
     return response.json();
-  }
-
-  /** Number formatter: fewer decimals as numbers grow, locale decimal comma/point. */
-  function makeFormatter(locale) {
-    const formats = [0, 1, 2].map((digits) =>
-      new Intl.NumberFormat(locale, { maximumFractionDigits: digits }));
-    return function (value) {
-      const size = Math.abs(value);
-      return formats[size >= 1000 ? 0 : size >= 10 ? 1 : 2].format(value);
-    };
   }
 
   /** The status line (loading) and error box, overlaid on the map container. */

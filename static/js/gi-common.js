@@ -1,6 +1,6 @@
 /*
- * GeoInsight's small shared browser helpers (window.GeoInsight), used by choropleth.js and
- * planning.js. Text from data is only ever written with textContent.
+ * GeoInsight's small shared browser helpers (window.GeoInsight), used by choropleth.js,
+ * custom-area.js and planning.js. Text from data is only ever written with textContent.
  *
  * Plain ES2018, no dependencies beyond Leaflet (window.L) for legendControl.
  */
@@ -50,6 +50,16 @@
     return item;
   }
 
+  /** Number formatter: fewer decimals as numbers grow, locale decimal comma/point. */
+  function makeFormatter(locale) {
+    const formats = [0, 1, 2].map((digits) =>
+      new Intl.NumberFormat(locale, { maximumFractionDigits: digits }));
+    return function (value) {
+      const size = Math.abs(value);
+      return formats[size >= 1000 ? 0 : size >= 10 ? 1 : 2].format(value);
+    };
+  }
+
   global.GeoInsight = { el: el, withUnit: withUnit, legendControl: legendControl,
-                        legendRow: legendRow };
+                        legendRow: legendRow, makeFormatter: makeFormatter };
 })(window);

@@ -1,0 +1,309 @@
+"""Every visible layer inside a drawn or uploaded area (custom areas).
+
+For each layer, at the finest level it has where the area meets stored boundaries (the latest
+boundary year there that has figures):
+
+- figures computed from points (BAG dwellings, EP-Online labels) are counted exactly from the
+  points inside the area, where every area it overlaps holds address points and the layer's
+  year is the year of the current point set (method ``points``);
+- every other figure is re-expressed from the published figures of the areas it overlaps
+  (:mod:`geoinsight.spatial.interpolate`; ``area_weighted``, ``address_weighted``,
+  ``population_weighted``, or ``identical`` when the area is one stored area);
+- the layer's expression is evaluated on those inputs, after disclosure control with the rules
+  every buurt gets (:func:`geoinsight.privacy.protect_custom_area`);
+- a composite index is relative to a gemeente's areas and cannot be re-normalised for an
+  arbitrary area: it is listed as ``missing`` with method ``not_aggregable``.
+
+An area that meets no stored boundary gets an empty list of layers, not an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from geoinsight.analysis.energy import address_aggregates, label_aggregates
+from geoinsight.area_input import DrawnArea, to_lonlat_bounds
+from geoinsight.catalog import Catalog, Layer, evaluate
+from geoinsight.harmonise import kinds, reexpress
+from geoinsight.indicators_energy import address_indicators, label_indicators
+from geoinsight.privacy import (
+    ADDITIVE,
+    CUSTOM_AREA,
+    GROUP_OF,
+    DisclosureRules,
+    IndicatorMeta,
+    protect_custom_area,
+)
+from geoinsight.records import LEVELS
+from geoinsight.service import layer_years, synthetic_indicators
+from geoinsight.spatial.interpolate import EXACT, Overlay, overlay, roughest
+from geoinsight.store import Store
+
+ADDRESS_BASED = frozenset(i.id for i in address_indicators())
+LABEL_BASED = frozenset(i.id for i in label_indicators())
+_VALUE_COLUMNS = ["code", "indicator", "year", "value", "status", "method"]
+
+
+@dataclass
+class Placement:
+    """Where the area meets one level: the boundary year used and its overlay."""
+
+    level: str
+    year: int
+    areas: gpd.GeoDataFrame
+    over: Overlay
+    #: every overlapping area holds address points in this boundary set
+    addressed: bool
+
+    @property
+    def coverage(self) -> float:
+        return float(self.over.coverage.get(CUSTOM_AREA, 0.0))
+
+    @property
+    def codes(self) -> list[str]:
+        return sorted(self.areas["code"])
+
+
+@dataclass
+class _Points:
+    """The address points inside the area, and the years of the point sets (lazily read)."""
+
+    store: Store
+    geometry: shapely.Geometry
+    _inside: pd.DataFrame | None = None
+    _addresses: gpd.GeoDataFrame | None = None
+    _years: dict[str, int] = field(default_factory=dict)
+
+    def addresses(self) -> gpd.GeoDataFrame:
+        if self._addresses is None:
+            self._addresses = self.store.addresses()
+        return self._addresses
+
+    def years(self) -> dict[str, int]:
+        """The year of the current address and label sets, from the ingest log (the year
+        their aggregates are stored under)."""
+        if not self._years:
+            log = self.store.ingest_log()
+            for kind in ("addresses", "energy_labels"):
+                rows = log[log["kind"] == kind] if len(log) else log
+                if len(rows) and pd.notna(rows.iloc[-1]["year"]):
+                    self._years[kind] = int(rows.iloc[-1]["year"])
+        return self._years
+
+    def inside(self) -> pd.DataFrame:
+        """vbo_id of every address point in the (closed) area, as the point engine places
+        points: a point on the edge is in."""
+        if self._inside is None:
+            addresses = self.addresses()
+            hit = shapely.intersects_xy(self.geometry, addresses.geometry.x.to_numpy(),
+                                        addresses.geometry.y.to_numpy()) \
+                if len(addresses) else []
+            self._inside = pd.DataFrame({"vbo_id": addresses["vbo_id"].to_numpy()[hit]},
+                                        dtype=object)
+        return self._inside
+
+    def figures(self) -> pd.DataFrame:
+        """Dwelling and label aggregates of the area from its points (code CUSTOM_AREA)."""
+        years = self.years()
+        pairs = self.inside().assign(code=CUSTOM_AREA)
+        parts = []
+        if "addresses" in years:
+            parts.append(address_aggregates([CUSTOM_AREA], pairs, self.addresses(),
+                                            years["addresses"]))
+        labels = self.store.labels()
+        if "energy_labels" in years and len(labels):
+            year = years["energy_labels"]
+            # the rule of ingest_points.current_state: valid on the last day of the label year
+            parts.append(label_aggregates([CUSTOM_AREA], pairs, self.addresses(), labels,
+                                          year, pd.Timestamp(year, 12, 31)))
+        if not parts:
+            return pd.DataFrame(columns=_VALUE_COLUMNS)
+        return pd.concat(parts, ignore_index=True).assign(method="points")
+
+
+def aggregate_area(store: Store, catalog: Catalog, area: DrawnArea, *, year: int | None = None,
+                   lang: str = "nl", rules: DisclosureRules | None = None) -> dict[str, Any]:
+    """The answer of ``POST /api/aggregate`` for ``area`` over the layers of ``catalog`` (pass
+    only the layers the asker may see), read from ``store`` (pass the published store).
+
+    ``year`` means "as of": each layer shows its latest figures up to that year (a panel over
+    every layer wants the 2022 BAG count beside the 2024 CBS figures), and says which.
+    """
+    rules = rules or getattr(store, "rules", None) or DisclosureRules()
+    summary = {"area_m2": round(float(area.geometry.area), 1), "vertices": area.vertices,
+               "bbox": to_lonlat_bounds(area.geometry)}
+    points = _Points(store, area.geometry)
+    placements = {p.level: p for p in (place(store, level, points) for level in LEVELS)
+                  if p is not None}
+    finest = next((lvl for lvl in reversed(LEVELS) if lvl in placements), None)
+    if finest is None:
+        return {"area": summary, "level": LEVELS[-1], "boundary_year": None,
+                "overlapping_areas": 0, "layers": []}
+    plans = [p for p in (_plan(store, layer, placements, year) for layer in catalog)
+             if p is not None]
+    values = {level: _level_values(store, placement, points, rules,
+                                   [p for p in plans if p.level == level])
+              for level, placement in placements.items()}
+    synthetic = synthetic_indicators(store)
+    layers = [_result(plan, values[plan.level], placements[plan.level], lang,
+                      bool(set(plan.layer.inputs()) & synthetic)) for plan in plans]
+    return {"area": summary, "level": finest, "boundary_year": placements[finest].year,
+            "overlapping_areas": len(placements[finest].areas), "layers": layers}
+
+
+def place(store: Store, level: str, points: _Points) -> Placement | None:
+    """The latest boundary set of ``level`` whose areas meet the area and have figures."""
+    geometry = points.geometry
+    target = gpd.GeoDataFrame({"code": [CUSTOM_AREA]}, geometry=[geometry], crs=28992)
+    for year in sorted(store.area_years(level=level), reverse=True):
+        areas = store.areas(level=level, year=year)
+        areas = areas[areas.intersects(geometry)]
+        if areas.empty:
+            continue
+        areas = areas[shapely.area(shapely.intersection(areas.geometry.to_numpy(),
+                                                        geometry)) > 0]
+        if areas.empty or not store.value_years(codes=list(areas["code"])):
+            continue
+        assigned = store.point_areas("addresses", level=level, boundary_year=year)
+        assigned = assigned[assigned["area_code"].isin(set(areas["code"]))]
+        addressed = set(areas["code"]) <= set(assigned["area_code"])
+        shares = None
+        if len(assigned):
+            inside = set(points.inside()["vbo_id"])
+            shares = pd.DataFrame({"source": assigned["area_code"].to_numpy(),
+                                   "target": [CUSTOM_AREA if p in inside else None
+                                              for p in assigned["point_id"]]})
+        over = overlay(areas[["code", "geometry"]], target, tolerance=EXACT, points=shares)
+        return Placement(level, int(year), areas, over, addressed)
+    return None
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What one layer needs: its level, its year, and each indicator it reads with its year."""
+
+    layer: Layer
+    level: str
+    year: int
+    reads: dict[str, int]
+
+
+def _plan(store: Store, layer: Layer, placements: dict[str, Placement],
+          asked: int | None) -> _Plan | None:
+    level = next((lvl for lvl in reversed(LEVELS) if lvl in layer.levels and lvl in placements),
+                 None)
+    if level is None:
+        return None
+    codes = placements[level].codes
+    here = [y for y in store.value_years(indicators=list(layer.inputs()), codes=codes)
+            if asked is None or y <= asked]
+    anywhere = [y for y in layer_years(store, layer) if asked is None or y <= asked]
+    if not (here or anywhere):
+        if asked is None:
+            return None  # a layer without any figure yet
+        anywhere = [asked]
+    year = (here or anywhere)[-1]
+    reads = dict.fromkeys(layer.inputs(), year)
+    if layer.base is not None and layer.base[0] not in reads:
+        years = [y for y in store.value_years(indicators=[layer.base[0]], codes=codes)
+                 if y <= year]
+        reads[layer.base[0]] = years[-1] if years else year
+    return _Plan(layer, level, year, reads)
+
+
+def _level_values(store: Store, placement: Placement, points: _Points, rules: DisclosureRules,
+                  plans: list[_Plan]) -> pd.DataFrame:
+    """Every figure the layers at this level read, for the area, after disclosure control."""
+    wanted: dict[tuple[str, int], None] = {}
+    for plan in plans:
+        if plan.layer.composite is None:
+            wanted.update(dict.fromkeys(plan.reads.items()))
+    wanted.update(dict.fromkeys(_with_groups(wanted)))
+    if not wanted:
+        return pd.DataFrame(columns=_VALUE_COLUMNS)
+    population_years = store.value_years(indicators=["population"], codes=placement.codes)
+    if population_years:
+        wanted.setdefault(("population", population_years[-1]), None)
+    by_points = [key for key in wanted if _from_points(key, placement, points)]
+    parts = []
+    if by_points:
+        counted = points.figures()
+        keys = pd.MultiIndex.from_frame(counted[["indicator", "year"]])
+        parts.append(counted[keys.isin(by_points)])
+    requests: dict[int, list[str]] = {}
+    for indicator, year in wanted:
+        if (indicator, year) not in by_points:
+            requests.setdefault(year, []).append(indicator)
+    for year, names in requests.items():
+        found = reexpress(store, placement.over, dict.fromkeys(names, year))
+        parts.append(found[found["code"] == CUSTOM_AREA])
+    raw = pd.concat(parts, ignore_index=True)[_VALUE_COLUMNS]
+    people = raw[(raw["indicator"] == "population") & raw["status"].isin(["ok", "estimated"])]
+    population = {CUSTOM_AREA: float(people.sort_values("year")["value"].iloc[-1])} \
+        if len(people) else {}
+    protected = protect_custom_area(raw, _meta(store), population, rules)
+    return protected.assign(method=raw["method"].to_numpy())
+
+
+def _with_groups(wanted: Iterable[tuple[str, int]]) -> list[tuple[str, int]]:
+    """A category or total brings its whole group (disclosure rule 5 protects them together)."""
+    extra = []
+    for indicator, year in wanted:
+        total = GROUP_OF.get(indicator)
+        if total is not None:
+            extra += [(m, year) for m in (total, *ADDITIVE[total])]
+    return extra
+
+
+def _from_points(key: tuple[str, int], placement: Placement, points: _Points) -> bool:
+    """Whether a figure is counted from the points inside the area rather than re-expressed.
+
+    Only for the year of the current point set (older figures are of older points), only where
+    every overlapping area holds addresses (elsewhere the point set says nothing), and not when
+    the area is one stored area (its published figure is the answer).
+    """
+    indicator, year = key
+    kind = "addresses" if indicator in ADDRESS_BASED else \
+        "energy_labels" if indicator in LABEL_BASED else None
+    if kind is None or not placement.addressed or CUSTOM_AREA in placement.over.identical:
+        return False
+    return points.years().get(kind) == year
+
+
+def _meta(store: Store) -> dict[str, IndicatorMeta]:
+    frame = store.indicators()
+    tiers = dict(zip(frame["id"], frame["tier"], strict=True)) if len(frame) else {}
+    return {name: IndicatorMeta(kind, unit, str(tiers.get(name, "open")))
+            for name, (kind, unit) in kinds(store).items()}
+
+
+def _result(plan: _Plan, values: pd.DataFrame, placement: Placement, lang: str,
+            synthetic: bool) -> dict[str, Any]:
+    layer = plan.layer
+    out: dict[str, Any] = {"layer": layer.id, "title": layer.title_in(lang), "unit": layer.unit,
+                           "kind": layer.kind, "year": plan.year, "value": None,
+                           "status": "missing", "method": "not_aggregable",
+                           "coverage": round(placement.coverage, 6),
+                           "synthetic": synthetic}
+    if layer.composite is not None:
+        return out
+    if values.empty:
+        out["method"] = "none"
+        return out
+    keys = pd.MultiIndex.from_frame(values[["indicator", "year"]])
+    rows = values[keys.isin(list(plan.reads.items()))]
+    evaluated = evaluate(layer, rows[["code", "indicator", "value", "status"]])
+    mine = evaluated[evaluated["code"] == CUSTOM_AREA]
+    if len(mine):
+        value = mine["value"].iloc[0]
+        out["value"] = None if pd.isna(value) else float(value)
+        out["status"] = str(mine["status"].iloc[0])
+    methods = rows.loc[rows["indicator"].isin(layer.inputs()), "method"]
+    out["method"] = roughest([str(m) for m in methods])
+    return out

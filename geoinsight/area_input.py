@@ -1,0 +1,235 @@
+"""A drawn or uploaded area, checked and in RD New: the input of a custom-area aggregate.
+
+Everything a user can get wrong about an area is a 400 with a reason they can act on: a
+GeoJSON that is not one, a point or line where an area is needed, a ring that crosses itself
+(with the place, from ``shapely.validation.explain_validity``), coordinates in the other CRS,
+too many vertices. Geometry is checked in the coordinates the user sent, so a reported place is
+one they can find in their own file.
+
+Accepted: a GeoJSON geometry, Feature or FeatureCollection (the union of its polygons), in
+CRS84 (longitude, latitude) unless ``crs`` says EPSG:28992; or an uploaded file: GeoJSON,
+GeoPackage (first polygon layer) or a zipped Shapefile, in the CRS the file declares.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import warnings
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import numpy as np
+import shapely
+from pyproj import CRS, Transformer
+from shapely.validation import explain_validity
+
+from geoinsight.crs import STORE_CRS, looks_like_lonlat
+from geoinsight.errors import BadRequest
+
+LONLAT = "CRS84"
+RD = "EPSG:28992"
+_CRS_NAMES = {
+    "crs84": LONLAT, "ogc:crs84": LONLAT, "urn:ogc:def:crs:ogc:1.3:crs84": LONLAT,
+    "http://www.opengis.net/def/crs/ogc/1.3/crs84": LONLAT,
+    "epsg:4326": LONLAT, "urn:ogc:def:crs:epsg::4326": LONLAT,
+    "http://www.opengis.net/def/crs/epsg/0/4326": LONLAT,
+    "epsg:28992": RD, "urn:ogc:def:crs:epsg::28992": RD,
+    "http://www.opengis.net/def/crs/epsg/0/28992": RD,
+}
+_POLYGONAL = ("Polygon", "MultiPolygon")
+#: an unzipped Shapefile may be this many times the upload limit (a zip bomb is refused)
+_UNZIP_FACTOR = 20
+
+
+@dataclass(frozen=True)
+class DrawnArea:
+    """A valid (Multi)Polygon in EPSG:28992 and the number of vertices it was sent with."""
+
+    geometry: shapely.Geometry
+    vertices: int
+
+
+def parse_crs(text: str | None) -> str:
+    """``CRS84`` (the default) or ``EPSG:28992``, from a name or an OGC URI."""
+    if text is None or not text.strip():
+        return LONLAT
+    found = _CRS_NAMES.get(text.strip().lower())
+    if found is None:
+        raise BadRequest(f"crs must be CRS84 (longitude, latitude) or EPSG:28992 (RD New), "
+                         f"as a name or an OGC URI, not {text!r}", code="bad_crs")
+    return found
+
+
+def area_from_geojson(doc: Any, crs: str | None, max_vertices: int) -> DrawnArea:
+    """A GeoJSON geometry, Feature or FeatureCollection as one area.
+
+    ``crs`` (a query parameter) wins over a legacy ``crs`` member in the document.
+    """
+    if not isinstance(doc, dict) or "type" not in doc:
+        raise BadRequest("send a GeoJSON geometry, Feature or FeatureCollection (an object "
+                         "with a \"type\")", code="bad_geojson")
+    if crs is None and isinstance(doc.get("crs"), dict):
+        crs = str((doc["crs"].get("properties") or {}).get("name", "")) or None
+    parts = [_shape(g) for g in _geometries(doc)]
+    return _checked(parts, parse_crs(crs), max_vertices)
+
+
+def area_from_upload(data: bytes, filename: str, crs: str | None, max_vertices: int,
+                     max_bytes: int) -> DrawnArea:
+    """An uploaded GeoJSON, GeoPackage or zipped Shapefile as one area."""
+    if data[:1] in (b"{", b"[") or filename.lower().endswith((".geojson", ".json")):
+        try:
+            doc = json.loads(data.decode("utf-8-sig"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise BadRequest(f"the file is not valid GeoJSON: {exc}", code="bad_geojson") \
+                from None
+        return area_from_geojson(doc, crs, max_vertices)
+    with tempfile.TemporaryDirectory(prefix="geoinsight-upload-") as tmp:
+        if data.startswith(b"SQLite format 3\0"):
+            path = Path(tmp) / "upload.gpkg"
+            path.write_bytes(data)
+        elif data.startswith(b"PK"):
+            path = _unzip_shapefile(data, Path(tmp), max_bytes * _UNZIP_FACTOR)
+        else:
+            raise BadRequest("upload a GeoJSON file, a GeoPackage or a zipped Shapefile",
+                             code="bad_upload")
+        parts, file_crs = _read_file(path)
+    return _checked(parts, file_crs or parse_crs(crs), max_vertices)
+
+
+def _geometries(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    kind = doc.get("type")
+    if kind == "FeatureCollection":
+        features = doc.get("features")
+        if not isinstance(features, list) or not features:
+            raise BadRequest("the FeatureCollection has no features", code="bad_geojson")
+        return [g for f in features for g in _geometries(f)]
+    if kind == "Feature":
+        geometry = doc.get("geometry")
+        if not isinstance(geometry, dict):
+            raise BadRequest("a Feature without a geometry", code="bad_geojson")
+        return _geometries(geometry)
+    if kind == "GeometryCollection":
+        members = doc.get("geometries")
+        if not isinstance(members, list):
+            raise BadRequest("a GeometryCollection without geometries", code="bad_geojson")
+        return [g for m in members if isinstance(m, dict) for g in _geometries(m)]
+    if kind in _POLYGONAL:
+        return [doc]
+    raise BadRequest(f"an area must be a Polygon or MultiPolygon, not {kind!r}",
+                     code="not_a_polygon")
+
+
+def _shape(geometry: dict[str, Any]) -> shapely.Geometry:
+    try:
+        return shapely.from_geojson(json.dumps(geometry))
+    except (shapely.errors.GEOSException, ValueError, TypeError) as exc:
+        raise BadRequest(f"the {geometry.get('type')} is not valid GeoJSON: {exc}",
+                         code="bad_geojson") from None
+
+
+def _unzip_shapefile(data: bytes, folder: Path, max_unzipped: int) -> Path:
+    """The .shp of a zip (with its .shx, .dbf, .prj, .cpg), written flat into ``folder``."""
+    import io
+
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise BadRequest("the upload is not a valid zip file", code="bad_upload") from None
+    with archive:
+        members = [m for m in archive.infolist() if not m.is_dir()]
+        if sum(m.file_size for m in members) > max_unzipped:
+            raise BadRequest("the zip unpacks to too much data for one area", code="bad_upload")
+        shps = [m for m in members if m.filename.lower().endswith(".shp")
+                and not PurePosixPath(m.filename).name.startswith(".")]
+        if len(shps) != 1:
+            raise BadRequest(f"the zip must hold one Shapefile (.shp), found {len(shps)}",
+                             code="bad_upload")
+        stem = str(PurePosixPath(shps[0].filename).with_suffix(""))
+        for member in members:
+            path = PurePosixPath(member.filename)
+            if str(path.with_suffix("")) == stem:
+                (folder / f"upload{path.suffix.lower()}").write_bytes(archive.read(member))
+    return folder / "upload.shp"
+
+
+def _read_file(path: Path) -> tuple[list[shapely.Geometry], str | None]:
+    """The polygons of the first polygon layer of a file, and its CRS (LONLAT, RD or None)."""
+    import pyogrio
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            layers = pyogrio.list_layers(path)
+            chosen = next((str(name) for name, kind in layers
+                           if kind is None or "polygon" in str(kind).lower()
+                           or str(kind).lower() == "unknown"), None)
+            if chosen is None:
+                raise BadRequest("the file has no polygon layer", code="not_a_polygon")
+            frame = pyogrio.read_dataframe(path, layer=chosen)
+    except BadRequest:
+        raise
+    except Exception as exc:  # GDAL says what it could not read
+        reason = (str(exc).splitlines() or [type(exc).__name__])[0]
+        # GDAL names the file it failed on: that is a temporary path of this server
+        reason = reason.replace(str(path.parent) + "/", "").replace(str(path), path.name)
+        raise BadRequest(f"the file cannot be read: {reason}", code="bad_upload") from None
+    if frame.crs is None:
+        return list(frame.geometry), None
+    crs = CRS.from_user_input(frame.crs)
+    if crs.equals(STORE_CRS):
+        return list(frame.geometry), RD
+    if crs.equals(CRS.from_epsg(4326), ignore_axis_order=True) or crs.equals(
+            CRS.from_user_input("OGC:CRS84")):
+        return list(frame.geometry), LONLAT
+    return list(frame.to_crs("OGC:CRS84").geometry), LONLAT
+
+
+def _checked(parts: list[shapely.Geometry | None], crs: str, max_vertices: int) -> DrawnArea:
+    """Check type, size and validity in the sender's coordinates; union; to RD New."""
+    polygons = [p for p in parts if p is not None and not p.is_empty]
+    if not polygons:
+        raise BadRequest("the area is empty", code="bad_geometry")
+    wrong = sorted({p.geom_type for p in polygons if p.geom_type not in _POLYGONAL})
+    if wrong:
+        raise BadRequest(f"an area must be made of polygons, not {', '.join(wrong)}",
+                         code="not_a_polygon")
+    vertices = int(sum(shapely.get_num_coordinates(p) for p in polygons))
+    if vertices > max_vertices:
+        raise BadRequest(f"the area has {vertices:,} vertices; at most {max_vertices:,} are "
+                         "accepted (simplify it first)", code="too_many_vertices")
+    for polygon in polygons:
+        if not np.isfinite(shapely.get_coordinates(polygon)).all():
+            raise BadRequest("the area has coordinates that are not numbers", code="bad_geometry")
+        if not polygon.is_valid:
+            raise BadRequest(f"the area is not a valid polygon: {explain_validity(polygon)}",
+                             code="bad_geometry")
+    union = shapely.union_all(polygons)
+    if crs == LONLAT:
+        if not looks_like_lonlat(union.bounds):
+            raise BadRequest("the coordinates are not longitude/latitude; for RD New metres "
+                             "pass crs=EPSG:28992", code="bad_crs")
+        union = _to_rd(union)
+    if union.is_empty or union.area <= 0:
+        raise BadRequest("the area has no surface", code="bad_geometry")
+    return DrawnArea(shapely.normalize(union), vertices)
+
+
+def _to_rd(geometry: shapely.Geometry) -> shapely.Geometry:
+    transformer = Transformer.from_crs("OGC:CRS84", STORE_CRS, always_xy=True)
+    moved = shapely.transform(geometry, lambda xy: np.column_stack(
+        transformer.transform(xy[:, 0], xy[:, 1])))
+    if not np.isfinite(shapely.get_coordinates(moved)).all():
+        raise BadRequest("the area lies outside the range of RD New", code="bad_crs")
+    return moved if moved.is_valid else shapely.make_valid(moved)
+
+
+def to_lonlat_bounds(geometry: shapely.Geometry) -> list[float]:
+    """[minlon, minlat, maxlon, maxlat] of an EPSG:28992 geometry."""
+    transformer = Transformer.from_crs(STORE_CRS, "OGC:CRS84", always_xy=True)
+    moved = shapely.transform(geometry, lambda xy: np.column_stack(
+        transformer.transform(xy[:, 0], xy[:, 1])))
+    return [round(float(b), 7) for b in moved.bounds]

@@ -1,0 +1,264 @@
+"""Figures of one year re-expressed on another year's boundaries (boundary harmonisation).
+
+CBS redraws gemeenten, wijken and buurten every year (mergers, splits, corrections), so a
+series of one area breaks where its boundary changed. Harmonisation puts the figures of year A
+on the boundaries of year B with :mod:`geoinsight.spatial.interpolate`: area-weighted, or
+address-weighted where BAG address points are placed in both boundary sets. A target that is
+one source unchanged keeps its figure and status (method ``identical``); every other figure is
+``estimated`` and names the year it came from (``source_year``). See docs/methods.md.
+
+Only published figures go in (the store passed is the published one), and a target that
+draws on a suppressed figure is suppressed itself, so nothing hidden can be read back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from geoinsight.catalog import Catalog, Layer, evaluate
+from geoinsight.classify import classify
+from geoinsight.errors import BadRequest, NotFound
+from geoinsight.indicators import known
+from geoinsight.service import (
+    LayerValues,
+    Selection,
+    evaluate_areas,
+    figures_year,
+    is_synthetic,
+    latest_values,
+    layer_values,
+    reference_groups,
+    values_json,
+)
+from geoinsight.spatial.assign import chosen_boundaries
+from geoinsight.spatial.interpolate import Overlay, interpolate, overlay, roughest, weighting_of
+from geoinsight.store import Store
+
+#: Share of a source area below which a piece is boundary noise, not a real transfer. Measured
+#: on the real 2022 (v1) and 2023 PDOK gemeenten, two simplifications of mostly the same lines:
+#: up to 2.0 % of a gemeente's area falls in a neighbour through simplification alone, while
+#: the 2023 herindelingen move whole gemeenten (98.4 % and more of each).
+HARMONISE_TOLERANCE = 0.03
+#: Share of an area that may lie outside every area of the other year and still count as
+#: within them: water and coastline drawn differently (5.2 % of Enkhuizen's 2022 outline lies
+#: outside every 2023 gemeente, though Enkhuizen did not change).
+HARMONISE_OUTSIDE = 0.10
+
+RESULT_COLUMNS = ["code", "indicator", "year", "value", "status", "method"]
+
+
+def kinds(store: Store) -> dict[str, tuple[str, str]]:
+    """Indicator -> (kind, unit): the store's record, else the registry's."""
+    found = {i.id: (str(i.kind), i.unit) for i in known().values()}
+    meta = store.indicators()
+    if len(meta):
+        found.update({str(r.id): (str(r.kind), str(r.unit)) for r in meta.itertuples()})
+    return found
+
+
+def reexpress(store: Store, over: Overlay, requests: Mapping[str, int]) -> pd.DataFrame:
+    """Published figures of the overlay's sources, indicator -> year, on its targets.
+
+    Returns code (target), indicator, year, value, status, method for every target and
+    requested indicator; an indicator without any source figure is missing everywhere.
+    """
+    codes = sorted(set(over.pieces["source"]) | set(over.identical))
+    meta = kinds(store)
+    parts = []
+    by_year: dict[int, list[str]] = {}
+    for indicator, year in requests.items():
+        by_year.setdefault(int(year), []).append(indicator)
+    for year, names in sorted(by_year.items()):
+        values = store.values(indicators=names, codes=codes, year=year) if codes else \
+            store.values(indicators=names, codes=[])
+        population = _population(store, codes, year)
+        weighting = {n: weighting_of(*meta.get(n, ("count", ""))) for n in names}
+        found = interpolate(values, over, weighting, population)
+        full = pd.MultiIndex.from_product([over.targets, names], names=["code", "indicator"])
+        found = found.set_index(["code", "indicator"]).reindex(full).reset_index()
+        found["status"] = found["status"].fillna("missing")
+        found["method"] = found["method"].fillna("none")
+        parts.append(found.assign(year=year))
+    if not parts:
+        return pd.DataFrame(columns=RESULT_COLUMNS)
+    return pd.concat(parts, ignore_index=True)[RESULT_COLUMNS]
+
+
+def _population(store: Store, codes: list[str], year: int) -> pd.Series:
+    """Published inhabitants per source from the latest year up to ``year`` (NaN: unknown)."""
+    if not codes:
+        return pd.Series(dtype=float)
+    rows, _ = latest_values(store, "population", codes, year)
+    shown = rows[rows["status"].isin(["ok", "estimated"])]
+    return pd.Series(pd.to_numeric(shown["value"], errors="coerce").to_numpy(dtype=float),
+                     index=shown["code"].to_numpy(dtype=object))
+
+
+def source_areas(store: Store, level: str, year: int, indicators: list[str]) -> gpd.GeoDataFrame:
+    """The areas that hold figures of ``year`` of ``indicators``, each on the boundaries its
+    figures are shown on (that year's, else the latest earlier set, else the earliest later
+    one: the maps' rule, per code, so a store with Delft on 2023 and Den Haag on 2022
+    boundaries is read as it is shown). Columns code, year (boundary year), geometry."""
+    codes = set(store.values(indicators=indicators, year=year)["code"])
+    listed = store.areas(level=level, geometry=False)
+    chosen = chosen_boundaries(listed[listed["code"].isin(codes)], year)
+    parts = [store.areas(level=level, year=int(y), codes=list(group["code"]))
+             for y, group in chosen.groupby("boundary_year")]
+    if not parts:
+        return gpd.GeoDataFrame({"code": [], "year": []}, geometry=[], crs=28992)
+    return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=parts[0].crs)
+
+
+def boundary_overlay(store: Store, level: str, sources: gpd.GeoDataFrame, target_year: int,
+                     targets: gpd.GeoDataFrame,
+                     tolerance: float = HARMONISE_TOLERANCE) -> Overlay:
+    """``sources`` that reach ``targets``, cut by every ``target_year`` area they reach.
+
+    The wider target set (not only the requested ones) keeps the answer the same whatever the
+    request's scope: a source's share in a target does not depend on which gemeente was asked.
+    """
+    hit = shapely.STRtree(sources.geometry.to_numpy()).query(
+        targets.geometry.to_numpy(), predicate="intersects")[1] if len(sources) else []
+    sources = sources.iloc[sorted(set(hit))]
+    all_targets = store.areas(level=level, year=target_year)
+    reach = shapely.STRtree(all_targets.geometry.to_numpy()).query(
+        sources.geometry.to_numpy(), predicate="intersects")[1]
+    wider = all_targets.iloc[sorted(set(reach) | set(_positions(all_targets, targets)))]
+    points = _address_points(store, level, sources, target_year)
+    return overlay(sources, wider, tolerance=tolerance, outside=max(tolerance, HARMONISE_OUTSIDE),
+                   points=points)
+
+
+def _positions(frame: gpd.GeoDataFrame, subset: gpd.GeoDataFrame) -> list[int]:
+    wanted = set(subset["code"])
+    return [i for i, code in enumerate(frame["code"]) if code in wanted]
+
+
+def _address_points(store: Store, level: str, sources: gpd.GeoDataFrame,
+                    target_year: int) -> pd.DataFrame | None:
+    """(source, target) per address point placed in the sources' and the targets' boundary
+    sets; None where no source holds addresses."""
+    parts = []
+    for year, group in sources.groupby("year"):
+        placed = store.point_areas("addresses", level=level, boundary_year=int(year))
+        parts.append(placed[placed["area_code"].isin(set(group["code"]))])
+    before = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    if before.empty:
+        return None
+    after = store.point_areas("addresses", level=level, boundary_year=target_year)
+    joined = before[["point_id", "area_code"]].rename(columns={"area_code": "source"}).merge(
+        after[["point_id", "area_code"]].rename(columns={"area_code": "target"}),
+        on="point_id", how="left")
+    return joined[["source", "target"]]
+
+
+def harmonise_indicators(store: Store, indicators: list[str], level: str, year: int,
+                         boundaries_year: int, municipality: str | None = None,
+                         tolerance: float = HARMONISE_TOLERANCE) -> pd.DataFrame:
+    """Figures of ``year`` of some indicators on the ``boundaries_year`` areas of a level.
+
+    Returns code, name, indicator, value, status, source_year, method per target area.
+    """
+    targets = _targets(store, level, municipality, boundaries_year)
+    sources = source_areas(store, level, year, indicators)
+    over = boundary_overlay(store, level, sources, boundaries_year, targets, tolerance)
+    long = reexpress(store, over, dict.fromkeys(indicators, year))
+    long = long[long["code"].isin(set(targets["code"]))]
+    names = targets[["code", "name"]]
+    out = names.merge(long, on="code", how="left").rename(columns={"year": "source_year"})
+    return out[["code", "name", "indicator", "value", "status", "source_year", "method"]]
+
+
+def _targets(store: Store, level: str, municipality: str | None,
+             boundaries_year: int) -> gpd.GeoDataFrame:
+    if boundaries_year not in store.area_years(level=level):
+        years = ", ".join(map(str, store.area_years(level=level))) or "none"
+        raise NotFound(f"no {level} boundaries of {boundaries_year} (stored: {years})",
+                       code="no_areas")
+    targets = store.areas(level=level, municipality=municipality, year=boundaries_year)
+    if targets.empty:
+        raise NotFound(f"no {level} boundaries of {boundaries_year} in {municipality}",
+                       code="no_areas")
+    return targets
+
+
+def harmonised_layer_values(store: Store, catalog: Catalog, layer_id: str, selection: Selection,
+                            boundaries_year: int, lang: str = "nl",
+                            tolerance: float = HARMONISE_TOLERANCE) -> LayerValues:
+    """A layer's figures of ``selection.year`` (else its latest) on ``boundaries_year`` areas.
+
+    The same shape as :func:`geoinsight.service.layer_values`; ``rows`` also has
+    ``source_year`` (the year the figures are of) and ``method`` (``identical``,
+    ``area_weighted``, ``address_weighted``, ``population_weighted``, ``none``).
+    ``boundary_year`` is the target year.
+    """
+    layer = catalog.get(layer_id)
+    level = selection.level
+    if level not in layer.levels:
+        raise BadRequest(f"layer {layer.id} has no {level} level "
+                         f"(it has {', '.join(layer.levels)})", code="bad_level")
+    year = figures_year(store, layer, selection)
+    targets = _targets(store, level, selection.municipality, boundaries_year)
+    sources = source_areas(store, level, year, list(layer.inputs()))
+    reaching = sources.iloc[sorted(set(shapely.STRtree(targets.geometry.to_numpy()).query(
+        sources.geometry.to_numpy(), predicate="intersects")[0]))]
+    if len(reaching) and (reaching["year"] == boundaries_year).all():
+        # the figures are on these very boundaries: nothing to re-express
+        evaluated = evaluate_areas(store, layer, level, targets, boundaries_year, year)
+        evaluated = evaluated.assign(method="identical")
+    else:
+        groups = reference_groups(store, level, targets, boundaries_year) \
+            if layer.composite is not None else None
+        wanted = targets if groups is None else store.areas(
+            level=level, year=boundaries_year, codes=list(groups.index))
+        over = boundary_overlay(store, level, sources, boundaries_year, wanted, tolerance)
+        long = reexpress(store, over, _requests(store, layer, over, year))
+        long = long[long["code"].isin(set(wanted["code"]))]
+        methods = long[long["indicator"].isin(layer.inputs())].groupby("code")["method"].agg(
+            lambda m: roughest(list(m)))
+        evaluated = evaluate(layer, long, groups)
+        evaluated = evaluated.assign(method=evaluated["code"].map(methods))
+    rows = targets[["code", "name", "level"]].merge(evaluated, on="code", how="left")
+    rows["status"] = rows["status"].fillna("missing")
+    rows["year"] = year
+    rows["source_year"] = year
+    rows["method"] = rows["method"].fillna("none")
+    rows = rows[["code", "name", "level", "year", "value", "status", "source_year", "method"]]
+    classes = classify(rows["value"].tolist(), rows["status"].tolist(), layer.classification,
+                       layer.palette, reverse=layer.reverse, decimals=layer.decimals, lang=lang)
+    return LayerValues(layer, selection, year, boundaries_year, rows.reset_index(drop=True),
+                       classes, is_synthetic(store, layer))
+
+
+def layer_values_on(store: Store, catalog: Catalog, layer_id: str, selection: Selection,
+                    boundaries: int | None, lang: str = "nl") -> LayerValues:
+    """A layer's figures on their own boundaries, or with ``boundaries`` re-expressed on
+    that year's (the values API and exports both ask here)."""
+    if boundaries is None:
+        return layer_values(store, catalog, layer_id, selection, lang)
+    return harmonised_layer_values(store, catalog, layer_id, selection, boundaries, lang)
+
+
+def _requests(store: Store, layer: Layer, over: Overlay, year: int) -> dict[str, int]:
+    """Each input at the figures' year; a base from its latest year up to it."""
+    requests = dict.fromkeys(layer.inputs(), year)
+    if layer.base is not None and layer.base[0] not in requests:
+        codes = sorted(set(over.pieces["source"]) | set(over.identical))
+        _, base_year = latest_values(store, layer.base[0], codes, year)
+        requests[layer.base[0]] = base_year if base_year is not None else year
+    return requests
+
+
+def harmonised_json(result: LayerValues, lang: str) -> dict[str, Any]:
+    """:func:`geoinsight.service.values_json` plus where each figure came from."""
+    payload = values_json(result, lang)
+    payload["harmonised"] = {"boundary_year": result.boundary_year, "source_year": result.year}
+    for record, row in zip(payload["values"], result.rows.itertuples(index=False), strict=True):
+        record["source_year"] = int(row.source_year)
+        record["method"] = str(row.method)
+    return payload

@@ -1,0 +1,153 @@
+"""Which collections the OGC API offers and which layer figures each one carries.
+
+A collection is one level on one boundary year (``buurt_2023``, ``gemeente_2023``): the areas as
+CBS drew them that year, each with every visible layer's figure as a property. Figures belong on
+the boundaries the rest of GeoInsight shows them on (:func:`geoinsight.service.boundary_year`:
+their own year's, else the latest before it), so a feature's value is the one
+``/api/layers/<id>/values`` gives for that level, gemeente and year. Where a gemeente's boundaries
+lag behind the rest of the store (the demo's 2022 Den Haag buurten next to 2023 Delft ones), its
+figures sit on its own older boundaries; a layer's figures are then read per gemeente (a
+*scope*), else for all gemeenten at once. A layer takes the latest figure year that has figures
+on the collection's boundaries; layers without any are left out of the collection.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from geoinsight.catalog import Catalog, Layer
+from geoinsight.errors import NotFound
+from geoinsight.export.table import LayerColumn, column_info
+from geoinsight.records import LEVELS
+from geoinsight.service import Selection, boundary_year, is_synthetic
+from geoinsight.store import Store
+
+_ID = re.compile(r"^(gemeente|wijk|buurt)_(\d{4})$")
+
+_TITLES = {
+    "nl": {"gemeente": "Gemeenten", "wijk": "Wijken", "buurt": "Buurten"},
+    "en": {"gemeente": "Municipalities (gemeenten)", "wijk": "Districts (wijken)",
+           "buurt": "Neighbourhoods (buurten)"},
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One layer in a collection: the figure year shown, and where to read it."""
+
+    layer: Layer
+    year: int
+    #: gemeenten whose figures of ``year`` lie on these boundaries; ``(None,)`` is all at once
+    scopes: tuple[str | None, ...]
+    synthetic: bool
+
+    def info(self, boundary_year: int, lang: str) -> dict[str, object]:
+        """The layer described as every export describes it (:func:`column_info`)."""
+        return column_info(LayerColumn(self.layer, self.year, boundary_year, self.synthetic),
+                           lang)
+
+
+@dataclass(frozen=True)
+class Collection:
+    id: str
+    level: str
+    boundary_year: int
+    count: int
+    #: RD New (EPSG:28992) bounds of the areas
+    bounds: tuple[float, float, float, float]
+    columns: tuple[Column, ...]
+
+    def title(self, lang: str) -> str:
+        titles = _TITLES.get(lang, _TITLES["nl"])
+        what = "grenzen" if lang == "nl" else "boundaries of"
+        return f"{titles[self.level]} ({what} {self.boundary_year})"
+
+    @property
+    def synthetic(self) -> bool:
+        return any(c.synthetic for c in self.columns)
+
+    def description(self, lang: str) -> str:
+        """One readable paragraph: what the features are and which figures they carry."""
+        en = lang == "en"
+        head = (f"CBS {self.level} boundaries of {self.boundary_year}, {self.count} areas"
+                if en else
+                f"CBS-{self.level}grenzen van {self.boundary_year}, {self.count} gebieden")
+        if not self.columns:
+            return head + (". No figures on these boundaries yet." if en
+                           else ". Nog geen cijfers op deze grenzen.")
+        parts = []
+        for c in self.columns:
+            mark = (" synthetic" if en else " synthetisch") if c.synthetic else ""
+            unit = f"{c.layer.unit}, " if c.layer.unit else ""
+            parts.append(f"{c.layer.id} ({unit}{c.year}{mark}; "
+                         f"{c.layer.source}, {c.layer.licence})")
+        intro = (", with per layer a value and a status (ok, missing, secret, estimated): "
+                 if en else ", met per laag een waarde en een status "
+                            "(ok, missing, secret, estimated): ")
+        return head + intro + "; ".join(parts) + "."
+
+
+def collection_id(level: str, year: int) -> str:
+    return f"{level}_{year}"
+
+
+def parse_collection_id(text: str) -> tuple[str, int]:
+    found = _ID.match(text)
+    if not found:
+        raise NotFound(f"no collection {text!r}; collections are named like buurt_2023",
+                       code="unknown_collection")
+    return found.group(1), int(found.group(2))
+
+
+def area_scope_codes(areas: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """The codes of a collection's areas and the gemeenten they lie in."""
+    codes = areas["code"].astype(str).tolist()
+    own = areas["gemeente_code"].where(areas["level"] != "gemeente", areas["code"])
+    return codes, sorted({str(g) for g in own.dropna()})
+
+
+def plan_columns(store: Store, catalog: Catalog, level: str, b_year: int,
+                 areas: pd.DataFrame, up_to: int | None = None) -> tuple[Column, ...]:
+    """Per layer of ``catalog`` at ``level``: the latest figure year (up to ``up_to``) whose
+    figures lie on the ``b_year`` boundaries of ``areas``, and the scopes to read it in."""
+    codes, gemeenten = area_scope_codes(areas)
+    if not codes:
+        return ()
+    memo: dict[tuple[str | None, int], int] = {}
+
+    def on_these(scope: str | None, year: int) -> bool:
+        if (scope, year) not in memo:
+            try:
+                memo[(scope, year)] = boundary_year(store, Selection(level, scope, year), year)
+            except NotFound:
+                memo[(scope, year)] = -1
+        return memo[(scope, year)] == b_year
+
+    columns = []
+    for layer in catalog.for_level(level):
+        years = store.value_years(indicators=list(layer.inputs()), codes=codes)
+        for year in sorted(years, reverse=True):
+            if up_to is not None and year > up_to:
+                continue
+            scopes = _scopes(gemeenten, year, on_these)
+            if scopes:
+                columns.append(Column(layer, year, scopes, is_synthetic(store, layer)))
+                break
+    return tuple(columns)
+
+
+def _scopes(gemeenten: Sequence[str], year: int,
+            on_these: Callable[[str | None, int], bool]) -> tuple[str | None, ...]:
+    if on_these(None, year):
+        return (None,)
+    return tuple(gm for gm in gemeenten if on_these(gm, year))
+
+
+def levels_and_years(store: Store) -> list[tuple[str, int]]:
+    """Every (level, boundary year) in the store: gemeente first, newest year first."""
+    return [(level, year) for level in LEVELS
+            for year in sorted(store.area_years(level=level), reverse=True)]

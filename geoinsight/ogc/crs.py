@@ -1,0 +1,114 @@
+"""The two coordinate reference systems served (OGC API – Features Part 2) and bbox parsing.
+
+Geometry is stored in RD New (EPSG:28992). The default output is CRS84 (longitude, latitude),
+as Part 1 requires; RD New is offered because it is what Dutch GIS users work in, and it is the
+collections' ``storageCrs``, so clients that ask for it get the stored coordinates unchanged
+(only rounded). Coordinates are rounded to about a decimetre either way: finer digits only add
+bytes, the boundaries themselves are not that precise.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import cache
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from pyproj import Transformer
+from shapely.geometry import box
+from shapely.geometry.base import BaseGeometry
+
+from geoinsight.errors import BadRequest
+
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+RD = "http://www.opengis.net/def/crs/EPSG/0/28992"
+SUPPORTED = (CRS84, RD)
+STORAGE_CRS = RD
+
+#: decimals kept per output CRS: 1e-6 degree and 1 cm are both finer than the boundaries
+DECIMALS = {CRS84: 6, RD: 2}
+
+#: a generous lon/lat box around RD New's area of use; bbox parts outside it hold no areas and
+#: would only make the transformation to RD meaningless
+_RD_AREA_LONLAT = (2.0, 50.0, 8.5, 56.0)
+
+_SPELLINGS = {
+    CRS84: {"ogc:crs84", "crs84", "urn:ogc:def:crs:ogc:1.3:crs84",
+            "urn:ogc:def:crs:ogc::crs84", "http://www.opengis.net/def/crs/ogc/1.3/crs84",
+            "http://www.opengis.net/def/crs/ogc/0/crs84"},
+    RD: {"epsg:28992", "urn:ogc:def:crs:epsg::28992", "urn:ogc:def:crs:epsg:0:28992",
+         "http://www.opengis.net/def/crs/epsg/0/28992"},
+}
+
+
+def parse_crs(text: str | None, param: str = "crs") -> str:
+    """The CRS URI a ``crs`` or ``bbox-crs`` value names (URI, URN, safe CURIE or EPSG:n)."""
+    if text is None or not text.strip():
+        return CRS84
+    key = text.strip().strip("<>[]").lower().replace("https://", "http://")
+    for uri, spellings in _SPELLINGS.items():
+        if key in spellings:
+            return uri
+    raise BadRequest(f"{param} must be one of {', '.join(SUPPORTED)}, not {text!r}",
+                     code="bad_crs")
+
+
+def parse_bbox(text: str | None, crs: str) -> tuple[float, float, float, float] | None:
+    """``minx,miny,maxx,maxy`` (or the 3D form with heights, which are ignored) in ``crs``."""
+    if text is None or not text.strip():
+        return None
+    try:
+        numbers = [float(part) for part in text.split(",")]
+    except ValueError:
+        numbers = []
+    if len(numbers) == 6:
+        numbers = [numbers[0], numbers[1], numbers[3], numbers[4]]
+    if len(numbers) != 4 or not all(math.isfinite(n) for n in numbers):
+        raise BadRequest(f"bbox must be four numbers minx,miny,maxx,maxy, not {text!r}",
+                         code="bad_bbox")
+    minx, miny, maxx, maxy = numbers
+    if minx > maxx or miny > maxy:
+        raise BadRequest(f"bbox must have minx <= maxx and miny <= maxy, not {text!r}",
+                         code="bad_bbox")
+    if crs == CRS84 and not (minx >= -180 and maxx <= 180 and miny >= -90 and maxy <= 90):
+        raise BadRequest(f"a CRS84 bbox is longitude,latitude in degrees, not {text!r} "
+                         "(for RD New metres add bbox-crs=EPSG:28992)", code="bad_bbox")
+    return minx, miny, maxx, maxy
+
+
+@cache
+def _to_rd() -> Transformer:
+    return Transformer.from_crs("OGC:CRS84", "EPSG:28992", always_xy=True)
+
+
+def bbox_in_rd(bbox: tuple[float, float, float, float], crs: str) -> BaseGeometry:
+    """The bbox as an RD New polygon (edges densified, so a lon/lat box keeps its curved shape)."""
+    if crs == RD:
+        return box(*bbox)
+    lo = _RD_AREA_LONLAT
+    clipped = (max(bbox[0], lo[0]), max(bbox[1], lo[1]), min(bbox[2], lo[2]), min(bbox[3], lo[3]))
+    if clipped[0] > clipped[2] or clipped[1] > clipped[3]:
+        return shapely.Polygon()
+    dense = shapely.segmentize(box(*clipped), 0.01)
+    return shapely.transform(dense, lambda xy: np.column_stack(_to_rd().transform(xy[:, 0],
+                                                                                  xy[:, 1])))
+
+
+def output_geometries(geometries: gpd.GeoSeries, crs: str) -> gpd.GeoSeries:
+    """Stored geometries in the output CRS, rounded to :data:`DECIMALS`."""
+    out = geometries.to_crs("OGC:CRS84") if crs == CRS84 else geometries
+    decimals = DECIMALS[crs]
+    rounded = shapely.transform(out.to_numpy(), lambda xy: np.round(xy, decimals))
+    return gpd.GeoSeries(rounded, index=geometries.index, crs=out.crs)
+
+
+def lonlat_bounds(bounds: tuple[float, float, float, float]) -> list[float]:
+    """RD New bounds as a CRS84 bbox (the extent every collection states)."""
+    transformer = Transformer.from_crs("EPSG:28992", "OGC:CRS84", always_xy=True)
+    return [round(v, 6) for v in transformer.transform_bounds(*bounds, densify_pts=21)]
+
+
+def header(crs: str) -> str:
+    """The ``Content-Crs`` header value for ``crs``."""
+    return f"<{crs}>"

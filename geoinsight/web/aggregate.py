@@ -1,0 +1,69 @@
+"""``POST /api/aggregate``: every visible layer inside a drawn or uploaded area.
+
+Thin: read the area (a GeoJSON body, or a multipart upload in field ``file``), call
+:func:`geoinsight.aggregate.aggregate_area` with the layers this request may see, audit the
+reads of protected layers, answer JSON. The request body is limited by ``MAX_CONTENT_LENGTH``
+(setting ``aggregate_max_upload_bytes``): a larger one is answered 413 ``too_large`` before it is
+read. Scripts send a bearer token (no CSRF token needed); pages send their session's CSRF token
+in ``X-CSRF-Token`` (geoinsight/web/auth.py); anonymous requests see the open layers only.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, request
+from flask.sansio.blueprints import BlueprintSetupState
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from geoinsight.aggregate import aggregate_area
+from geoinsight.area_input import DrawnArea, area_from_geojson, area_from_upload
+from geoinsight.errors import BadRequest
+from geoinsight.service import parse_selection
+from geoinsight.web.context import audit_layer, catalog, lang, state
+
+bp = Blueprint("aggregate", __name__)
+
+
+@bp.record_once
+def _limit_uploads(setup: BlueprintSetupState) -> None:
+    """The app-wide body limit, set before any hook reads a form (the CSRF check does)."""
+    settings = setup.app.extensions["geoinsight"].settings
+    if setup.app.config.get("MAX_CONTENT_LENGTH") is None:
+        setup.app.config["MAX_CONTENT_LENGTH"] = settings.aggregate_max_upload_bytes
+
+
+@bp.post("/api/aggregate")
+def aggregate() -> Response:
+    st = state()
+    year = parse_selection("buurt", None, request.args.get("year")).year
+    area = _area()
+    visible = catalog()
+    result = aggregate_area(st.store, visible, area, year=year, lang=lang(),
+                            rules=getattr(st.store, "rules", None))
+    for row in result["layers"]:
+        audit_layer(visible.get(row["layer"]), "custom area aggregate", None)
+    response = jsonify(result)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _area() -> DrawnArea:
+    settings = state().settings
+    limit = settings.aggregate_max_upload_bytes
+    if request.content_length is not None and request.content_length > limit:
+        raise RequestEntityTooLarge(f"the request is larger than {limit:,} bytes")
+    crs = request.args.get("crs")
+    if request.mimetype == "multipart/form-data":
+        upload = request.files.get("file")
+        if upload is None:
+            raise BadRequest("send the area as a file in the multipart field 'file'",
+                             code="no_file")
+        data = upload.read(limit + 1)
+        if len(data) > limit:
+            raise RequestEntityTooLarge(f"the file is larger than {limit:,} bytes")
+        return area_from_upload(data, upload.filename or "", crs,
+                                settings.aggregate_max_vertices, limit)
+    doc = request.get_json(force=True, silent=True)
+    if doc is None:
+        raise BadRequest("send a GeoJSON geometry, Feature or FeatureCollection as the JSON "
+                         "body, or a file upload (multipart field 'file')", code="bad_geojson")
+    return area_from_geojson(doc, crs, settings.aggregate_max_vertices)

@@ -1,0 +1,59 @@
+"""``/api/export/<layers>``: a layer (or ``a,b,c``) as a file, streamed, with its metadata.
+
+The same :func:`geoinsight.export.build_export` as ``geoinsight export``; figures come from the
+app's published store, layers from the request's visible catalogue (a hidden layer is "not
+found"), and every non-open layer read is audited.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, jsonify, request, stream_with_context
+
+from geoinsight import service
+from geoinsight.errors import BadRequest
+from geoinsight.export import build_export
+from geoinsight.export.formats import get_format
+from geoinsight.export.table import parse_layer_ids
+from geoinsight.store import disclosure_rules
+from geoinsight.web.context import audit_layer, catalog, lang, state
+
+bp = Blueprint("exports", __name__)
+
+
+@bp.get("/api/export/<layers>")
+def export(layers: str) -> Response:
+    st = state()
+    fmt_name = request.args.get("format", "csv")
+    metadata_only = fmt_name.strip().lower() in ("metadata", "csvw")
+    fmt = get_format("csv" if metadata_only else fmt_name)
+    selection = service.parse_selection(request.args.get("level"),
+                                        request.args.get("municipality"),
+                                        request.args.get("year"))
+    ids = parse_layer_ids([layers, *request.args.getlist("layers")])
+    result = build_export(st.store, catalog(), ids, selection, fmt,
+                          disclosure_rules(st.settings), lang(),
+                          boundaries=service.parse_year(request.args.get("boundaries"),
+                                                        "boundaries"), cell_m=_cell())
+    for column in result.table.columns:
+        audit_layer(column.layer, f"export {column.layer.id} ({fmt.name})",
+                    selection.municipality)
+    if metadata_only:
+        return jsonify(result.sidecar())
+    headers = {"Content-Disposition": f'attachment; filename="{result.filename}"'}
+    if result.table.synthetic:
+        headers["X-GeoInsight-Synthetic"] = "synthetic demo data"
+    if fmt.name == "csv":
+        args = {**request.args.to_dict(), "format": "metadata"}
+        headers["Link"] = (f'<{request.path}?{urlencode(args)}>; rel="describedby"; '
+                           'type="application/csvm+json"')
+    return Response(stream_with_context(result.chunks), mimetype=fmt.mimetype, headers=headers)
+
+
+def _cell() -> float:
+    text = request.args.get("cell", "100")
+    try:
+        return float(text)
+    except ValueError:
+        raise BadRequest(f"cell must be a size in metres, not {text!r}", code="bad_cell") from None

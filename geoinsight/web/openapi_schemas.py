@@ -1,0 +1,250 @@
+"""The JSON Schemas (OpenAPI 3.0 dialect) of the API's answers, for ``/api/openapi.json``.
+
+They say what a client may rely on: the members every answer has, their types and enums. They
+are open (extra members allowed), so adding a member to an answer is not a breaking change;
+removing or retyping one makes the OpenAPI fuzz test (``tests/web/test_openapi_fuzz.py``) fail.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+Schema = dict[str, Any]
+
+LEVELS = ["gemeente", "wijk", "buurt"]
+STATUSES = ["ok", "missing", "secret", "estimated"]
+TIERS = ["open", "internal", "restricted"]
+KINDS = ["count", "share", "rate", "mean", "index"]
+
+
+def ref(name: str) -> Schema:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _obj(required: dict[str, Schema], optional: dict[str, Schema] | None = None,
+         description: str | None = None) -> Schema:
+    """An object with these members (``required`` must be there, ``optional`` may be)."""
+    schema: Schema = {"type": "object", "required": list(required),
+                      "properties": {**required, **(optional or {})}}
+    if description:
+        schema["description"] = description
+    return schema
+
+
+def _nullable(schema: Schema) -> Schema:
+    return {**schema, "nullable": True}
+
+
+def _array(items: Schema) -> Schema:
+    return {"type": "array", "items": items}
+
+
+STRING: Schema = {"type": "string"}
+INTEGER: Schema = {"type": "integer"}
+NUMBER: Schema = {"type": "number"}
+BOOLEAN: Schema = {"type": "boolean"}
+OBJECT: Schema = {"type": "object"}
+YEAR: Schema = {"type": "integer", "minimum": 1900, "maximum": 2100}
+TEXTS: Schema = {"type": "object", "additionalProperties": STRING,
+                 "description": "a text per language code (nl, en)"}
+
+
+def _error() -> Schema:
+    return _obj({"error": _obj({
+        "status": {"type": "integer", "minimum": 400, "maximum": 599},
+        "code": {"type": "string", "description": "a stable, machine-readable reason",
+                 "example": "bad_level"},
+        "message": {"type": "string", "description": "what went wrong and what to do"},
+    })}, description="Every error of the API, whatever the route.")
+
+
+def _layer() -> Schema:
+    return _obj({
+        "id": STRING, "title": STRING, "titles": TEXTS, "description": TEXTS,
+        "indicator": STRING, "inputs": _array(STRING), "unit": STRING,
+        "kind": {"type": "string", "enum": KINDS},
+        "levels": _array({"type": "string", "enum": LEVELS}),
+        "classification": OBJECT, "palette": STRING, "reverse": BOOLEAN,
+        "tier": {"type": "string", "enum": TIERS}, "source": STRING, "licence": STRING,
+        "decimals": _nullable(INTEGER), "higher_is": STRING,
+        "composite": _nullable(OBJECT), "base": _nullable(OBJECT),
+    }, description="A map layer of the catalogue, with its title in the asked language.")
+
+
+def _layer_detail() -> Schema:
+    return {"allOf": [ref("Layer"), _obj({
+        "years": _array(YEAR), "synthetic": BOOLEAN})]}
+
+
+def _legend_class() -> Schema:
+    return _obj({"label": STRING, "color": STRING, "count": INTEGER},
+                {"lower": _nullable(NUMBER), "upper": _nullable(NUMBER)})
+
+
+def _nodata_class() -> Schema:
+    return _obj({"label": STRING, "color": STRING, "count": INTEGER,
+                 "status": {"type": "string", "enum": STATUSES}})
+
+
+def _values() -> Schema:
+    value = _obj({"code": STRING, "name": _nullable(STRING),
+                  "level": {"type": "string", "enum": LEVELS}, "year": YEAR,
+                  "value": _nullable(NUMBER), "status": {"type": "string", "enum": STATUSES},
+                  "class": _nullable(INTEGER)})
+    return _obj({
+        "layer": STRING, "title": STRING, "unit": STRING,
+        "level": {"type": "string", "enum": LEVELS}, "municipality": _nullable(STRING),
+        "year": YEAR, "boundary_year": YEAR, "source": STRING, "licence": STRING,
+        "categorical": BOOLEAN, "synthetic": BOOLEAN,
+        "classes": _array(ref("LegendClass")), "nodata": _array(ref("NodataClass")),
+        "values": _array(value),
+    }, description="A layer's figures for the areas of a level (and gemeente), classified.")
+
+
+def _feature_collection() -> Schema:
+    feature = _obj({"type": {"type": "string", "enum": ["Feature"]},
+                    "properties": _obj({"code": STRING, "name": _nullable(STRING),
+                                        "level": STRING}),
+                    "geometry": _nullable(OBJECT)})
+    return _obj({"type": {"type": "string", "enum": ["FeatureCollection"]},
+                 "features": _array(feature)},
+                {"bbox": _array(NUMBER)},
+                description="Area boundaries, RFC 7946 GeoJSON in WGS84 longitude/latitude.")
+
+
+def _cell() -> Schema:
+    return _nullable(_obj({"value": _nullable(NUMBER),
+                           "status": {"type": "string", "enum": STATUSES}}))
+
+
+def _profile() -> Schema:
+    row = _obj({"layer": STRING, "title": STRING, "unit": STRING, "year": _nullable(YEAR),
+                "values": {"type": "object", "additionalProperties": _cell()},
+                "trend": _array(_obj({"year": YEAR, "value": _nullable(NUMBER),
+                                      "status": STRING}))})
+    other = _obj({"indicator": STRING, "title": STRING, "unit": STRING,
+                  "year": _nullable(YEAR), "synthetic": BOOLEAN,
+                  "values": {"type": "object", "additionalProperties": _cell()}})
+    return _obj({
+        "code": STRING, "name": _nullable(STRING), "level": STRING, "boundary_year": YEAR,
+        "gemeente_code": _nullable(STRING), "wijk_code": _nullable(STRING),
+        "compare": _array(_obj({"role": STRING, "code": STRING,
+                                "name": _nullable(STRING)})),
+        "indicators": _array(row), "other_indicators": _array(other),
+        "labels": _nullable(OBJECT),
+    }, description="An area beside its wijk, gemeente and country: every visible layer.")
+
+
+def _plan() -> Schema:
+    row = _obj({"code": STRING, "name": _nullable(STRING), "rank": _nullable(INTEGER),
+                "score": _nullable(NUMBER), "inputs_used": INTEGER,
+                "inputs": {"type": "object", "additionalProperties": OBJECT}})
+    return _obj({
+        "scheme": _obj({"id": STRING, "title": STRING, "inputs": _array(OBJECT),
+                        "levels": _array(STRING)}),
+        "level": {"type": "string", "enum": LEVELS}, "municipality": _nullable(STRING),
+        "boundary_year": _nullable(YEAR), "weights": {"type": "object",
+                                                      "additionalProperties": NUMBER},
+        "inputs": _array(OBJECT), "rows": _array(row), "synthetic": BOOLEAN,
+        "classes": _array(ref("LegendClass")), "nodata": _array(ref("NodataClass")),
+    }, description="The priority ranking of a planning scheme, with every input per area.")
+
+
+def _standout() -> Schema:
+    return _obj({"code": STRING, "name": _nullable(STRING), "signals": _array(STRING),
+                 "value": _nullable(NUMBER)})
+
+
+def _layer_signals() -> Schema:
+    area = _obj({"code": STRING, "name": _nullable(STRING), "value": _nullable(NUMBER),
+                 "status": STRING, "change": _nullable(NUMBER), "change_z": _nullable(NUMBER),
+                 "gi_z": _nullable(NUMBER), "gi_p": _nullable(NUMBER), "hotspot": STRING,
+                 "moran_i": _nullable(NUMBER), "moran_p": _nullable(NUMBER),
+                 "moran_cluster": STRING})
+    return _obj({
+        "layer": STRING, "title": STRING, "unit": STRING,
+        "level": {"type": "string", "enum": LEVELS}, "municipality": _nullable(STRING),
+        "year": YEAR, "previous_year": _nullable(YEAR), "synthetic": BOOLEAN,
+        "global_moran_i": _nullable(NUMBER), "global_moran_p": _nullable(NUMBER),
+        "note": _nullable(STRING), "areas": _array(area), "standouts": _array(ref("Standout")),
+    }, description="Per area: change and its z-score, Gi* hot/cold spots, Local Moran's I.")
+
+
+def _signals_overview() -> Schema:
+    layer = _obj({"layer": STRING, "title": STRING, "unit": STRING, "year": YEAR,
+                  "previous_year": _nullable(YEAR), "synthetic": BOOLEAN,
+                  "counts": {"type": "object", "additionalProperties": INTEGER},
+                  "note": _nullable(STRING), "standouts": _array(ref("Standout"))})
+    return _obj({"level": {"type": "string", "enum": LEVELS},
+                 "municipality": _nullable(STRING), "layers": _array(layer)},
+                description="What stands out, per visible layer.")
+
+
+def _aggregate() -> Schema:
+    layer = _obj({"layer": STRING, "title": STRING, "unit": STRING,
+                  "kind": {"type": "string", "enum": KINDS}, "year": _nullable(YEAR),
+                  "value": _nullable(NUMBER), "status": {"type": "string", "enum": STATUSES},
+                  "method": _nullable(STRING), "coverage": _nullable(NUMBER),
+                  "synthetic": BOOLEAN})
+    area = _obj({"area_m2": NUMBER, "vertices": INTEGER,
+                 "bbox": {**_array(NUMBER), "minItems": 4, "maxItems": 4}})
+    return _obj({"area": area, "level": {"type": "string", "enum": LEVELS},
+                 "boundary_year": _nullable(YEAR), "overlapping_areas": INTEGER,
+                 "layers": _array(layer)},
+                description="Every visible layer aggregated over the area sent, "
+                            "disclosure-controlled like any other figure; no boundary year "
+                            "and no layers when the area overlaps no stored area.")
+
+
+def _health() -> Schema:
+    return _obj({"status": {"type": "string", "enum": ["ok"]}, "version": STRING,
+                 "store": STRING, "empty": BOOLEAN, "layers": INTEGER})
+
+
+def _export_metadata() -> Schema:
+    return _obj({"@context": {}, "url": STRING, "tableSchema": OBJECT, "geoinsight": OBJECT},
+                description="W3C CSV on the Web metadata of the CSV export.")
+
+
+def _audit() -> Schema:
+    return _obj({"entries": _array(OBJECT)},
+                description="The audit trail: who read which protected figures, when.")
+
+
+def schemas() -> dict[str, Schema]:
+    """Every named schema of ``components.schemas``."""
+    return {
+        "Error": _error(), "Layer": _layer(), "LayerDetail": _layer_detail(),
+        "LayerList": _obj({"layers": _array(ref("Layer"))}),
+        "LegendClass": _legend_class(), "NodataClass": _nodata_class(),
+        "LayerValues": _values(), "FeatureCollection": _feature_collection(),
+        "AreaProfile": _profile(), "Plan": _plan(), "Standout": _standout(),
+        "LayerSignals": _layer_signals(), "SignalsOverview": _signals_overview(),
+        "Aggregate": _aggregate(), "Health": _health(), "ExportMetadata": _export_metadata(),
+        "AuditEntries": _audit(), "OpenApiDocument": _obj({"openapi": STRING, "info": OBJECT,
+                                                           "paths": OBJECT}),
+    }
+
+
+def _ring() -> Schema:
+    position = {"type": "array", "minItems": 2, "maxItems": 3, "items": NUMBER}
+    return {"type": "array", "minItems": 4, "items": position,
+            "description": "a closed ring: the first and last positions are equal"}
+
+
+def geojson_schemas() -> dict[str, Schema]:
+    """The request body of ``POST /api/aggregate``: a polygonal GeoJSON object."""
+    polygon = _obj({"type": {"type": "string", "enum": ["Polygon"]},
+                    "coordinates": {"type": "array", "minItems": 1, "items": _ring()}})
+    multi = _obj({"type": {"type": "string", "enum": ["MultiPolygon"]},
+                  "coordinates": {"type": "array", "minItems": 1,
+                                  "items": {"type": "array", "minItems": 1,
+                                            "items": _ring()}}})
+    geometry = {"oneOf": [ref("Polygon"), ref("MultiPolygon")]}
+    feature = _obj({"type": {"type": "string", "enum": ["Feature"]}, "geometry": geometry},
+                   {"properties": _nullable(OBJECT)})
+    collection = _obj({"type": {"type": "string", "enum": ["FeatureCollection"]},
+                       "features": {"type": "array", "minItems": 1,
+                                    "items": ref("AreaFeature")}})
+    return {"Polygon": polygon, "MultiPolygon": multi, "AreaFeature": feature,
+            "AreaFeatureCollection": collection}
