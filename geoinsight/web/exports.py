@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, jsonify, request, stream_with_context
+from flask import Blueprint, Response, jsonify, request, stream_with_context, url_for
 
 from geoinsight import service
 from geoinsight.errors import BadRequest
@@ -20,6 +20,19 @@ from geoinsight.store import disclosure_rules
 from geoinsight.web.context import audit_layer, catalog, lang, state
 
 bp = Blueprint("exports", __name__)
+
+#: the map page's download menu: format and what the user sees
+MENU = (("gpkg", "GeoPackage (.gpkg)"), ("geojson", "GeoJSON"), ("csv", "CSV"),
+        ("xlsx", "Excel (.xlsx)"), ("parquet", "GeoParquet"), ("shp", "Shapefile (.zip)"),
+        ("tif", "GeoTIFF (100 m)"))
+
+
+def menu_links(layer_id: str, query: dict[str, str]) -> list[tuple[str, str, str]]:
+    """(format, label, URL) per format for the map page; ``{layer}`` stands for the layer so
+    the page can follow its layer switcher."""
+    base = url_for("exports.export", layers="LAYER").replace("LAYER", "{layer}")
+    return [(fmt, label, base + "?" + urlencode({**query, "format": fmt}))
+            for fmt, label in MENU]
 
 
 @bp.get("/api/export/<layers>")

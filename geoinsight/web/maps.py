@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 from geoinsight import service
 from geoinsight.maps import MapConfig, MapLayerRef, build_map
 from geoinsight.web.context import catalog, lang, state
+from geoinsight.web.exports import menu_links
 from geoinsight.web.i18n import map_labels
 
 bp = Blueprint("maps", __name__)
@@ -74,7 +75,9 @@ def map_page(layer_id: str) -> str:
         overlay=request.args.get("overlay") == "hotspots")
     parts = build_map(config)
     years = service.layer_years(st.store, layer)
+    downloads = menu_links(layer.id, {k: v for k, v in values_query.items() if k != "format"})
     return render_template("maps/map.html", layer=layer, year=year, boundary_year=b_year,
+                           downloads=downloads,
                            synthetic=service.is_synthetic(st.store, layer), parts=parts,
                            selection=selection, years=years,
                            layers=catalog().for_level(selection.level),

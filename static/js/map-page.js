@@ -10,6 +10,12 @@ document.addEventListener("geoinsight:layerchange", function (event) {
   if (picker && detail.layer) {
     picker.value = detail.layer;
   }
+  // the download menu follows the layer shown
+  document.querySelectorAll(".gi-download a[data-href]").forEach(function (link) {
+    if (detail.layer) {
+      link.href = link.dataset.href.replace("{layer}", encodeURIComponent(detail.layer));
+    }
+  });
 });
 
 // The year slider: each step is a year with figures; letting go of it loads that year's map
@@ -28,5 +34,15 @@ document.addEventListener("geoinsight:layerchange", function (event) {
     var url = new URL(window.location.href);
     url.searchParams.set("year", years[Number(range.value)]);
     window.location.assign(url.toString());
+  });
+})();
+
+// The download menu closes once a file is chosen, or on a click elsewhere.
+(function () {
+  var menu = document.querySelector(".gi-download");
+  if (!menu) return;
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest(".gi-download a");
+    if (link || !menu.contains(event.target)) menu.open = false;
   });
 })();
