@@ -17,6 +17,7 @@ import json
 import tempfile
 import warnings
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -24,21 +25,22 @@ from typing import Any
 import numpy as np
 import shapely
 from pyproj import CRS, Transformer
+from pyproj.exceptions import CRSError, ProjError
 from shapely.validation import explain_validity
 
-from geoinsight.crs import STORE_CRS, looks_like_lonlat
+from geoinsight.crs import (
+    CRS84_URI,
+    LATLON_SPELLINGS,
+    RD_URI,
+    STORE_CRS,
+    crs_key,
+    looks_like_lonlat,
+    parse_crs,
+)
 from geoinsight.errors import BadRequest
 
-LONLAT = "CRS84"
-RD = "EPSG:28992"
-_CRS_NAMES = {
-    "crs84": LONLAT, "ogc:crs84": LONLAT, "urn:ogc:def:crs:ogc:1.3:crs84": LONLAT,
-    "http://www.opengis.net/def/crs/ogc/1.3/crs84": LONLAT,
-    "epsg:4326": LONLAT, "urn:ogc:def:crs:epsg::4326": LONLAT,
-    "http://www.opengis.net/def/crs/epsg/0/4326": LONLAT,
-    "epsg:28992": RD, "urn:ogc:def:crs:epsg::28992": RD,
-    "http://www.opengis.net/def/crs/epsg/0/28992": RD,
-}
+LONLAT = CRS84_URI
+RD = RD_URI
 _POLYGONAL = ("Polygon", "MultiPolygon")
 #: an unzipped Shapefile may be this many times the upload limit (a zip bomb is refused)
 _UNZIP_FACTOR = 20
@@ -52,17 +54,6 @@ class DrawnArea:
     vertices: int
 
 
-def parse_crs(text: str | None) -> str:
-    """``CRS84`` (the default) or ``EPSG:28992``, from a name or an OGC URI."""
-    if text is None or not text.strip():
-        return LONLAT
-    found = _CRS_NAMES.get(text.strip().lower())
-    if found is None:
-        raise BadRequest(f"crs must be CRS84 (longitude, latitude) or EPSG:28992 (RD New), "
-                         f"as a name or an OGC URI, not {text!r}", code="bad_crs")
-    return found
-
-
 def area_from_geojson(doc: Any, crs: str | None, max_vertices: int) -> DrawnArea:
     """A GeoJSON geometry, Feature or FeatureCollection as one area.
 
@@ -71,10 +62,19 @@ def area_from_geojson(doc: Any, crs: str | None, max_vertices: int) -> DrawnArea
     if not isinstance(doc, dict) or "type" not in doc:
         raise BadRequest("send a GeoJSON geometry, Feature or FeatureCollection (an object "
                          "with a \"type\")", code="bad_geojson")
-    if crs is None and isinstance(doc.get("crs"), dict):
-        crs = str((doc["crs"].get("properties") or {}).get("name", "")) or None
     parts = [_shape(g) for g in _geometries(doc)]
-    return _checked(parts, parse_crs(crs), max_vertices)
+    return _checked(parts, parse_crs(crs) if crs else _legacy_crs(doc), max_vertices)
+
+
+def _legacy_crs(doc: dict[str, Any]) -> str:
+    """The CRS of a GeoJSON 2008 ``crs`` member (QGIS and ogr2ogr still write one). Its
+    coordinates are longitude, latitude whatever it says, also for EPSG:4326."""
+    member = doc.get("crs")
+    properties = member.get("properties") if isinstance(member, dict) else None
+    name = properties.get("name") if isinstance(properties, dict) else None
+    if not isinstance(name, str) or not name.strip():
+        return LONLAT
+    return LONLAT if crs_key(name) in LATLON_SPELLINGS else parse_crs(name)
 
 
 def area_from_upload(data: bytes, filename: str, crs: str | None, max_vertices: int,
@@ -100,7 +100,10 @@ def area_from_upload(data: bytes, filename: str, crs: str | None, max_vertices: 
     return _checked(parts, file_crs or parse_crs(crs), max_vertices)
 
 
-def _geometries(doc: dict[str, Any]) -> list[dict[str, Any]]:
+def _geometries(doc: Any) -> list[dict[str, Any]]:
+    if not isinstance(doc, dict):
+        raise BadRequest(f"expected a GeoJSON object, not {type(doc).__name__}",
+                         code="bad_geojson")
     kind = doc.get("type")
     if kind == "FeatureCollection":
         features = doc.get("features")
@@ -116,7 +119,7 @@ def _geometries(doc: dict[str, Any]) -> list[dict[str, Any]]:
         members = doc.get("geometries")
         if not isinstance(members, list):
             raise BadRequest("a GeometryCollection without geometries", code="bad_geojson")
-        return [g for m in members if isinstance(m, dict) for g in _geometries(m)]
+        return [g for m in members for g in _geometries(m)]
     if kind in _POLYGONAL:
         return [doc]
     raise BadRequest(f"an area must be a Polygon or MultiPolygon, not {kind!r}",
@@ -152,7 +155,12 @@ def _unzip_shapefile(data: bytes, folder: Path, max_unzipped: int) -> Path:
         for member in members:
             path = PurePosixPath(member.filename)
             if str(path.with_suffix("")) == stem:
-                (folder / f"upload{path.suffix.lower()}").write_bytes(archive.read(member))
+                try:
+                    data = archive.read(member)
+                except (zipfile.BadZipFile, NotImplementedError, zlib.error, EOFError) as exc:
+                    raise BadRequest(f"the zip cannot be unpacked ({path.name}: {exc})",
+                                     code="bad_upload") from None
+                (folder / f"upload{path.suffix.lower()}").write_bytes(data)
     return folder / "upload.shp"
 
 
@@ -179,13 +187,17 @@ def _read_file(path: Path) -> tuple[list[shapely.Geometry], str | None]:
         raise BadRequest(f"the file cannot be read: {reason}", code="bad_upload") from None
     if frame.crs is None:
         return list(frame.geometry), None
-    crs = CRS.from_user_input(frame.crs)
-    if crs.equals(STORE_CRS):
-        return list(frame.geometry), RD
-    if crs.equals(CRS.from_epsg(4326), ignore_axis_order=True) or crs.equals(
-            CRS.from_user_input("OGC:CRS84")):
-        return list(frame.geometry), LONLAT
-    return list(frame.to_crs("OGC:CRS84").geometry), LONLAT
+    try:
+        crs = CRS.from_user_input(frame.crs)
+        if crs.equals(STORE_CRS):
+            return list(frame.geometry), RD
+        if crs.equals(CRS.from_epsg(4326), ignore_axis_order=True) or crs.equals(
+                CRS.from_user_input("OGC:CRS84")):
+            return list(frame.geometry), LONLAT
+        return list(frame.to_crs("OGC:CRS84").geometry), LONLAT
+    except (CRSError, ProjError) as exc:
+        raise BadRequest(f"the file's coordinate system cannot be used: {exc}",
+                         code="bad_crs") from None
 
 
 def _checked(parts: list[shapely.Geometry | None], crs: str, max_vertices: int) -> DrawnArea:

@@ -271,6 +271,8 @@ def export_cmd(settings: Settings, layer_ids: tuple[str, ...], level: str,
     from geoinsight.store import disclosure_rules, open_published_store
 
     fmt = get_format(fmt_name) if fmt_name else format_for_path(output)
+    if not output.parent.is_dir():
+        raise InputError(f"folder {output.parent} does not exist", path=str(output))
     if fmt.name == "shp" and not output.name.lower().endswith(".zip"):
         raise InputError("a zipped Shapefile needs a file name ending in .zip", path=str(output))
     selection = parse_selection(level, municipality, str(year) if year else None)
@@ -290,8 +292,6 @@ def export_cmd(settings: Settings, layer_ids: tuple[str, ...], level: str,
 
 def _write_atomically(target: Path, chunks: Iterator[bytes]) -> None:
     """All or nothing: a failed export leaves no half-written file (nor an old one broken)."""
-    if not target.parent.is_dir():
-        raise InputError(f"folder {target.parent} does not exist", path=str(target))
     partial = target.with_name(f".{target.name}.partial")
     try:
         with partial.open("wb") as handle:
@@ -300,6 +300,9 @@ def _write_atomically(target: Path, chunks: Iterator[bytes]) -> None:
         partial.replace(target)
     finally:
         partial.unlink(missing_ok=True)
+        close = getattr(chunks, "close", None)
+        if close is not None:
+            close()
 
 
 @cli.group()

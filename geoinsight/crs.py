@@ -5,6 +5,8 @@ from __future__ import annotations
 import geopandas as gpd
 from pyproj import CRS
 
+from geoinsight.errors import BadRequest
+
 STORE_CRS = CRS.from_epsg(28992)  # Amersfoort / RD New
 WEB_CRS = CRS.from_epsg(4326)
 
@@ -35,3 +37,37 @@ def to_store_crs(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 def to_web_crs(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return frame.to_crs(WEB_CRS)
+
+
+#: the two CRSs a request may name (OGC API – Features Part 2 URIs)
+CRS84_URI = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+RD_URI = "http://www.opengis.net/def/crs/EPSG/0/28992"
+_SPELLINGS = {
+    CRS84_URI: {"ogc:crs84", "crs84", "urn:ogc:def:crs:ogc:1.3:crs84",
+                "urn:ogc:def:crs:ogc::crs84", "http://www.opengis.net/def/crs/ogc/1.3/crs84",
+                "http://www.opengis.net/def/crs/ogc/0/crs84"},
+    RD_URI: {"epsg:28992", "urn:ogc:def:crs:epsg::28992", "urn:ogc:def:crs:epsg:0:28992",
+             "http://www.opengis.net/def/crs/epsg/0/28992"},
+}
+#: EPSG:4326 is latitude, longitude by definition; a request must say CRS84 for lon/lat
+LATLON_SPELLINGS = {"epsg:4326", "urn:ogc:def:crs:epsg::4326",
+                    "http://www.opengis.net/def/crs/epsg/0/4326"}
+
+
+def crs_key(text: str) -> str:
+    return text.strip().strip("<>[]").lower().replace("https://", "http://")
+
+
+def parse_crs(text: str | None, param: str = "crs") -> str:
+    """The CRS URI a ``crs`` or ``bbox-crs`` value names (URI, URN, safe CURIE or EPSG:n):
+    CRS84 (the default) or RD New."""
+    if text is None or not text.strip():
+        return CRS84_URI
+    key = crs_key(text)
+    for uri, spellings in _SPELLINGS.items():
+        if key in spellings:
+            return uri
+    hint = (" (EPSG:4326 is latitude, longitude: for longitude, latitude say CRS84)"
+            if key in LATLON_SPELLINGS else "")
+    raise BadRequest(f"{param} must be {CRS84_URI} (CRS84, longitude/latitude) or {RD_URI} "
+                     f"(EPSG:28992, RD New), not {text!r}{hint}", code="bad_crs")

@@ -157,7 +157,7 @@ def _geojson(table: AreaTable, meta: dict[str, Any]) -> Iterator[bytes]:
 def _via_file(table: AreaTable, meta: dict[str, Any], fmt: Format,
               writer: Callable[[AreaTable, dict[str, Any], Path], None]) -> Iterator[bytes]:
     """Write the file now (so a failure is an error answer, not a broken download), then
-    stream it and remove it."""
+    stream it; the file goes when the stream is read to the end or closed, even unread."""
     folder = Path(tempfile.mkdtemp(prefix="geoinsight-export-"))
     path = folder / f"export{fmt.suffix}"
     try:
@@ -165,16 +165,31 @@ def _via_file(table: AreaTable, meta: dict[str, Any], fmt: Format,
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    return _read_and_remove(path, folder)
+    return TemporaryFileStream(path, folder)
 
 
-def _read_and_remove(path: Path, folder: Path) -> Iterator[bytes]:
-    try:
-        with path.open("rb") as handle:
-            while chunk := handle.read(CHUNK):
-                yield chunk
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+class TemporaryFileStream:
+    """Chunks of a file in a temporary folder, removed at the end or on :meth:`close`
+    (which WSGI servers call on every response body, also after a HEAD or a dropped client).
+    """
+
+    def __init__(self, path: Path, folder: Path) -> None:
+        self._handle = path.open("rb")
+        self._folder = folder
+
+    def __iter__(self) -> TemporaryFileStream:
+        return self
+
+    def __next__(self) -> bytes:
+        chunk = self._handle.read(CHUNK) if not self._handle.closed else b""
+        if not chunk:
+            self.close()
+            raise StopIteration
+        return chunk
+
+    def close(self) -> None:
+        self._handle.close()
+        shutil.rmtree(self._folder, ignore_errors=True)
 
 
 def _metadata_json(meta: dict[str, Any]) -> str:

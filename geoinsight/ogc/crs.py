@@ -16,13 +16,16 @@ import geopandas as gpd
 import numpy as np
 import shapely
 from pyproj import Transformer
-from shapely.geometry import box
 from shapely.geometry.base import BaseGeometry
 
+from geoinsight.crs import CRS84_URI, RD_URI, parse_crs
 from geoinsight.errors import BadRequest
 
-CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
-RD = "http://www.opengis.net/def/crs/EPSG/0/28992"
+__all__ = ["CRS84", "RD", "SUPPORTED", "bbox_in_rd", "header", "lonlat_bounds",
+           "output_geometries", "parse_bbox", "parse_crs"]
+
+CRS84 = CRS84_URI
+RD = RD_URI
 SUPPORTED = (CRS84, RD)
 STORAGE_CRS = RD
 
@@ -32,27 +35,6 @@ DECIMALS = {CRS84: 6, RD: 2}
 #: a generous lon/lat box around RD New's area of use; bbox parts outside it hold no areas and
 #: would only make the transformation to RD meaningless
 _RD_AREA_LONLAT = (2.0, 50.0, 8.5, 56.0)
-
-_SPELLINGS = {
-    CRS84: {"ogc:crs84", "crs84", "urn:ogc:def:crs:ogc:1.3:crs84",
-            "urn:ogc:def:crs:ogc::crs84", "http://www.opengis.net/def/crs/ogc/1.3/crs84",
-            "http://www.opengis.net/def/crs/ogc/0/crs84"},
-    RD: {"epsg:28992", "urn:ogc:def:crs:epsg::28992", "urn:ogc:def:crs:epsg:0:28992",
-         "http://www.opengis.net/def/crs/epsg/0/28992"},
-}
-
-
-def parse_crs(text: str | None, param: str = "crs") -> str:
-    """The CRS URI a ``crs`` or ``bbox-crs`` value names (URI, URN, safe CURIE or EPSG:n)."""
-    if text is None or not text.strip():
-        return CRS84
-    key = text.strip().strip("<>[]").lower().replace("https://", "http://")
-    for uri, spellings in _SPELLINGS.items():
-        if key in spellings:
-            return uri
-    raise BadRequest(f"{param} must be one of {', '.join(SUPPORTED)}, not {text!r}",
-                     code="bad_crs")
-
 
 def parse_bbox(text: str | None, crs: str) -> tuple[float, float, float, float] | None:
     """``minx,miny,maxx,maxy`` (or the 3D form with heights, which are ignored) in ``crs``."""
@@ -83,16 +65,28 @@ def _to_rd() -> Transformer:
 
 
 def bbox_in_rd(bbox: tuple[float, float, float, float], crs: str) -> BaseGeometry:
-    """The bbox as an RD New polygon (edges densified, so a lon/lat box keeps its curved shape)."""
+    """The bbox as RD New geometry (edges densified, so a lon/lat box keeps its curved shape).
+
+    A bbox of zero width or height is a line or a point, and finds what it touches."""
     if crs == RD:
-        return box(*bbox)
+        return _envelope(bbox)
     lo = _RD_AREA_LONLAT
     clipped = (max(bbox[0], lo[0]), max(bbox[1], lo[1]), min(bbox[2], lo[2]), min(bbox[3], lo[3]))
     if clipped[0] > clipped[2] or clipped[1] > clipped[3]:
         return shapely.Polygon()
-    dense = shapely.segmentize(box(*clipped), 0.01)
+    dense = shapely.segmentize(_envelope(clipped), 0.01)
     return shapely.transform(dense, lambda xy: np.column_stack(_to_rd().transform(xy[:, 0],
                                                                                   xy[:, 1])))
+
+
+def _envelope(bbox: tuple[float, float, float, float]) -> BaseGeometry:
+    """A polygon, or the line or point a degenerate bbox is."""
+    minx, miny, maxx, maxy = bbox
+    if minx == maxx and miny == maxy:
+        return shapely.Point(minx, miny)
+    if minx == maxx or miny == maxy:
+        return shapely.LineString([(minx, miny), (maxx, maxy)])
+    return shapely.box(minx, miny, maxx, maxy)
 
 
 def output_geometries(geometries: gpd.GeoSeries, crs: str) -> gpd.GeoSeries:

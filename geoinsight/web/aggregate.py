@@ -35,7 +35,10 @@ def _limit_uploads(setup: BlueprintSetupState) -> None:
 def aggregate() -> Response:
     st = state()
     year = parse_selection("buurt", None, request.args.get("year")).year
-    area = _area()
+    try:
+        area = _area()
+    except RecursionError:  # json and the GeoJSON walk both recurse
+        raise BadRequest("the GeoJSON is nested too deeply", code="bad_geojson") from None
     visible = catalog()
     result = aggregate_area(st.store, visible, area, year=year, lang=lang(),
                             rules=getattr(st.store, "rules", None))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, jsonify, request, stream_with_context, url_for
+from flask import Blueprint, Response, jsonify, request, url_for
 
 from geoinsight import service
 from geoinsight.errors import BadRequest
@@ -61,7 +61,9 @@ def export(layers: str) -> Response:
         args = {**request.args.to_dict(), "format": "metadata"}
         headers["Link"] = (f'<{request.path}?{urlencode(args)}>; rel="describedby"; '
                            'type="application/csvm+json"')
-    return Response(stream_with_context(result.chunks), mimetype=fmt.mimetype, headers=headers)
+    # the body is passed as is: werkzeug closes it after the response, which removes the
+    # temporary file of a binary format even when the body is never read (HEAD)
+    return Response(result.chunks, mimetype=fmt.mimetype, headers=headers)
 
 
 def _cell() -> float:

@@ -173,6 +173,39 @@ def test_not_a_polygon_and_not_geojson(client: FlaskClient) -> None:
         rd_as_lonlat.get_json()["error"]["message"]
 
 
+def test_malformed_input_is_a_400_never_a_500(client: FlaskClient) -> None:
+    box = {"type": "Polygon", "coordinates": [[[4.35, 52.0], [4.36, 52.0], [4.36, 52.01],
+                                               [4.35, 52.01], [4.35, 52.0]]]}
+    deep = "[" * 5000 + "]" * 5000
+    nested = ('{"type": "GeometryCollection", "geometries": [' * 900 + json.dumps(box)
+              + "]}" * 900)  # parses, then the walk through it recurses
+    for body, code in (
+            ({"type": "FeatureCollection", "features": [1]}, "bad_geojson"),
+            ({**box, "crs": {"properties": "x"}}, None),  # a broken legacy member: ignored
+            ({**box, "crs": {"type": "name", "properties": {"name": "EPSG:4326"}}}, None),
+            (deep, "bad_geojson"), (nested, "bad_geojson")):
+        data = body if isinstance(body, str) else json.dumps(body)
+        response = client.post(URL, data=data, content_type="application/json")
+        assert response.status_code == (400 if code else 200), (str(body)[:60], response.data)
+        if code:
+            assert response.get_json()["error"]["code"] == code
+    # the query parameter must say CRS84 for longitude, latitude (EPSG:4326 is lat, lon)
+    latlon = post(client, shapely.box(4.35, 52.0, 4.36, 52.01), crs="EPSG:4326")
+    assert latlon.status_code == 400 and "CRS84" in latlon.get_json()["error"]["message"]
+
+
+def test_a_broken_zip_is_a_bad_upload(client: FlaskClient, app: Flask, tmp_path: Path) -> None:
+    frame = gpd.GeoDataFrame(geometry=[buurt(app, DELFT[0])], crs=RD)
+    data = bytearray(_zipped_shapefile(frame, tmp_path / "shp"))
+    start = data.find(b"area.shp") + 40  # inside the first member's compressed data
+    data[start:start + 8] = b"\xff" * 8
+    response = client.post(URL, data={"file": (io.BytesIO(bytes(data)), "area.zip")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "bad_upload"
+    assert "/tmp" not in response.get_json()["error"]["message"]
+
+
 def test_too_many_vertices(client: FlaskClient, app: Flask) -> None:
     limit = app.extensions["geoinsight"].settings.aggregate_max_vertices
     circle = shapely.Point(85000, 446000).buffer(500, quad_segs=limit // 4 + 1)

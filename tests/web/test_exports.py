@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -139,3 +140,17 @@ def test_cli_errors_are_one_line(demo_settings: Settings, tmp_path: Path) -> Non
         assert done.returncode == 1 and done.stderr.startswith("error: "), done.stderr
         assert done.stderr.count("\n") == 1 and message in done.stderr, done.stderr
     assert not list(tmp_path.iterdir())  # nothing half-written was left behind
+
+
+def test_no_temporary_file_outlives_its_response(client: FlaskClient) -> None:
+    """A binary export is written to a temporary folder first: read to the end, or never read
+    (a HEAD request, a dropped download), the folder goes when the response is closed."""
+    folders = lambda: set(Path(tempfile.gettempdir()).glob("geoinsight-export-*"))  # noqa: E731
+    before = folders()
+    for fmt in ("gpkg", "xlsx", "parquet", "shp", "tif"):
+        # the WSGI server closes every response body; the test client leaves that to us
+        with client.head(URL + f"&format={fmt}") as unread:
+            assert unread.status_code == 200 and folders() != before
+        with client.get(URL + f"&format={fmt}", buffered=False) as read:
+            assert len(b"".join(read.response)) > 1000
+    assert folders() == before

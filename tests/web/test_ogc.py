@@ -373,3 +373,14 @@ def test_roles_see_their_layers_and_reads_are_audited(
     # anonymous callers still get nothing of it, and cached tables are per audience
     anonymous = client.get(f"/ogc/collections/buurt_2023/items/{CODE}").get_json()
     assert not set(sees) & set(anonymous["properties"])
+
+
+def test_a_bbox_of_no_width_is_a_line_that_finds_what_it_crosses(client: FlaskClient) -> None:
+    url = "/ogc/collections/buurt_2023/items?f=json&limit=1000&bbox="
+    line = client.get(url + "4.357,51.99,4.357,52.02")
+    box = client.get(url + "4.3569,51.99,4.3571,52.02")
+    assert line.status_code == 200 and box.status_code == 200
+    ids = {f["id"] for f in line.get_json()["features"]}
+    assert ids and ids <= {f["id"] for f in box.get_json()["features"]}
+    point = client.get(url + "4.357,52.01,4.357,52.01")
+    assert point.status_code == 200 and point.get_json()["numberMatched"] <= 2
