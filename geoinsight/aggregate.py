@@ -30,14 +30,14 @@ import shapely
 from geoinsight.analysis.energy import address_aggregates, label_aggregates
 from geoinsight.area_input import DrawnArea, to_lonlat_bounds
 from geoinsight.catalog import Catalog, Layer, evaluate
-from geoinsight.harmonise import kinds, reexpress
+from geoinsight.harmonise import reexpress
 from geoinsight.indicators_energy import address_indicators, label_indicators
 from geoinsight.privacy import (
     ADDITIVE,
     CUSTOM_AREA,
     GROUP_OF,
     DisclosureRules,
-    IndicatorMeta,
+    indicator_meta,
     protect_custom_area,
 )
 from geoinsight.records import LEVELS
@@ -245,9 +245,11 @@ def _level_values(store: Store, placement: Placement, points: _Points, rules: Di
         parts.append(found[found["code"] == CUSTOM_AREA])
     raw = pd.concat(parts, ignore_index=True)[_VALUE_COLUMNS]
     people = raw[(raw["indicator"] == "population") & raw["status"].isin(["ok", "estimated"])]
-    population = {CUSTOM_AREA: float(people.sort_values("year")["value"].iloc[-1])} \
-        if len(people) else {}
-    protected = protect_custom_area(raw, _meta(store), population, rules)
+    # an area whose inhabitants cannot be told (a suppressed buurt's share of them) fails closed:
+    # its shares, rates and means are suppressed as for an area of fewer than the minimum
+    population = {CUSTOM_AREA: float(people.sort_values("year")["value"].iloc[-1])
+                  if len(people) else 0.0}
+    protected = protect_custom_area(raw, indicator_meta(store), population, rules)
     return protected.assign(method=raw["method"].to_numpy())
 
 
@@ -274,13 +276,6 @@ def _from_points(key: tuple[str, int], placement: Placement, points: _Points) ->
     if kind is None or not placement.addressed or CUSTOM_AREA in placement.over.identical:
         return False
     return points.years().get(kind) == year
-
-
-def _meta(store: Store) -> dict[str, IndicatorMeta]:
-    frame = store.indicators()
-    tiers = dict(zip(frame["id"], frame["tier"], strict=True)) if len(frame) else {}
-    return {name: IndicatorMeta(kind, unit, str(tiers.get(name, "open")))
-            for name, (kind, unit) in kinds(store).items()}
 
 
 def _result(plan: _Plan, values: pd.DataFrame, placement: Placement, lang: str,

@@ -24,6 +24,7 @@ from geoinsight.catalog import Catalog, Layer, evaluate
 from geoinsight.classify import classify
 from geoinsight.errors import BadRequest, NotFound
 from geoinsight.indicators import known
+from geoinsight.privacy import DisclosureRules, indicator_meta, protect
 from geoinsight.service import (
     LayerValues,
     Selection,
@@ -36,7 +37,14 @@ from geoinsight.service import (
     values_json,
 )
 from geoinsight.spatial.assign import chosen_boundaries
-from geoinsight.spatial.interpolate import Overlay, interpolate, overlay, roughest, weighting_of
+from geoinsight.spatial.interpolate import (
+    PER,
+    Overlay,
+    interpolate,
+    overlay,
+    per_weighting,
+    roughest,
+)
 from geoinsight.store import Store
 
 #: Share of a source area below which a piece is boundary noise, not a real transfer. Measured
@@ -54,11 +62,7 @@ RESULT_COLUMNS = ["code", "indicator", "year", "value", "status", "method"]
 
 def kinds(store: Store) -> dict[str, tuple[str, str]]:
     """Indicator -> (kind, unit): the store's record, else the registry's."""
-    found = {i.id: (str(i.kind), i.unit) for i in known().values()}
-    meta = store.indicators()
-    if len(meta):
-        found.update({str(r.id): (str(r.kind), str(r.unit)) for r in meta.itertuples()})
-    return found
+    return {name: (m.kind, m.unit) for name, m in indicator_meta(store).items()}
 
 
 def reexpress(store: Store, over: Overlay, requests: Mapping[str, int]) -> pd.DataFrame:
@@ -77,23 +81,56 @@ def reexpress(store: Store, over: Overlay, requests: Mapping[str, int]) -> pd.Da
         values = store.values(indicators=names, codes=codes, year=year) if codes else \
             store.values(indicators=names, codes=[])
         population = _population(store, codes, year)
-        weighting = {n: weighting_of(*meta.get(n, ("count", ""))) for n in names}
-        found = interpolate(values, over, weighting, population)
+        weighting = {n: per_weighting(*meta.get(n, ("count", "")), _per(n)) for n in names}
+        bases = {w[len(PER):]: _published_figures(store, w[len(PER):], codes, year)
+                 for w in weighting.values() if w.startswith(PER)}
+        found = interpolate(values, over, weighting, population, bases)
         full = pd.MultiIndex.from_product([over.targets, names], names=["code", "indicator"])
         found = found.set_index(["code", "indicator"]).reindex(full).reset_index()
         found["status"] = found["status"].fillna("missing")
         found["method"] = found["method"].fillna("none")
-        parts.append(found.assign(year=year))
+        parts.append(_protected(store, over, found.assign(year=year), population))
     if not parts:
         return pd.DataFrame(columns=RESULT_COLUMNS)
     return pd.concat(parts, ignore_index=True)[RESULT_COLUMNS]
 
 
+def _protected(store: Store, over: Overlay, found: pd.DataFrame,
+               population: pd.Series) -> pd.DataFrame:
+    """Re-expressed figures through the rules every published figure passes (small counts,
+    rounding, small populations): an estimate is no way around them. Unchanged areas keep
+    their published figure as it is."""
+    estimated = found["status"] == "estimated"
+    if not estimated.any():
+        return found
+    people = interpolate(pd.DataFrame({"code": population.index, "indicator": "population",
+                                       "value": population.to_numpy(), "status": "ok"}),
+                         over, {"population": "sum"})
+    target_population = dict(zip(people["code"], people["value"], strict=True))
+    rules = getattr(store, "rules", None) or DisclosureRules()
+    rows = found[estimated]
+    done = protect(rows[["code", "year", "indicator", "value", "status"]],
+                   indicator_meta(store), target_population, rules)
+    found.loc[estimated, ["value", "status"]] = done[["value", "status"]].to_numpy()
+    return found
+
+
+def _per(indicator: str) -> str:
+    """What a share or mean is per (its denominator), from the registry."""
+    found = known().get(indicator)
+    return found.per if found is not None else "population"
+
+
 def _population(store: Store, codes: list[str], year: int) -> pd.Series:
     """Published inhabitants per source from the latest year up to ``year`` (NaN: unknown)."""
+    return _published_figures(store, "population", codes, year)
+
+
+def _published_figures(store: Store, indicator: str, codes: list[str], year: int) -> pd.Series:
+    """An indicator's published figure per source from its latest year up to ``year``."""
     if not codes:
         return pd.Series(dtype=float)
-    rows, _ = latest_values(store, "population", codes, year)
+    rows, _ = latest_values(store, indicator, codes, year)
     shown = rows[rows["status"].isin(["ok", "estimated"])]
     return pd.Series(pd.to_numeric(shown["value"], errors="coerce").to_numpy(dtype=float),
                      index=shown["code"].to_numpy(dtype=object))

@@ -34,6 +34,8 @@ class Indicator:
     source: str = CBS_SOURCE
     licence: str = CBS_LICENCE
     extra: dict[str, str] = field(default_factory=dict)
+    #: what a share or mean is per (its denominator): areas are combined weighted by it
+    per: str = "population"
 
     def title(self, lang: str) -> str:
         return self.title_en if lang == "en" else self.title_nl
@@ -75,16 +77,18 @@ INDICATORS: tuple[Indicator, ...] = (
        ("aantalhh", "aantalhuishoudens", "huishoudens", "particulierehuishoudensaantal")),
     _I("household_size", "Gemiddelde huishoudensgrootte", "Average household size", "personen",
        "mean", ("gemhhgr", "gemiddeldehuishoudsgrootte", "huishoudensgrootte",
-                "gemiddeldehuishoudensgrootte", "demographicsavghouseholdsize")),
+                "gemiddeldehuishoudensgrootte", "demographicsavghouseholdsize"), per="households"),
     _I("pct_single_person_households", "Aandeel eenpersoonshuishoudens",
        "Share of single-person households", "%", "share",
-       ("peenphh", "percentageeenpersoonshuishoudens", "demographicssinglepersonhouseholds")),
+       ("peenphh", "percentageeenpersoonshuishoudens", "demographicssinglepersonhouseholds"),
+       per="households"),
     _I("pct_households_with_children", "Aandeel huishoudens met kinderen",
        "Share of households with children", "%", "share",
-       ("phhmk", "percentagehuishoudensmetkinderen", "aantalhuishoudensmetkinderenpercentage")),
+       ("phhmk", "percentagehuishoudensmetkinderen", "aantalhuishoudensmetkinderenpercentage"),
+       per="households"),
     _I("pct_households_without_children", "Aandeel huishoudens zonder kinderen",
        "Share of households without children", "%", "share",
-       ("phhzk", "percentagehuishoudenszonderkinderen")),
+       ("phhzk", "percentagehuishoudenszonderkinderen"), per="households"),
     _I("pct_western_migration", "Aandeel met westerse migratieachtergrond",
        "Share with a Western migration background", "%", "share",
        ("pwestal", "percentagewestersemigratieachtergrond", "demographicswesternbackground")),
@@ -95,14 +99,15 @@ INDICATORS: tuple[Indicator, ...] = (
     _I("housing_stock", "Woningvoorraad (CBS)", "Housing stock (CBS)", "woningen", "count",
        ("woning", "woningvoorraad", "dwellingtotal")),
     _I("woz_mean", "Gemiddelde WOZ-waarde woningen", "Average WOZ value of dwellings",
-       "× € 1.000", "mean", ("woz", "wozwaarde", "gemiddeldewoningwaarde", "dwellingvalue")),
+       "× € 1.000", "mean", ("woz", "wozwaarde", "gemiddeldewoningwaarde", "dwellingvalue"),
+       per="housing_stock"),
     _I("pct_owner_occupied", "Aandeel koopwoningen", "Share of owner-occupied dwellings", "%",
        "share", ("pkoopwon", "koopwoningen", "koopwoningpercentage", "dwellingownership",
-                 "percentagekoopwoningen")),
+                 "percentagekoopwoningen"), per="housing_stock"),
     _I("pct_single_family", "Aandeel eengezinswoningen", "Share of single-family dwellings", "%",
-       "share", ("p1gezw", "eengezinswoning", "percentageeengezinswoning")),
+       "share", ("p1gezw", "eengezinswoning", "percentageeengezinswoning"), per="housing_stock"),
     _I("pct_multi_family", "Aandeel meergezinswoningen", "Share of multi-family dwellings", "%",
-       "share", ("pmgezw", "meergezinswoningpercentage")),
+       "share", ("pmgezw", "meergezinswoningpercentage"), per="housing_stock"),
     _I("income_per_inhabitant", "Gemiddeld inkomen per inwoner", "Average income per inhabitant",
        "× € 1.000", "mean", ("inkinw", "inkomenperinwoner", "gemiddeldinkomenperinwoner")),
     _I("pct_income_low_40", "Aandeel personen met laag inkomen (laagste 40%)",
@@ -113,7 +118,7 @@ INDICATORS: tuple[Indicator, ...] = (
        ("phooginkp", "incomehigh")),
     _I("pct_low_income_households", "Aandeel huishoudens met een laag inkomen",
        "Share of households with a low income", "%", "share",
-       ("phhli", "huishoudensmeteenlaaginkomen", "inequalitylowincomethreshold")),
+       ("phhli", "huishoudensmeteenlaaginkomen", "inequalitylowincomethreshold"), per="households"),
     _I("employment_rate", "Nettoarbeidsparticipatie", "Employment rate", "%", "share",
        ("nettoarbeidsparticipatie", "employmentrate")),
     _I("pct_education_low", "Aandeel laag opleidingsniveau", "Share with low education", "%",

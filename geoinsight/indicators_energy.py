@@ -53,7 +53,7 @@ def address_indicators() -> list[Indicator]:
                      source=BAG_SOURCE, licence="CC0"),
            Indicator("share_built_before_1975", "Aandeel woningen gebouwd vóór 1975",
                      "Share of dwellings built before 1975", "%", "share", source=BAG_SOURCE,
-                     licence="CC0")]
+                     licence="CC0", per="dwellings")]
     for pid, *_ in BUILD_PERIODS:
         nl, en = _PERIOD_TITLES[pid]
         out.append(Indicator(f"dwellings_built_{pid}", f"Woningen gebouwd {nl}",
@@ -66,9 +66,10 @@ def label_indicators(synthetic: bool = False) -> list[Indicator]:
     src = LABEL_SOURCE + (" — synthetic demo data" if synthetic else "")
     lic = "CC BY 4.0" if not synthetic else "synthetic (no licence needed)"
 
-    def ind(id_: str, nl: str, en: str, unit: str, kind: str) -> Indicator:
+    def ind(id_: str, nl: str, en: str, unit: str, kind: str,
+            per: str = "energy_labels_valid") -> Indicator:
         return Indicator(id_, nl, en, unit, kind, source=src, licence=lic,  # type: ignore[arg-type]
-                         extra={"synthetic": "1"} if synthetic else {})
+                         extra={"synthetic": "1"} if synthetic else {}, per=per)
 
     out = [
         ind("energy_labels_valid", "Woningen met een geldig energielabel",
@@ -78,7 +79,7 @@ def label_indicators(synthetic: bool = False) -> list[Indicator]:
         ind("energy_label_share_a_plus", "Aandeel woningen met label A of beter",
             "Share of labelled dwellings with label A or better", "%", "share"),
         ind("energy_label_coverage", "Aandeel woningen met een geldig energielabel",
-            "Share of dwellings with a valid energy label", "%", "share"),
+            "Share of dwellings with a valid energy label", "%", "share", per="dwellings"),
         ind("energy_label_share_expired", "Aandeel verlopen energielabels",
             "Share of dwelling labels that have expired", "%", "share"),
         ind("energy_index_mean", "Gemiddelde energie-index (oude methode)",
@@ -93,10 +94,11 @@ def label_indicators(synthetic: bool = False) -> list[Indicator]:
         out += [ind(f"labels_valid_built_{pid}", f"Woningen met geldig label, gebouwd {nl}",
                     f"Labelled dwellings built {en}", "woningen", "count"),
                 ind(f"energy_label_share_efg_built_{pid}", f"Aandeel E, F of G, gebouwd {nl}",
-                    f"Share E, F or G, built {en}", "%", "share")]
+                    f"Share E, F or G, built {en}", "%", "share",
+                    per=f"labels_valid_built_{pid}")]
     for gid, (nl, en) in GROUP_TITLES.items():
         out += [ind(f"labels_valid_type_{gid}", f"Woningen met geldig label: {nl}",
                     f"Labelled dwellings: {en}", "woningen", "count"),
                 ind(f"energy_label_share_efg_type_{gid}", f"Aandeel E, F of G: {nl}",
-                    f"Share E, F or G: {en}", "%", "share")]
+                    f"Share E, F or G: {en}", "%", "share", per=f"labels_valid_type_{gid}")]
     return out

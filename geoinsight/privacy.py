@@ -80,6 +80,20 @@ class IndicatorMeta:
         return self.kind == "count" and self.unit in PERSON_UNITS
 
 
+def indicator_meta(store: Any) -> dict[str, IndicatorMeta]:
+    """Kind, unit and tier of every indicator: the store's record, else the registry's; the
+    tier is the stricter of the two (as for access)."""
+    from geoinsight.access import strictest
+    from geoinsight.indicators import known
+
+    found = {i.id: IndicatorMeta(str(i.kind), i.unit, i.tier) for i in known().values()}
+    for row in store.indicators().itertuples():
+        registry = found.get(str(row.id))
+        tier = strictest([str(row.tier), registry.tier if registry else "open"])
+        found[str(row.id)] = IndicatorMeta(str(row.kind), str(row.unit), tier)
+    return found
+
+
 def parent_of(code: str) -> str | None:
     """The area whose total includes ``code``: buurt → wijk → gemeente → the country."""
     if code.startswith("BU"):
@@ -284,12 +298,10 @@ class PublishedStore:
         """Indicator metadata and inhabitants per area, read once per store version and year."""
         if (version, year) not in self._context:
             self._context = {k: v for k, v in self._context.items() if k[0] == version}
-            self._context[(version, year)] = (self._meta(), self._population(year))
+            self._context[(version, year)] = (indicator_meta(self._store),
+                                               self._population(year))
         return self._context[(version, year)]
 
-    def _meta(self) -> dict[str, IndicatorMeta]:
-        frame = self._store.indicators()
-        return {r.id: IndicatorMeta(r.kind, r.unit, r.tier) for r in frame.itertuples()}
 
     def _population(self, year: int) -> dict[str, float]:
         """Inhabitants per area from the latest population figure up to ``year``."""

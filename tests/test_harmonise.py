@@ -135,9 +135,10 @@ def test_real_gemeenten_2022_on_2023_boundaries(store: GeoPackageStore) -> None:
     size = sizes.set_index("code").loc["GM1992"]
     parts = published.values(indicators=["household_size"], codes=["GM0501", "GM0530", "GM0614"],
                              year=2022).set_index("code")["value"]
-    people = before.loc[parts.index, "value"]
-    assert size["method"] == "population_weighted"
-    assert size["value"] == pytest.approx((parts * people).sum() / people.sum())
+    households = published.values(indicators=["households"], codes=list(parts.index),
+                                  year=2022).set_index("code")["value"]
+    assert size["method"] == "denominator_weighted"  # a mean per household, by households
+    assert size["value"] == pytest.approx((parts * households).sum() / households.sum())
 
 
 def test_an_export_on_other_boundaries_is_marked_estimated(changed: PublishedStore) -> None:
@@ -155,3 +156,22 @@ def test_an_export_on_other_boundaries_is_marked_estimated(changed: PublishedSto
     layer = result.metadata["layers"][0]
     assert layer["harmonised_from_boundaries_of"] == 2022
     assert layer["figures_on_boundaries_of"] == 2023
+
+
+def test_estimates_pass_disclosure_control(store: GeoPackageStore, tmp_path: Path) -> None:
+    """A re-expressed person count is rounded like a published one (1005 split 30/70 by area
+    is 301.5 and 703.5: published as 300 and 705), and a small estimate is suppressed."""
+    ingest_boundaries(store, write_buurten(tmp_path / "b2022.gpkg", 2022, [
+        ("BU05030000", box(0, 100), 1003, 10.0), ("BU05030001", box(100, 200), 60, 20.0)]))
+    ingest_boundaries(store, write_buurten(tmp_path / "b2023.gpkg", 2023, [
+        ("BU05030002", box(0, 30), 1, 1.0), ("BU05030003", box(30, 100), 1, 1.0),
+        ("BU05030004", box(100, 105), 1, 1.0), ("BU05030005", box(105, 200), 1, 1.0)]))
+    published = PublishedStore(store, DisclosureRules())
+    result = harmonised_layer_values(published, load_catalog(PROJECT_ROOT / "layers"),
+                                     "population", Selection("buurt", None, 2022), 2023)
+    rows = result.rows.set_index("code")
+    assert rows.loc["BU05030002", ["value", "status"]].tolist() == [300, "estimated"]
+    assert rows.loc["BU05030003", ["value", "status"]].tolist() == [705, "estimated"]
+    # 5 % of 60 is 3 people: too few to publish
+    assert rows.loc["BU05030004", "status"] == "secret"
+    assert pd.isna(rows.loc["BU05030004", "value"])

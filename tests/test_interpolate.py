@@ -15,6 +15,7 @@ from geoinsight.spatial.interpolate import (
     SUM,
     interpolate,
     overlay,
+    per_weighting,
     roughest,
     weighting_of,
 )
@@ -123,6 +124,16 @@ def test_boundary_noise_is_dropped_within_a_tolerance() -> None:
     assert answer(tolerant, "B2") == (1000, "ok", "identical")
 
 
+def test_a_sliver_of_a_large_source_that_grows_a_small_target_is_no_noise() -> None:
+    """Small for its source (2.5 % of Y) but a quarter of X: X has changed."""
+    sources = areas(X=shapely.box(0, 0, 100, 100), Y=shapely.box(100, 0, 1100, 100))
+    targets = areas(X2=shapely.box(0, 0, 125, 100), Y2=shapely.box(125, 0, 1100, 100))
+    counts = long("people", {"X": 100, "Y": 1000})
+    result = interpolate(counts, overlay(sources, targets, tolerance=0.03), {"people": SUM})
+    assert answer(result, "X2") == (125, "estimated", "area_weighted")
+    assert answer(result, "Y2") == (975, "estimated", "area_weighted")
+
+
 def test_a_merger_sums_its_parts_despite_noise() -> None:
     merged = areas(AB=shapely.box(0, 0, 199, 100), C=shapely.box(199, 0, 300, 100))
     over = overlay(SOURCES, merged, tolerance=0.03)
@@ -166,3 +177,32 @@ def test_roughest_method_wins() -> None:
     assert roughest(["points", "population_weighted", "address_weighted"]) == \
         "population_weighted"
     assert roughest([]) == "none"
+
+
+def test_a_mean_per_household_is_weighted_by_households() -> None:
+    """Household sizes 1 (1,000 households) and 4 (250): together 2,000 people in 1,250
+    households, 1.6, not the 2.5 a population weighting gives."""
+    merged = areas(AB=shapely.box(0, 0, 200, 100))
+    over = overlay(SOURCES, merged)
+    sizes = long("household_size", {"A": 1.0, "B": 4.0})
+    households = pd.Series({"A": 1000.0, "B": 250.0})
+    weighting = {"household_size": per_weighting("mean", "personen", "households")}
+    result = interpolate(sizes, over, weighting, {"A": 1000, "B": 1000},
+                         {"households": households})
+    assert answer(result, "AB") == (1.6, "estimated", "denominator_weighted")
+    # without households the pieces fall back to area, and say so
+    unknown = interpolate(sizes, over, weighting, {"A": 1000, "B": 1000}, {})
+    assert answer(unknown, "AB") == (2.5, "estimated", "area_weighted")
+
+
+def test_the_registry_names_each_mean_s_denominator() -> None:
+    from geoinsight.indicators import known
+
+    per = {i: known()[i].per for i in ("household_size", "woz_mean", "pct_owner_occupied",
+                                       "energy_label_share_efg", "share_built_before_1975",
+                                       "pct_age_65_plus", "income_per_inhabitant")}
+    assert per == {"household_size": "households", "woz_mean": "housing_stock",
+                   "pct_owner_occupied": "housing_stock",
+                   "energy_label_share_efg": "energy_labels_valid",
+                   "share_built_before_1975": "dwellings", "pct_age_65_plus": "population",
+                   "income_per_inhabitant": "population"}

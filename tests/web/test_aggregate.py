@@ -127,7 +127,8 @@ def test_points_are_counted_exactly(client: FlaskClient, app: Flask) -> None:
 def test_methods_per_kind(client: FlaskClient, app: Flask) -> None:
     found = layers(post(client, den_haag_box(app)))
     assert found["population"]["method"] == "address_weighted"  # BAG points weigh the buurten
-    assert found["household_size"]["method"] == "population_weighted"
+    assert found["household_size"]["method"] == "denominator_weighted"  # per household
+    assert found["share_65_plus"]["method"] == "address_weighted"  # a ratio of two counts
     assert found["population_density"]["method"] == "address_weighted"
     assert found["population"]["status"] == "estimated"
     assert found["population"]["value"] % 5 == 0  # person counts rounded like a buurt's
@@ -314,3 +315,16 @@ def test_year_means_as_of(client: FlaskClient, app: Flask) -> None:
     assert (labels["year"], labels["value"], labels["status"]) == (2024, None, "missing")
     bad = client.post(f"{URL}?year=soon", json=json.loads(shapely.to_geojson(box)))
     assert bad.status_code == 400 and bad.get_json()["error"]["code"] == "bad_year"
+
+
+def test_rates_fail_closed_where_the_population_cannot_be_told(client: FlaskClient,
+                                                              app: Flask) -> None:
+    """Inside a buurt whose population is suppressed, the area's inhabitants are unknown: its
+    means and rates are suppressed, as for an area below the minimum population."""
+    population = published(client, "population", "GM0503")
+    hidden = sorted(code for code, row in population.items() if row["status"] == "secret")
+    assert hidden, "the demo has a buurt with a suppressed population"
+    spot = buurt(app, hidden[0]).representative_point().buffer(5)
+    answer = layers(post(client, spot))
+    assert answer["woz_mean"]["status"] == "secret" and answer["woz_mean"]["value"] is None
+    assert answer["household_size"]["status"] == "secret"
