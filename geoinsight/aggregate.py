@@ -81,9 +81,20 @@ class _Points:
     _years: dict[str, int] = field(default_factory=dict)
 
     def addresses(self) -> gpd.GeoDataFrame:
+        """The address points read so far (:meth:`load`)."""
         if self._addresses is None:
-            self._addresses = self.store.addresses()
+            self._addresses = self.store.addresses(ids=[])
         return self._addresses
+
+    def load(self, ids: Iterable[str]) -> None:
+        """Read the address points of the areas the custom area meets (not the country's).
+
+        Called first for the finest level (buurten): every address in the custom area lies in
+        one of the buurten it meets, so the wijken and gemeenten it meets add none inside it
+        and are not read again."""
+        if self._addresses is None:
+            self._addresses = self.store.addresses(ids=sorted(set(ids)))
+            self._inside = None
 
     def years(self) -> dict[str, int]:
         """The year of the current address and label sets, from the ingest log (the year
@@ -116,7 +127,7 @@ class _Points:
         if "addresses" in years:
             parts.append(address_aggregates([CUSTOM_AREA], pairs, self.addresses(),
                                             years["addresses"]))
-        labels = self.store.labels()
+        labels = self.store.labels(ids=list(pairs["vbo_id"]))
         if "energy_labels" in years and len(labels):
             year = years["energy_labels"]
             # the rule of ingest_points.current_state: valid on the last day of the label year
@@ -139,8 +150,9 @@ def aggregate_area(store: Store, catalog: Catalog, area: DrawnArea, *, year: int
     summary = {"area_m2": round(float(area.geometry.area), 1), "vertices": area.vertices,
                "bbox": to_lonlat_bounds(area.geometry)}
     points = _Points(store, area.geometry)
-    placements = {p.level: p for p in (place(store, level, points) for level in LEVELS)
-                  if p is not None}
+    # finest level first: its areas' address points are all the points the area can hold
+    found = (place(store, level, points) for level in reversed(LEVELS))
+    placements = {p.level: p for p in found if p is not None}
     finest = next((lvl for lvl in reversed(LEVELS) if lvl in placements), None)
     if finest is None:
         return {"area": summary, "level": LEVELS[-1], "boundary_year": None,
@@ -170,11 +182,12 @@ def place(store: Store, level: str, points: _Points) -> Placement | None:
                                                         geometry)) > 0]
         if areas.empty or not store.value_years(codes=list(areas["code"])):
             continue
-        assigned = store.point_areas("addresses", level=level, boundary_year=year)
-        assigned = assigned[assigned["area_code"].isin(set(areas["code"]))]
+        assigned = store.point_areas("addresses", level=level, boundary_year=year,
+                                     area_codes=list(areas["code"]))
         addressed = set(areas["code"]) <= set(assigned["area_code"])
         shares = None
         if len(assigned):
+            points.load(assigned["point_id"])
             inside = set(points.inside()["vbo_id"])
             shares = pd.DataFrame({"source": assigned["area_code"].to_numpy(),
                                    "target": [CUSTOM_AREA if p in inside else None

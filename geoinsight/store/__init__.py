@@ -45,17 +45,20 @@ class Store(Protocol):
 
     def ingest_log(self) -> pd.DataFrame: ...
 
-    def addresses(self) -> gpd.GeoDataFrame:
-        """BAG address points: vbo_id, postcode, huisnummer, …, bouwjaar, geometry."""
+    def addresses(self, ids: Sequence[str] | None = None) -> gpd.GeoDataFrame:
+        """BAG address points (those of ``ids`` when given): vbo_id, postcode, huisnummer, …,
+        bouwjaar, geometry."""
         ...
 
-    def labels(self) -> pd.DataFrame:
-        """The current energy labels, one per located verblijfsobject."""
+    def labels(self, ids: Sequence[str] | None = None) -> pd.DataFrame:
+        """The current energy labels, one per located verblijfsobject (of ``ids``)."""
         ...
 
     def point_areas(self, point_set: str, *, level: str | None = None,
-                    boundary_year: int | None = None) -> pd.DataFrame:
-        """Which area each point of a set lies in, per level and boundary year."""
+                    boundary_year: int | None = None,
+                    area_codes: Sequence[str] | None = None) -> pd.DataFrame:
+        """Which area each point of a set lies in, per level and boundary year (in
+        ``area_codes`` when given)."""
         ...
 
     def rejects(self, ingest_id: int) -> pd.DataFrame: ...

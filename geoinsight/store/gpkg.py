@@ -194,18 +194,21 @@ class GeoPackageStore:
         frame = self._query("SELECT fid AS id, * FROM ingest_log ORDER BY fid")
         return frame.drop(columns=["fid"]) if frame is not None else pd.DataFrame()
 
-    def addresses(self) -> gpd.GeoDataFrame:
-        frame = self._query_optional(f"SELECT {', '.join(ADDRESS_COLUMNS)}, geom FROM addresses"
-                                     " ORDER BY vbo_id", [*ADDRESS_COLUMNS, "geom"])
+    def addresses(self, ids: Sequence[str] | None = None) -> gpd.GeoDataFrame:
+        columns = [*ADDRESS_COLUMNS, "geom"]
+        frame = self._optional_chunks(f"SELECT {', '.join(columns)} FROM addresses", [],
+                                      "vbo_id", ids, columns).sort_values("vbo_id")
         geoms = gpkg_format.decode(frame.pop("geom").tolist())
-        return gpd.GeoDataFrame(frame, geometry=geoms, crs=STORE_CRS)
+        return gpd.GeoDataFrame(frame.reset_index(drop=True), geometry=geoms, crs=STORE_CRS)
 
-    def labels(self) -> pd.DataFrame:
-        return self._query_optional(f"SELECT {', '.join(LABEL_COLUMNS)} FROM energy_labels"
-                                    " ORDER BY vbo_id", LABEL_COLUMNS)
+    def labels(self, ids: Sequence[str] | None = None) -> pd.DataFrame:
+        frame = self._optional_chunks(f"SELECT {', '.join(LABEL_COLUMNS)} FROM energy_labels",
+                                      [], "vbo_id", ids, LABEL_COLUMNS)
+        return frame.sort_values("vbo_id").reset_index(drop=True)
 
     def point_areas(self, point_set: str, *, level: str | None = None,
-                    boundary_year: int | None = None) -> pd.DataFrame:
+                    boundary_year: int | None = None,
+                    area_codes: Sequence[str] | None = None) -> pd.DataFrame:
         where, params = ["point_set = ?"], [point_set]
         if level is not None:
             where.append("level = ?")
@@ -213,9 +216,18 @@ class GeoPackageStore:
         if boundary_year is not None:
             where.append("boundary_year = ?")
             params.append(str(boundary_year))
-        return self._query_optional(
+        return self._optional_chunks(
             f"SELECT {', '.join(POINT_AREA_COLUMNS)} FROM point_areas WHERE "
-            + " AND ".join(where), POINT_AREA_COLUMNS, params)
+            + " AND ".join(where), params, "area_code", area_codes, POINT_AREA_COLUMNS)
+
+    def _optional_chunks(self, select: str, params: list[Any], column: str,
+                         keys: Sequence[str] | None, columns: list[str]) -> pd.DataFrame:
+        """:meth:`_query_optional` with a key filter split into chunks SQLite accepts."""
+        where = select[select.index(" WHERE"):] if " WHERE" in select else ""
+        head = select[:len(select) - len(where)]
+        frames = [self._query_optional(head + chunk_where, columns, chunk_params)
+                  for chunk_where, chunk_params in _with_codes(where, params, column, keys)]
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
 
     def _query_optional(self, sql: str, columns: list[str],
                         params: Sequence[Any] = ()) -> pd.DataFrame:

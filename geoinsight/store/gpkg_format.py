@@ -109,7 +109,10 @@ _INDEXES = (
     "CREATE INDEX IF NOT EXISTS values_code_year ON indicator_values (area_code, year)",
     "CREATE INDEX IF NOT EXISTS values_indicator ON indicator_values (indicator, year)",
     "CREATE INDEX IF NOT EXISTS addresses_key ON addresses (postcode, huisnummer)",
-    "CREATE INDEX IF NOT EXISTS point_areas_set ON point_areas (point_set, level, boundary_year)",
+    # by area too: a custom area reads only the points of the areas it meets
+    "DROP INDEX IF EXISTS point_areas_set",
+    "CREATE INDEX IF NOT EXISTS point_areas_area ON point_areas (point_set, level, boundary_year,"
+    " area_code)",
 )
 
 
