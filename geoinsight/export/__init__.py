@@ -39,7 +39,8 @@ def build_export(store: Store, catalog: Catalog, layer_ids: Sequence[str],
                  boundaries: int | None = None, cell_m: float = 100.0) -> Export:
     """The export of ``layer_ids`` (figures as ``store`` publishes them: pass a
     :class:`~geoinsight.privacy.PublishedStore`)."""
-    table = area_table(store, catalog, layer_ids, selection, lang, boundaries)
+    table = area_table(store, catalog, layer_ids, selection, lang, boundaries,
+                       geometry=fmt.crs is not None)
     meta = export_metadata(table, rules, lang, fmt.crs or "none (attributes only)")
     if fmt.name == "tif":
         meta["cell_size_m"] = cell_m

@@ -133,15 +133,16 @@ def _number(value: Any) -> Any:
 
 def _geojson(table: AreaTable, meta: dict[str, Any]) -> Iterator[bytes]:
     """RFC 7946 GeoJSON (lon/lat), with the metadata as a foreign member."""
-    frame = table.frame.to_crs(WEB_CRS)
+    frame = table.frame
     head = {"type": "FeatureCollection", "name": meta["title"], "metadata": meta}
     text = json.dumps(head, ensure_ascii=False)
     yield (text[:-1] + ', "features": [\n').encode("utf-8")
     attributes = table.attributes()
     columns = list(attributes.columns)
     for start in range(0, len(frame), ROWS_PER_CHUNK):
-        geoms = shapely.to_geojson(shapely.set_precision(
-            frame.geometry.iloc[start:start + ROWS_PER_CHUNK].to_numpy(), 1e-7))
+        # reprojected a chunk at a time: the whole table in lon/lat would be a second copy
+        chunk = frame.geometry.iloc[start:start + ROWS_PER_CHUNK].to_crs(WEB_CRS)
+        geoms = shapely.to_geojson(shapely.set_precision(chunk.to_numpy(), 1e-7))
         rows = _plain_rows(attributes.iloc[start:start + ROWS_PER_CHUNK])
         features = []
         for geom, row in zip(geoms, rows, strict=True):

@@ -61,7 +61,7 @@ class AreaTable:
 
     def attributes(self) -> pd.DataFrame:
         """The table without geometry (CSV, XLSX)."""
-        return pd.DataFrame(self.frame.drop(columns="geometry"))
+        return pd.DataFrame(self.frame.drop(columns="geometry", errors="ignore"))
 
 
 def parse_layer_ids(text: str | Sequence[str]) -> list[str]:
@@ -97,12 +97,14 @@ def _years_text(years: dict[str, set[int]]) -> str:
 
 
 def area_table(store: Store, catalog: Catalog, layer_ids: Sequence[str], selection: Selection,
-               lang: str = "nl", boundaries: int | None = None) -> AreaTable:
+               lang: str = "nl", boundaries: int | None = None,
+               geometry: bool = True) -> AreaTable:
     """Every named layer's figures for the selection, joined on the areas' codes.
 
     Layers whose figures sit on older boundaries than the others (2024 figures on 2023 buurten)
     are joined by code onto the newest boundary set among them; ``boundaries`` asks for one
     boundary year and re-expresses figures of other years on it (:mod:`geoinsight.harmonise`).
+    Without ``geometry`` (CSV, XLSX) the areas are read without their boundaries.
     """
     layers = [catalog.get(i) for i in parse_layer_ids(list(layer_ids))]
     for layer in layers:
@@ -114,10 +116,11 @@ def area_table(store: Store, catalog: Catalog, layer_ids: Sequence[str], selecti
     results = [layer_values_on(store, catalog, layer.id, chosen, boundaries, lang)
                for layer in layers]
     b_year = boundaries if boundaries is not None else max(r.boundary_year for r in results)
-    areas = store.areas(level=chosen.level, municipality=chosen.municipality, year=b_year)
+    areas = store.areas(level=chosen.level, municipality=chosen.municipality, year=b_year,
+                        geometry=geometry)
     if areas.empty:
         raise NotFound(f"no {chosen.level} boundaries of {b_year}", code="no_areas")
-    frame = areas[["code", "name", "level", "gemeente_code", "geometry"]].copy()
+    frame = pd.DataFrame(areas[["code", "name", "level", "gemeente_code"]]).copy()
     frame.insert(4, "year", year)
     frame.insert(5, "boundary_year", b_year)
     columns: list[LayerColumn] = []
@@ -128,9 +131,11 @@ def area_table(store: Store, catalog: Catalog, layer_ids: Sequence[str], selecti
         frame[column.value_column] = frame["code"].map(rows["value"]).astype(float)
         frame[column.status_column] = frame["code"].map(rows["status"]).fillna("missing")
         columns.append(column)
-    frame = gpd.GeoDataFrame(frame[[c for c in frame.columns if c != "geometry"]
-                                   + ["geometry"]], geometry="geometry", crs=areas.crs)
-    return AreaTable(chosen, year, b_year, columns, frame.reset_index(drop=True))
+    table = gpd.GeoDataFrame(frame.reset_index(drop=True))
+    if geometry:
+        table = gpd.GeoDataFrame(table, geometry=areas.geometry.reset_index(drop=True),
+                                 crs=areas.crs)
+    return AreaTable(chosen, year, b_year, columns, table)
 
 
 def _source_year(result: LayerValues) -> int | None:
