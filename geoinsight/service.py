@@ -39,12 +39,16 @@ def parse_selection(level: str | None, municipality: str | None, year: str | Non
     if level not in LEVELS:
         raise BadRequest(f"level must be one of {', '.join(LEVELS)}, not {level!r}",
                          code="bad_level")
-    gm = (municipality or "").strip().upper() or None
+    return Selection(level, parse_municipality(municipality), parse_year(year))
+
+
+def parse_municipality(text: str | None, name: str = "municipality") -> str | None:
+    """A gemeente code parameter (``GM0503``, any case), or none."""
+    gm = (text or "").strip().upper() or None
     if gm is not None and not (is_code(gm) and gm.startswith("GM")):
-        raise BadRequest(f"municipality must be a gemeente code like GM0503, not {gm!r}",
+        raise BadRequest(f"{name} must be a gemeente code like GM0503, not {gm!r}",
                          code="bad_municipality")
-    parsed = parse_year(year)
-    return Selection(level, gm, parsed)
+    return gm
 
 
 def parse_year(text: str | None, name: str = "year") -> int | None:

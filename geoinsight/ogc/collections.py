@@ -106,8 +106,12 @@ def parse_collection_id(text: str) -> tuple[str, int]:
 def area_scope_codes(areas: pd.DataFrame) -> tuple[list[str], list[str]]:
     """The codes of a collection's areas and the gemeenten they lie in."""
     codes = areas["code"].astype(str).tolist()
-    own = areas["gemeente_code"].where(areas["level"] != "gemeente", areas["code"])
-    return codes, sorted({str(g) for g in own.dropna()})
+    return codes, sorted({str(g) for g in gemeente_of(areas).dropna()})
+
+
+def gemeente_of(areas: pd.DataFrame) -> pd.Series:
+    """The gemeente of each area: its own code for a gemeente, else its gemeente_code."""
+    return areas["gemeente_code"].where(areas["level"] != "gemeente", areas["code"])
 
 
 def plan_columns(store: Store, catalog: Catalog, level: str, b_year: int,

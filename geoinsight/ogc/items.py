@@ -23,8 +23,7 @@ from geoinsight.ogc import DEFAULT_LIMIT, GEOJSON, HTML, JSON, MAX_LIMIT
 from geoinsight.ogc.crs import CRS84, bbox_in_rd, output_geometries, parse_bbox, parse_crs
 from geoinsight.ogc.links import Links
 from geoinsight.ogc.tables import AREA_PROPERTIES, Table
-from geoinsight.service import parse_year
-from geoinsight.sources.codes import is_code
+from geoinsight.service import parse_municipality, parse_year
 
 
 @dataclass(frozen=True)
@@ -45,7 +44,7 @@ def parse_items_query(args: Mapping[str, str]) -> ItemsQuery:
         offset=_whole(args.get("offset"), "offset", 0, 0),
         bbox=parse_bbox(args.get("bbox"), bbox_crs), bbox_crs=bbox_crs,
         crs=parse_crs(args.get("crs")), year=parse_year(args.get("year")),
-        gemeente=_gemeente(args.get("gemeente_code")))
+        gemeente=parse_municipality(args.get("gemeente_code"), "gemeente_code"))
 
 
 def _whole(text: str | None, name: str, default: int, minimum: int) -> int:
@@ -59,16 +58,6 @@ def _whole(text: str | None, name: str, default: int, minimum: int) -> int:
         raise BadRequest(f"{name} must be a whole number of at least {minimum}, not {text!r}",
                          code=f"bad_{name}")
     return value
-
-
-def _gemeente(text: str | None) -> str | None:
-    if text is None or not text.strip():
-        return None
-    code = text.strip().upper()
-    if not (is_code(code) and code.startswith("GM")):
-        raise BadRequest(f"gemeente_code must be a gemeente code like GM0503, not {text!r}",
-                         code="bad_municipality")
-    return code
 
 
 def timestamp() -> str:

@@ -25,6 +25,7 @@ from geoinsight.ogc.collections import (
     Collection,
     Column,
     collection_id,
+    gemeente_of,
     levels_and_years,
     parse_collection_id,
     plan_columns,
@@ -49,8 +50,7 @@ class AreaSet:
         else:
             positions = np.sort(self.frame.sindex.query(bbox_rd, predicate="intersects"))
         if gemeente is not None:
-            own = self.frame["gemeente_code"].where(self.frame["level"] != "gemeente",
-                                                    self.frame["code"]).to_numpy()
+            own = gemeente_of(self.frame).to_numpy()
             positions = positions[own[positions] == gemeente]
         return positions
 
