@@ -32,6 +32,7 @@ from geoinsight.area_input import DrawnArea, to_lonlat_bounds
 from geoinsight.catalog import Catalog, Layer, evaluate
 from geoinsight.harmonise import reexpress
 from geoinsight.indicators_energy import address_indicators, label_indicators
+from geoinsight.placement import placed_values
 from geoinsight.privacy import (
     ADDITIVE,
     CUSTOM_AREA,
@@ -180,7 +181,8 @@ def place(store: Store, level: str, points: _Points) -> Placement | None:
             continue
         areas = areas[shapely.area(shapely.intersection(areas.geometry.to_numpy(),
                                                         geometry)) > 0]
-        if areas.empty or not store.value_years(codes=list(areas["code"])):
+        if areas.empty or placed_values(store, codes=list(areas["code"]),
+                                        boundary_year=int(year)).empty:
             continue
         assigned = store.point_areas("addresses", level=level, boundary_year=year,
                                      area_codes=list(areas["code"]))
@@ -214,7 +216,8 @@ def _plan(store: Store, layer: Layer, placements: dict[str, Placement],
     if level is None:
         return None
     codes = placements[level].codes
-    here = [y for y in store.value_years(indicators=list(layer.inputs()), codes=codes)
+    b_year = placements[level].year
+    here = [y for y in _placed_years(store, list(layer.inputs()), codes, b_year)
             if asked is None or y <= asked]
     anywhere = [y for y in layer_years(store, layer) if asked is None or y <= asked]
     if not (here or anywhere):
@@ -224,10 +227,15 @@ def _plan(store: Store, layer: Layer, placements: dict[str, Placement],
     year = (here or anywhere)[-1]
     reads = dict.fromkeys(layer.inputs(), year)
     if layer.base is not None and layer.base[0] not in reads:
-        years = [y for y in store.value_years(indicators=[layer.base[0]], codes=codes)
-                 if y <= year]
+        years = [y for y in _placed_years(store, [layer.base[0]], codes, b_year) if y <= year]
         reads[layer.base[0]] = years[-1] if years else year
     return _Plan(layer, level, year, reads)
+
+
+def _placed_years(store: Store, indicators: list[str], codes: list[str],
+                  b_year: int) -> list[int]:
+    found = placed_values(store, indicators=indicators, codes=codes, boundary_year=b_year)
+    return sorted({int(y) for y in found["year"]})
 
 
 def _level_values(store: Store, placement: Placement, points: _Points, rules: DisclosureRules,
@@ -240,7 +248,7 @@ def _level_values(store: Store, placement: Placement, points: _Points, rules: Di
     wanted.update(dict.fromkeys(_with_groups(wanted)))
     if not wanted:
         return pd.DataFrame(columns=_VALUE_COLUMNS)
-    population_years = store.value_years(indicators=["population"], codes=placement.codes)
+    population_years = _placed_years(store, ["population"], placement.codes, placement.year)
     if population_years:
         wanted.setdefault(("population", population_years[-1]), None)
     by_points = [key for key in wanted if _from_points(key, placement, points)]
@@ -254,7 +262,8 @@ def _level_values(store: Store, placement: Placement, points: _Points, rules: Di
         if (indicator, year) not in by_points:
             requests.setdefault(year, []).append(indicator)
     for year, names in requests.items():
-        found = reexpress(store, placement.over, dict.fromkeys(names, year))
+        found = reexpress(store, placement.over, dict.fromkeys(names, year),
+                          dict.fromkeys(placement.codes, placement.year))
         parts.append(found[found["code"] == CUSTOM_AREA])
     raw = pd.concat(parts, ignore_index=True)[_VALUE_COLUMNS]
     people = raw[(raw["indicator"] == "population") & raw["status"].isin(["ok", "estimated"])]

@@ -113,15 +113,19 @@ def ingest_boundaries_cmd(settings: Settings, path: Path, year: int | None, crs:
 @click.argument("path", type=click.Path(path_type=Path, readable=False))
 @click.option("--year", type=YEAR, default=None,
               help="Year of the figures (default: from the file).")
+@click.option("--boundaries", type=YEAR, default=None,
+              help="Indeling (boundary year) the figures are published on (default: their "
+                   "year, as CBS publishes them).")
 @_rejects_option
 @click.pass_obj
 def ingest_indicators_cmd(settings: Settings, path: Path, year: int | None,
-                          rejects_path: Path | None) -> None:
+                          boundaries: int | None, rejects_path: Path | None) -> None:
     """CBS Kerncijfers or StatLine tables (CSV or XLSX) keyed by area code."""
     from geoinsight.ingest import ingest_indicators
 
     report = _report_target(settings, rejects_path)
-    _report(ingest_indicators(_store(settings), path, year=year), report)
+    _report(ingest_indicators(_store(settings), path, year=year, boundaries=boundaries),
+            report)
 
 
 @ingest.command("addresses")

@@ -24,19 +24,19 @@ from geoinsight.catalog import Catalog, Layer, evaluate
 from geoinsight.classify import classify
 from geoinsight.errors import BadRequest, NotFound
 from geoinsight.indicators import known
+from geoinsight.placement import placed_values, same_links
 from geoinsight.privacy import DisclosureRules, indicator_meta, protect
 from geoinsight.service import (
     LayerValues,
     Selection,
     evaluate_areas,
-    figures_year,
     is_synthetic,
     latest_values,
     layer_values,
+    layer_years,
     reference_groups,
     values_json,
 )
-from geoinsight.spatial.assign import chosen_boundaries
 from geoinsight.spatial.interpolate import (
     PER,
     Overlay,
@@ -65,11 +65,14 @@ def kinds(store: Store) -> dict[str, tuple[str, str]]:
     return {name: (m.kind, m.unit) for name, m in indicator_meta(store).items()}
 
 
-def reexpress(store: Store, over: Overlay, requests: Mapping[str, int]) -> pd.DataFrame:
+def reexpress(store: Store, over: Overlay, requests: Mapping[str, int],
+              source_years: Mapping[str, int]) -> pd.DataFrame:
     """Published figures of the overlay's sources, indicator -> year, on its targets.
 
-    Returns code (target), indicator, year, value, status, method for every target and
-    requested indicator; an indicator without any source figure is missing everywhere.
+    ``source_years``: each source's boundary year (its outline's); only figures that belong to
+    the source on those boundaries (:mod:`geoinsight.placement`) are read. Returns code
+    (target), indicator, year, value, status, method for every target and requested indicator;
+    an indicator without any source figure is missing everywhere.
     """
     codes = sorted(set(over.pieces["source"]) | set(over.identical))
     meta = kinds(store)
@@ -78,11 +81,10 @@ def reexpress(store: Store, over: Overlay, requests: Mapping[str, int]) -> pd.Da
     for indicator, year in requests.items():
         by_year.setdefault(int(year), []).append(indicator)
     for year, names in sorted(by_year.items()):
-        values = store.values(indicators=names, codes=codes, year=year) if codes else \
-            store.values(indicators=names, codes=[])
-        population = _population(store, codes, year)
+        values = _source_figures(store, names, codes, source_years, year)
+        population = _population(store, codes, source_years, year)
         weighting = {n: per_weighting(*meta.get(n, ("count", "")), _per(n)) for n in names}
-        bases = {w[len(PER):]: _published_figures(store, w[len(PER):], codes, year)
+        bases = {w[len(PER):]: _published_figures(store, w[len(PER):], codes, source_years, year)
                  for w in weighting.values() if w.startswith(PER)}
         found = interpolate(values, over, weighting, population, bases)
         full = pd.MultiIndex.from_product([over.targets, names], names=["code", "indicator"])
@@ -93,6 +95,24 @@ def reexpress(store: Store, over: Overlay, requests: Mapping[str, int]) -> pd.Da
     if not parts:
         return pd.DataFrame(columns=RESULT_COLUMNS)
     return pd.concat(parts, ignore_index=True)[RESULT_COLUMNS]
+
+
+def _by_boundary_year(codes: list[str], source_years: Mapping[str, int]) -> dict[int, list[str]]:
+    groups: dict[int, list[str]] = {}
+    for code in codes:
+        if code in source_years:
+            groups.setdefault(int(source_years[code]), []).append(code)
+    return groups
+
+
+def _source_figures(store: Store, indicators: list[str], codes: list[str],
+                    source_years: Mapping[str, int], year: int) -> pd.DataFrame:
+    """The figures of ``year`` that belong to each source on its own boundaries."""
+    parts = [placed_values(store, indicators=indicators, codes=group, boundary_year=b, year=year)
+             for b, group in _by_boundary_year(codes, source_years).items()]
+    parts = [p for p in parts if len(p)]
+    return pd.concat(parts, ignore_index=True) if parts else \
+        store.values(indicators=indicators, codes=[])
 
 
 def _protected(store: Store, over: Overlay, found: pd.DataFrame,
@@ -121,31 +141,51 @@ def _per(indicator: str) -> str:
     return found.per if found is not None else "population"
 
 
-def _population(store: Store, codes: list[str], year: int) -> pd.Series:
+def _population(store: Store, codes: list[str], source_years: Mapping[str, int],
+                year: int) -> pd.Series:
     """Published inhabitants per source from the latest year up to ``year`` (NaN: unknown)."""
-    return _published_figures(store, "population", codes, year)
+    return _published_figures(store, "population", codes, source_years, year)
 
 
-def _published_figures(store: Store, indicator: str, codes: list[str], year: int) -> pd.Series:
+def _published_figures(store: Store, indicator: str, codes: list[str],
+                       source_years: Mapping[str, int], year: int) -> pd.Series:
     """An indicator's published figure per source from its latest year up to ``year``."""
-    if not codes:
-        return pd.Series(dtype=float)
-    rows, _ = latest_values(store, indicator, codes, year)
-    shown = rows[rows["status"].isin(["ok", "estimated"])]
+    parts = []
+    for b_year, group in _by_boundary_year(codes, source_years).items():
+        rows, _ = latest_values(store, indicator, group, year, b_year)
+        parts.append(rows[rows["status"].isin(["ok", "estimated"])])
+    shown = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+        columns=["code", "value"])
     return pd.Series(pd.to_numeric(shown["value"], errors="coerce").to_numpy(dtype=float),
                      index=shown["code"].to_numpy(dtype=object))
 
 
 def source_areas(store: Store, level: str, year: int, indicators: list[str]) -> gpd.GeoDataFrame:
-    """The areas that hold figures of ``year`` of ``indicators``, each on the boundaries its
-    figures are shown on (that year's, else the latest earlier set, else the earliest later
-    one: the maps' rule, per code, so a store with Delft on 2023 and Den Haag on 2022
-    boundaries is read as it is shown). Columns code, year (boundary year), geometry."""
-    codes = set(store.values(indicators=indicators, year=year)["code"])
-    listed = store.areas(level=level, geometry=False)
-    chosen = chosen_boundaries(listed[listed["code"].isin(codes)], year)
-    parts = [store.areas(level=level, year=int(y), codes=list(group["code"]))
-             for y, group in chosen.groupby("boundary_year")]
+    """The areas whose figures of ``year`` of ``indicators`` can be re-expressed, each on the
+    outline its figures belong to: that of the boundary year they were published on, else that
+    of a year in which the code provably names the same area (:mod:`geoinsight.placement`).
+    Figures with neither have no outline and are no source. Columns code, year (the outline's
+    boundary year), geometry."""
+    prefix = {"gemeente": "GM", "wijk": "WK", "buurt": "BU"}[level]
+    figures = store.values(indicators=indicators, year=year)
+    pairs = figures.loc[figures["code"].str.startswith(prefix), ["code", "boundary_year"]]
+    pairs = pairs.drop_duplicates()
+    listed = store.areas(level=level, codes=pairs["code"].unique().tolist(), geometry=False)
+    stored: dict[str, list[int]] = {}
+    for code, y in zip(listed["code"], listed["year"].astype(int), strict=True):
+        stored.setdefault(str(code), []).append(y)
+    same = same_links(store, [c for c, b in zip(pairs["code"], pairs["boundary_year"],
+                                                strict=True)
+                              if int(b) not in stored.get(str(c), [])])
+    chosen: dict[int, list[str]] = {}
+    for code, b in zip(pairs["code"], pairs["boundary_year"].astype(int), strict=True):
+        years = stored.get(str(code), [])
+        outline = b if b in years else min(
+            (y for y in years if (code, b, y) in same), key=lambda y: abs(y - b), default=None)
+        if outline is not None:
+            chosen.setdefault(outline, []).append(str(code))
+    parts = [store.areas(level=level, year=y, codes=sorted(set(group)))
+             for y, group in sorted(chosen.items())]
     if not parts:
         return gpd.GeoDataFrame({"code": [], "year": []}, geometry=[], crs=28992)
     return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=parts[0].crs)
@@ -204,7 +244,7 @@ def harmonise_indicators(store: Store, indicators: list[str], level: str, year: 
     targets = _targets(store, level, municipality, boundaries_year)
     sources = source_areas(store, level, year, indicators)
     over = boundary_overlay(store, level, sources, boundaries_year, targets, tolerance)
-    long = reexpress(store, over, dict.fromkeys(indicators, year))
+    long = reexpress(store, over, dict.fromkeys(indicators, year), _years_of(sources))
     long = long[long["code"].isin(set(targets["code"]))]
     names = targets[["code", "name"]]
     out = names.merge(long, on="code", how="left").rename(columns={"year": "source_year"})
@@ -239,7 +279,7 @@ def harmonised_layer_values(store: Store, catalog: Catalog, layer_id: str, selec
     if level not in layer.levels:
         raise BadRequest(f"layer {layer.id} has no {level} level "
                          f"(it has {', '.join(layer.levels)})", code="bad_level")
-    year = figures_year(store, layer, selection)
+    year = _figures_year(store, layer, selection.year)
     targets = _targets(store, level, selection.municipality, boundaries_year)
     sources = source_areas(store, level, year, list(layer.inputs()))
     reaching = sources.iloc[sorted(set(shapely.STRtree(targets.geometry.to_numpy()).query(
@@ -254,7 +294,7 @@ def harmonised_layer_values(store: Store, catalog: Catalog, layer_id: str, selec
         wanted = targets if groups is None else store.areas(
             level=level, year=boundaries_year, codes=list(groups.index))
         over = boundary_overlay(store, level, sources, boundaries_year, wanted, tolerance)
-        long = reexpress(store, over, _requests(store, layer, over, year))
+        long = reexpress(store, over, _requests(store, layer, over, year), _years_of(sources))
         long = long[long["code"].isin(set(wanted["code"]))]
         methods = long[long["indicator"].isin(layer.inputs())].groupby("code")["method"].agg(
             lambda m: roughest(list(m)))
@@ -286,9 +326,26 @@ def _requests(store: Store, layer: Layer, over: Overlay, year: int) -> dict[str,
     requests = dict.fromkeys(layer.inputs(), year)
     if layer.base is not None and layer.base[0] not in requests:
         codes = sorted(set(over.pieces["source"]) | set(over.identical))
-        _, base_year = latest_values(store, layer.base[0], codes, year)
-        requests[layer.base[0]] = base_year if base_year is not None else year
+        years = [y for y in store.value_years(indicators=[layer.base[0]], codes=codes)
+                 if y <= year]
+        requests[layer.base[0]] = years[-1] if years else year
     return requests
+
+
+def _years_of(sources: gpd.GeoDataFrame) -> dict[str, int]:
+    return {str(c): int(y) for c, y in zip(sources["code"], sources["year"], strict=True)}
+
+
+def _figures_year(store: Store, layer: Layer, asked: int | None) -> int:
+    """The figure year to re-express: the one asked for, else the layer's latest."""
+    years = layer_years(store, layer)
+    if not years:
+        raise NotFound(f"layer {layer.id} has no values yet", code="no_values")
+    year = asked if asked is not None else years[-1]
+    if year not in years:
+        raise NotFound(f"layer {layer.id} has no figures for {year} "
+                       f"(years: {', '.join(map(str, years))})", code="no_values")
+    return year
 
 
 def harmonised_json(result: LayerValues, lang: str) -> dict[str, Any]:

@@ -20,9 +20,15 @@ import shapely
 from geoinsight.crs import STORE_CRS, looks_like_rd, to_store_crs
 from geoinsight.errors import InputError
 from geoinsight.indicators import Indicator, normalise
+from geoinsight.placement import (
+    PlacementReport,
+    links_after,
+    names_differ,
+    placement_report,
+)
 from geoinsight.sources import cbs, regions, statline
 from geoinsight.sources.codes import find_code_column
-from geoinsight.sources.keys import is_water, key_rows, to_long
+from geoinsight.sources.keys import Keyed, is_water, key_rows, register_rows, to_long
 from geoinsight.store import Store
 from geoinsight.store.model import AREA_COLUMNS, IngestBatch, IngestCounts, Reject, empty_values
 
@@ -37,12 +43,16 @@ class IngestResult:
     notes: list[str]
     levels: dict[str, int]
     years: list[int]
+    #: how the figures' codes meet the stored boundaries (tables and boundary files)
+    placement: PlacementReport | None = None
 
     def summary(self) -> str:
         what = ", ".join(f"{n} {level}" for level, n in self.levels.items()) or "no areas"
         years = "/".join(str(y) for y in self.years) or "-"
-        return (f"{self.kind.replace('_', ' ')} {self.path.name}: "
+        line = (f"{self.kind.replace('_', ' ')} {self.path.name}: "
                 f"{self.counts.summary(self.kind)} ({what}; {years})")
+        placed = self.placement.summary() if self.placement else ""
+        return line + (f"\n  {placed}" if placed else "")
 
 
 def checksum(path: Path) -> str:
@@ -63,6 +73,7 @@ class _LayerParts:
     rejects: list[Reject]
     notes: list[str]
     repaired: int
+    register: pd.DataFrame
 
 
 def _boundary_layer(frame: gpd.GeoDataFrame, name: str, path: Path, year: int | None,
@@ -81,7 +92,7 @@ def _boundary_layer(frame: gpd.GeoDataFrame, name: str, path: Path, year: int | 
         attributes = attributes.assign(_year=values_year)
     long = to_long(attributes)
     return _LayerParts(_area_frame(good), long.values, long.indicators, rejects + bad,
-                       long.notes, repaired)
+                       long.notes, repaired, register_rows(good))
 
 
 def ingest_boundaries(store: Store, path: Path, year: int | None = None,
@@ -89,7 +100,8 @@ def ingest_boundaries(store: Store, path: Path, year: int | None = None,
     """Boundaries, and the figures in their attribute columns.
 
     The figures get the boundary year unless ``values_year`` says otherwise (a file of 2023
-    boundaries joined to 2024 Kerncijfers).
+    boundaries joined to 2024 Kerncijfers); either way they are on these polygons (their
+    boundary year is the file's), as the file says.
     """
     path = Path(path)
     layers, notes = cbs.read_boundary_layers(path, crs)
@@ -98,6 +110,7 @@ def ingest_boundaries(store: Store, path: Path, year: int | None = None,
     rejects: list[Reject] = []
     areas: list[gpd.GeoDataFrame] = []
     values: list[pd.DataFrame] = []
+    registers: list[pd.DataFrame] = []
     indicators: dict[str, Indicator] = {}
     for layer in layers:
         counts.read += len(layer.frame)
@@ -118,6 +131,7 @@ def ingest_boundaries(store: Store, path: Path, year: int | None = None,
         rejects += parts.rejects
         areas.append(parts.areas)
         values.append(parts.values)
+        registers.append(parts.register)
         indicators.update({i.id: i for i in parts.indicators})
         notes += parts.notes
     if not areas:
@@ -140,16 +154,70 @@ def ingest_boundaries(store: Store, path: Path, year: int | None = None,
     value_frame = _dedupe(pd.concat(values, ignore_index=True)) if values else empty_values()
     batch = IngestBatch("boundaries", path, checksum(path), value_frame,
                         list(indicators.values()), counts, all_areas, rejects, notes, year)
+    register = pd.concat(registers, ignore_index=True).drop_duplicates(["code", "year"])
+    report = _link(store, batch, register[register["code"].isin(set(all_areas["code"]))],
+                   all_areas)
+    batch.rejects = batch.rejects + report.rejects
     if not store.addresses().empty:  # new boundaries: place the addresses in them too
         from geoinsight.ingest_points import current_state, refresh_points
 
         state = current_state(store)
         state.areas = _merged_areas(state.areas, all_areas)
         refresh_points(batch, state)
-    return finish(store, batch, all_areas, [*all_areas["year"], *value_frame["year"]])
+    return finish(store, batch, all_areas, [*all_areas["year"], *value_frame["year"]], report)
 
 
-def ingest_indicators(store: Store, path: Path, year: int | None = None) -> IngestResult:
+def _link(store: Store, batch: IngestBatch, register: pd.DataFrame,
+          areas: gpd.GeoDataFrame | None) -> PlacementReport:
+    """Put the batch's register and the links it changes in the batch; report how the figures
+    already stored for its codes (a boundary file) or its own (a table) meet the boundaries."""
+    update = links_after(store, register, areas)
+    batch.register, batch.links, batch.linked_codes = register, update.links, update.codes
+    stored = store.areas(codes=update.codes, geometry=False)[["code", "year"]]
+    after = pd.concat([stored, areas[["code", "year"]]] if areas is not None else [stored],
+                      ignore_index=True)
+    if areas is None:  # a table: the codes of its rows (not the parents they name)
+        own = register[register["code"].isin(set(batch.values["code"]))]
+        return placement_report(own, after, update.links)
+    # boundaries: the figures of other indelingen already stored for these codes
+    known = store.register(update.codes)
+    own = set(zip(after["code"], after["year"].astype(int), strict=True))
+    others = known.loc[[(c, int(y)) not in own for c, y in zip(known["code"], known["year"],
+                                                               strict=True)]]
+    report = placement_report(others, after, update.links)
+    report.boundaries = True
+    return report
+
+
+def _refuse_renamed(store: Store, keyed: Keyed) -> Keyed:
+    """Rows whose name disagrees with the stored name of their code in the same indeling:
+    the table is not of the year it says (or names another area); never stored."""
+    frame = keyed.frame
+    stored = pd.concat([store.register(frame["_code"].unique().tolist())[["code", "year", "name"]],
+                        store.areas(codes=frame["_code"].unique().tolist(), geometry=False)[
+                            ["code", "year", "name"]]], ignore_index=True)
+    stored = stored[stored["name"].notna()].drop_duplicates(["code", "year"], keep="last")
+    names = dict(zip(zip(stored["code"], stored["year"].astype(int), strict=True),
+                     stored["name"], strict=True))
+    clash = [names_differ(n, names.get((c, int(y)))) for c, y, n in zip(
+        frame["_code"], frame["_boundary_year"], frame["_name"], strict=True)]
+    mask = pd.Series(clash, index=frame.index, dtype=bool)
+    rejects = [Reject(r, c, f"named {n!r} here but {names[(c, int(y))]!r} in the stored {y} "
+                      "indeling: not loaded (is the table of another year?)")
+               for r, c, y, n in zip(frame.loc[mask, "_row"], frame.loc[mask, "_code"],
+                                     frame.loc[mask, "_boundary_year"],
+                                     frame.loc[mask, "_name"], strict=True)]
+    return Keyed(frame[~mask].copy(), keyed.rejects + rejects)
+
+
+def ingest_indicators(store: Store, path: Path, year: int | None = None,
+                      boundaries: int | None = None) -> IngestResult:
+    """A table of figures keyed by area code (or by gemeente name).
+
+    The figures are on the indeling of their year (CBS publishes year Y on Y's
+    classification) unless ``boundaries`` names another; they land on stored areas only as
+    :mod:`geoinsight.placement` allows.
+    """
     path = Path(path)
     if path.is_file() and path.suffix.lower() not in statline.TABLE_SUFFIXES:
         raise InputError(f"unsupported table type {path.suffix or '(none)'}: use CSV or XLSX",
@@ -159,6 +227,9 @@ def ingest_indicators(store: Store, path: Path, year: int | None = None) -> Inge
     counts = IngestCounts(read=len(frame) + len(named.rejects))
     keyed = key_rows(frame, path, year)
     keyed.rejects = named.rejects + keyed.rejects
+    if boundaries is not None:
+        keyed.frame["_boundary_year"] = boundaries
+    keyed = _refuse_renamed(store, keyed)
     long = to_long(keyed.frame)
     long.notes = named.notes + long.notes
     if not long.indicators:
@@ -171,8 +242,11 @@ def ingest_indicators(store: Store, path: Path, year: int | None = None) -> Inge
     notes = long.notes + ([f"ignored columns: {', '.join(long.ignored)}"] if long.ignored else [])
     batch = IngestBatch("indicators", path, checksum(path), long.values, long.indicators,
                         counts, None, keyed.rejects, notes, year)
+    report = _link(store, batch, register_rows(keyed.frame), None)
+    batch.rejects = batch.rejects + report.rejects
+    notes.append(report.summary())
     rows = keyed.frame.rename(columns={"_code": "code", "_year": "year", "_level": "level"})
-    return finish(store, batch, rows, [*rows["year"], *long.values["year"]])
+    return finish(store, batch, rows, [*rows["year"], *long.values["year"]], report)
 
 
 @dataclass
@@ -227,13 +301,13 @@ def _merged_areas(stored: gpd.GeoDataFrame, new: gpd.GeoDataFrame) -> gpd.GeoDat
 
 
 def finish(store: Store, batch: IngestBatch, rows: pd.DataFrame,
-           years: Iterable[int]) -> IngestResult:
+           years: Iterable[int], placement: PlacementReport | None = None) -> IngestResult:
     """Write the batch; the summary reports ``rows`` per level and the ``years`` given."""
     ingest_id = store.write(batch)
     levels = rows["level"].value_counts()
     ordered = {lv: int(levels[lv]) for lv in ("gemeente", "wijk", "buurt") if lv in levels}
     return IngestResult(ingest_id, batch.kind, batch.source, batch.counts, batch.rejects,
-                        batch.notes, ordered, sorted({int(y) for y in years}))
+                        batch.notes, ordered, sorted({int(y) for y in years}), placement)
 
 
 def _repair(frame: pd.DataFrame) -> tuple[gpd.GeoDataFrame, int, list[Reject]]:

@@ -104,8 +104,9 @@ def _year_counts(pairs: pd.DataFrame, chosen: pd.DataFrame, year: int) -> pd.Dat
     table.insert(0, "total", table.sum(axis=1))
     long = table.rename(columns=lambda c: f"events_{c}").stack().reset_index()
     long.columns = ["code", "indicator", "value"]
+    long = long.merge(chosen[["code", "boundary_year"]].drop_duplicates("code"), on="code")
     return long.assign(year=year, value=long["value"].astype(float), status="ok")[
-        ["code", "year", "indicator", "value", "status"]]
+        ["code", "year", "indicator", "value", "status", "boundary_year"]]
 
 
 def _notes(events: Events, outside: int) -> list[str]:

@@ -192,7 +192,9 @@ def _per_level(state: PointState, year: int, aggregate: Aggregate,
         # only areas that hold addresses: elsewhere the BAG set says nothing (not zero)
         covered = sorted(set(pairs["code"]))
         if covered:
-            out.append(aggregate(covered, pairs[["vbo_id", "code"]]))
+            # counted on the boundaries each area was chosen on: its figures' boundary year
+            out.append(aggregate(covered, pairs[["vbo_id", "code"]]).merge(
+                group[["code", "boundary_year"]], on="code"))
     return out
 
 

@@ -92,7 +92,7 @@ def plan(store: Store, scheme: PriorityScheme, selection: Selection,
     for item in scheme.inputs:
         ids = expression_inputs(parse_expression(item.indicator))
         if all(readable(i) for i in ids):
-            frame, years = _latest_values(store, ids, codes, selection.year)
+            frame, years = _latest_values(store, ids, codes, selection.year, b_year)
         else:
             frame, years = pd.DataFrame(columns=["code", "year", "indicator", "value",
                                                  "status"]), []
@@ -108,11 +108,12 @@ def plan(store: Store, scheme: PriorityScheme, selection: Selection,
 
 
 def _latest_values(store: Store, ids: tuple[str, ...], codes: list[str],
-                   year: int | None) -> tuple[pd.DataFrame, list[int]]:
-    """Each indicator at its own latest year (≤ ``year`` when given), relabelled to one year."""
+                   year: int | None, b_year: int) -> tuple[pd.DataFrame, list[int]]:
+    """Each indicator at its own latest year (≤ ``year`` when given) on ``b_year``'s areas,
+    relabelled to one year."""
     parts, years = [], []
     for indicator in ids:
-        frame, used = service.latest_values(store, indicator, codes, year)
+        frame, used = service.latest_values(store, indicator, codes, year, b_year)
         if used is not None:
             years.append(used)
             parts.append(frame)

@@ -13,6 +13,7 @@ import pandas as pd
 
 from geoinsight.catalog import Catalog, evaluate
 from geoinsight.indicators_energy import LABEL_CLASSES, LABEL_COLOURS, class_id
+from geoinsight.placement import placed_values
 from geoinsight.service import area_record, synthetic_indicators
 from geoinsight.sources.codes import COUNTRY_CODE, is_code
 from geoinsight.store import Store
@@ -26,7 +27,9 @@ def area_profile(store: Store, catalog: Catalog, code: str, lang: str = "nl",
     """``catalog`` is the one the asker may see; ``readable`` says which indicators they may."""
     area = area_record(store, code, year)
     compare = _comparison_codes(area)
-    values = store.values(codes=[c for _, c in compare])
+    # the area, its wijk and its gemeente of the same indeling: their figures as placed there
+    values = placed_values(store, codes=[c for _, c in compare],
+                           boundary_year=int(area["year"]))
     values = values[values["indicator"].map(readable).astype(bool)]
     if year is not None:
         values = values[values["year"] <= year]

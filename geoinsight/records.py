@@ -17,7 +17,13 @@ LABEL_COLUMNS = ["vbo_id", "energy_class", "energy_index", "building_class", "bu
                  "building_subtype", "method", "assessed", "registered", "valid_until",
                  "located_by", "synthetic"]
 POINT_AREA_COLUMNS = ["point_set", "point_id", "level", "boundary_year", "area_code"]
-VALUE_COLUMNS = ["code", "year", "indicator", "value", "status"]
+VALUE_COLUMNS = ["code", "year", "indicator", "value", "status", "boundary_year"]
+#: every code a boundary file or table names, per classification year: its name and CBS's
+#: ``indelingswijziging`` flag (1: unchanged since the year before), the evidence placement uses
+REGISTER_COLUMNS = ["code", "year", "level", "name", "changed"]
+#: whether a code names the same area in two classification years (``year_a < year_b``):
+#: relation ``same``, ``different`` or ``unproven``, with the reason (geoinsight.placement)
+LINK_COLUMNS = ["code", "year_a", "year_b", "relation", "reason"]
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-from collections.abc import MutableMapping
+from collections.abc import Iterable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +18,7 @@ from geoinsight.catalog import Catalog, Layer, evaluate
 from geoinsight.classify import Classification, classify
 from geoinsight.crs import WEB_CRS
 from geoinsight.errors import BadRequest, NotFound
+from geoinsight.placement import Unplaced, lands, placed_values, unplaced
 from geoinsight.records import LEVELS
 from geoinsight.sources.codes import is_code
 from geoinsight.spatial.simplify import feature_collection
@@ -81,19 +82,46 @@ def layer_years(store: Store, layer: Layer) -> list[int]:
     return store.value_years(indicators=list(layer.inputs()))
 
 
-def boundary_year(store: Store, selection: Selection, year: int) -> int:
-    """The boundaries that go with figures of ``year``: that year's, else the latest before it.
+def boundary_year(store: Store, selection: Selection, year: int,
+                  figures_on: Iterable[int] = ()) -> int:
+    """The boundaries that go with figures of ``year``: the ones the figures were published
+    on (``figures_on``) where stored, else that year's, else the latest before it.
 
     CBS publishes figures on the boundaries of their year; where a store has only an older
     boundary set (the demo's 2023 buurten with 2024 Kerncijfers), the latest earlier one is used
-    and the answer says so (``boundary_year``). Codes that no longer match show as no data.
+    and the answer says so (``boundary_year``); only figures :mod:`geoinsight.placement` proves
+    to belong to those areas are shown on them.
     """
     years = store.area_years(level=selection.level, municipality=selection.municipality)
     if not years:
         where = f" in {selection.municipality}" if selection.municipality else ""
         raise NotFound(f"no {selection.level} boundaries{where}", code="no_areas")
+    own = [y for y in figures_on if y in years]
+    if own:
+        return max(own)
     earlier = [y for y in years if y <= year]
     return max(earlier) if earlier else min(years)
+
+
+def figure_years(store: Store, layer: Layer, selection: Selection) -> dict[int, int]:
+    """Figure year -> boundary year, for every year of which the layer has a figure (also a
+    suppressed one) that lands on the selection's areas; oldest first."""
+    years = store.area_years(level=selection.level, municipality=selection.municipality)
+    if not years:
+        where = f" in {selection.municipality}" if selection.municipality else ""
+        raise NotFound(f"no {selection.level} boundaries{where}", code="no_areas")
+    areas = store.areas(level=selection.level, municipality=selection.municipality,
+                        geometry=False)
+    values = store.values(indicators=list(layer.inputs()), codes=areas["code"].unique().tolist())
+    values = values[values["status"] != "missing"]
+    found: dict[int, int] = {}
+    for year, rows in values.groupby("year"):
+        on = boundary_year(store, selection, int(year),
+                           rows["boundary_year"].astype(int).unique().tolist())
+        here = rows[rows["code"].isin(set(areas.loc[areas["year"] == on, "code"]))]
+        if len(here) and lands(store, here, on).any():
+            found[int(year)] = on
+    return dict(sorted(found.items()))
 
 
 @dataclass
@@ -105,6 +133,8 @@ class LayerValues:
     rows: pd.DataFrame  # code, name, level, year, value, status
     classification: Classification
     synthetic: bool = False
+    #: areas whose figures of ``year`` are on another indeling and not provably theirs
+    unplaced: Unplaced | None = None
 
 
 def layer_values(store: Store, catalog: Catalog, layer_id: str, selection: Selection,
@@ -113,8 +143,7 @@ def layer_values(store: Store, catalog: Catalog, layer_id: str, selection: Selec
     if selection.level not in layer.levels:
         raise BadRequest(f"layer {layer.id} has no {selection.level} level "
                          f"(it has {', '.join(layer.levels)})", code="bad_level")
-    year = figures_year(store, layer, selection)
-    b_year = boundary_year(store, selection, year)
+    year, b_year = figures_year(store, layer, selection)
     areas = store.areas(level=selection.level, municipality=selection.municipality,
                         year=b_year, geometry=False)
     evaluated = evaluate_areas(store, layer, selection.level, areas, b_year, year)
@@ -124,22 +153,25 @@ def layer_values(store: Store, catalog: Catalog, layer_id: str, selection: Selec
     rows = rows[["code", "name", "level", "year", "value", "status"]]
     classes = classify(rows["value"].tolist(), rows["status"].tolist(), layer.classification,
                        layer.palette, reverse=layer.reverse, decimals=layer.decimals, lang=lang)
+    elsewhere = unplaced(store, codes=areas["code"].tolist(), boundary_year=b_year,
+                         indicators=list(layer.inputs()), year=year)
     return LayerValues(layer, selection, year, b_year, rows, classes,
-                       is_synthetic(store, layer))
+                       is_synthetic(store, layer), elsewhere)
 
 
 def evaluate_areas(store: Store, layer: Layer, level: str, areas: pd.DataFrame,
                    b_year: int, year: int) -> pd.DataFrame:
-    """The layer's figures of ``year`` for ``areas`` (and, for an index, more codes).
+    """The layer's figures of ``year`` for ``areas`` on ``b_year``'s boundaries (and, for an
+    index, more codes).
 
     A composite index is normalised within each gemeente over every area of the level there,
     not over the areas a request names: a buurt's index is the same whatever the request's
     scope, so answers cannot be differenced against each other (docs/methods.md).
     """
     if layer.composite is None:
-        return evaluate(layer, layer_inputs(store, layer, areas["code"].tolist(), year))
+        return evaluate(layer, layer_inputs(store, layer, areas["code"].tolist(), year, b_year))
     groups = reference_groups(store, level, areas, b_year)
-    values = layer_inputs(store, layer, groups.index.tolist(), year)
+    values = layer_inputs(store, layer, groups.index.tolist(), year, b_year)
     return evaluate(layer, values, groups)
 
 
@@ -157,41 +189,55 @@ def reference_groups(store: Store, level: str, areas: pd.DataFrame, b_year: int)
                      index=everything["code"].to_numpy())
 
 
-def figures_year(store: Store, layer: Layer, selection: Selection) -> int:
-    """The year a request shows: the one asked for (which must have figures), else the latest."""
-    years = layer_years(store, layer)
-    if not years:
-        raise NotFound(f"layer {layer.id} has no values yet", code="no_values")
-    year = selection.year if selection.year is not None else years[-1]
-    if year not in years:
-        raise NotFound(f"layer {layer.id} has no figures for {year} "
-                       f"(years: {', '.join(map(str, years))})", code="no_values")
-    return year
+def figures_year(store: Store, layer: Layer, selection: Selection) -> tuple[int, int]:
+    """The year a request shows and the boundary year they are shown on: the year asked for
+    (which must have figures somewhere), else the latest with figures on the selection's areas,
+    else the layer's latest (its figures then land nowhere here, and the answer says why)."""
+    here = figure_years(store, layer, selection)
+    anywhere = layer_years(store, layer)
+    year = selection.year
+    if year is not None and year not in here and year not in anywhere:
+        shown = ", ".join(map(str, anywhere)) or "none"
+        raise NotFound(f"layer {layer.id} has no figures for {year} (years: {shown})",
+                       code="no_values")
+    if year is None:
+        year = max(here) if here else (anywhere[-1] if anywhere else max(
+            store.area_years(level=selection.level, municipality=selection.municipality)
+            or [0]))
+    if year in here:
+        return year, here[year]
+    on = store.values(indicators=list(layer.inputs()), year=year)["boundary_year"]
+    return year, boundary_year(store, selection, year, on.astype(int).unique().tolist())
 
 
-def layer_inputs(store: Store, layer: Layer, codes: list[str], year: int) -> pd.DataFrame:
-    """The values a layer needs for ``year``: its inputs of that year, and its base from the
-    latest year up to it (the 2022 BAG dwellings are the base of 2026 label shares)."""
-    values = store.values(indicators=list(layer.inputs()), codes=codes, year=year)
+def layer_inputs(store: Store, layer: Layer, codes: list[str], year: int,
+                 b_year: int) -> pd.DataFrame:
+    """The values a layer needs for ``year`` on ``b_year``'s areas: its inputs of that year,
+    and its base from the latest year up to it (the 2022 BAG dwellings are the base of 2026
+    label shares)."""
+    values = placed_values(store, indicators=list(layer.inputs()), codes=codes, year=year,
+                           boundary_year=b_year)
     if layer.base is None or layer.base[0] in layer.inputs():
         return values
-    base, _ = latest_values(store, layer.base[0], codes, year)
+    base, _ = latest_values(store, layer.base[0], codes, year, b_year)
     return pd.concat([values, base.assign(year=year)], ignore_index=True)
 
 
 def latest_values(store: Store, indicator: str, codes: list[str],
-                  up_to: int | None) -> tuple[pd.DataFrame, int | None]:
-    """An indicator's figures from its latest year (up to ``up_to`` when given), and that year.
+                  up_to: int | None, b_year: int) -> tuple[pd.DataFrame, int | None]:
+    """An indicator's figures on ``b_year``'s areas from its latest year (up to ``up_to`` when
+    given), and that year.
 
     Figures of different years meet here: 2022 BAG dwellings are the base of 2026 label
     shares, and a planning input combines 2026 labels with 2024 CBS figures.
     """
-    years = store.value_years(indicators=[indicator], codes=codes)
-    if up_to is not None:
-        years = [y for y in years if y <= up_to]
-    if not years:
-        return store.values(indicators=[indicator], codes=[]), None
-    return store.values(indicators=[indicator], codes=codes, year=years[-1]), years[-1]
+    every = placed_values(store, indicators=[indicator], codes=codes, boundary_year=b_year)
+    if up_to is not None and len(every):
+        every = every[every["year"] <= up_to]
+    if every.empty:
+        return every, None
+    latest = int(every["year"].max())
+    return every[every["year"] == latest].reset_index(drop=True), latest
 
 
 GeoJsonCache = MutableMapping[tuple[object, ...], tuple[bytes, bytes, str]]
@@ -244,13 +290,18 @@ def bounds_wgs84(store: Store, selection: Selection,
 def values_json(result: LayerValues, lang: str) -> dict[str, Any]:
     layer = result.layer
     records = []
+    elsewhere = result.unplaced.all_codes() if result.unplaced else set()
     for row, klass in zip(result.rows.itertuples(index=False), result.classification.class_of,
                           strict=True):
         value = None if pd.isna(row.value) else float(row.value)
-        records.append({"code": row.code, "name": row.name, "level": row.level,
-                        "year": int(row.year), "value": value, "status": row.status,
-                        "class": klass})
-    return {"layer": layer.id, "title": layer.title_in(lang), "unit": layer.unit,
+        record = {"code": row.code, "name": row.name, "level": row.level,
+                  "year": int(row.year), "value": value, "status": row.status, "class": klass}
+        if row.code in elsewhere and row.status == "missing":
+            record["reason"] = "other_boundaries"
+        records.append(record)
+    extra = {"unplaced": result.unplaced.as_dict()} if result.unplaced and \
+        result.unplaced.count else {}
+    return {**extra, "layer": layer.id, "title": layer.title_in(lang), "unit": layer.unit,
             "level": result.selection.level, "municipality": result.selection.municipality,
             "year": result.year, "boundary_year": result.boundary_year,
             "source": layer.source + (" (synthetic demo data)" if result.synthetic else ""),

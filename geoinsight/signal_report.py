@@ -53,15 +53,19 @@ def layer_signals(store: Store, catalog: Catalog, layer_id: str, selection: Sele
     if cache is not None and key in cache:
         return cache[key]
     current = service.layer_values(store, catalog, layer_id, selection)
-    earlier = [y for y in service.layer_years(store, layer) if y < current.year]
+    earlier = [y for y in service.figure_years(store, layer, selection) if y < current.year]
     previous = earlier[-1] if earlier else None
     rows = current.rows[["code", "name", "value", "status"]].copy()
     values = pd.Series(rows["value"].to_numpy(dtype=float), index=rows["code"])
     before = pd.Series(np.nan, index=rows["code"])
     if previous is not None:
-        old = service.layer_values(store, catalog, layer_id,
-                                   Selection(selection.level, selection.municipality, previous))
-        before = pd.Series(old.rows["value"].to_numpy(dtype=float), index=old.rows["code"])
+        # the previous year's figures on this year's areas: a change is one area's change
+        areas = store.areas(level=selection.level, municipality=selection.municipality,
+                            year=current.boundary_year, geometry=False)
+        old = service.evaluate_areas(store, layer, selection.level, areas,
+                                     current.boundary_year, previous)
+        before = pd.Series(old["value"].to_numpy(dtype=float), index=old["code"]).reindex(
+            rows["code"])
     change = change_signals(values, before.reindex(values.index))
     rows["previous"] = change["previous"].reindex(rows["code"]).to_numpy()
     rows["change"] = change["change"].reindex(rows["code"]).to_numpy()
@@ -73,7 +77,7 @@ def layer_signals(store: Store, catalog: Catalog, layer_id: str, selection: Sele
     stats = spatial.areas.set_index("code")
     for column in ("gi_z", "gi_p", "hotspot", "moran_i", "moran_p", "moran_cluster"):
         rows[column] = stats[column].reindex(rows["code"]).to_numpy()
-    _comparisons(store, catalog, layer, selection, current.year, rows)
+    _comparisons(store, catalog, layer, selection, current.year, current.boundary_year, rows)
     result = LayerSignals(layer, selection, current.year, previous, current.boundary_year,
                           rows.reset_index(drop=True), spatial.global_moran_i,
                           spatial.global_moran_p, spatial.note, current.synthetic)
@@ -85,22 +89,30 @@ def layer_signals(store: Store, catalog: Catalog, layer_id: str, selection: Sele
 
 
 def _comparisons(store: Store, catalog: Catalog, layer: Layer, selection: Selection, year: int,
-                 rows: pd.DataFrame) -> None:
-    """Beside each area: its parent area, the country and its peers (same urbanity class)."""
+                 b_year: int, rows: pd.DataFrame) -> None:
+    """Beside each area: its parent area (of the same indeling), the country and its peers
+    (same urbanity class)."""
     parent_level = PARENT_LEVEL.get(selection.level)
     parents: dict[str, float] = {}
     if parent_level and parent_level in layer.levels:
         try:
             up = service.layer_values(store, catalog, layer.id,
                                       Selection(parent_level, selection.municipality, year))
-            parents = dict(zip(up.rows["code"], up.rows["value"].astype(float), strict=True))
+            if up.boundary_year == b_year:
+                parents = dict(zip(up.rows["code"], up.rows["value"].astype(float),
+                                   strict=True))
+            elif layer.composite is None:
+                # parents of another indeling count only where provably the same areas
+                codes = sorted({c for c in rows["code"].map(parent_of) if c})
+                found = evaluate(layer, service.layer_inputs(store, layer, codes, year, b_year))
+                parents = dict(zip(found["code"], found["value"].astype(float), strict=True))
         except GeoInsightError:
             parents = {}
     rows["parent_code"] = rows["code"].map(parent_of)
     rows["parent_value"] = rows["parent_code"].map(lambda c: parents.get(c, np.nan))
     country = _country_value(store, layer, year)
     rows["country_value"] = country if country is not None else np.nan
-    peers = _peer_classes(store, list(rows["code"]), year)
+    peers = _peer_classes(store, list(rows["code"]), year, b_year)
     values = pd.Series(rows["value"].to_numpy(dtype=float), index=rows["code"])
     rows["peer_class"] = rows["code"].map(lambda c: peers.get(c, np.nan))
     rows["peer_mean"] = [peer_mean(values, pd.Series(peers), c) if c in peers else None
@@ -114,7 +126,7 @@ def _comparisons(store: Store, catalog: Catalog, layer: Layer, selection: Select
 def _country_value(store: Store, layer: Layer, year: int) -> float | None:
     if getattr(layer, "composite", None) is not None:
         return None  # an index is relative to its own reference set, not the country's
-    values = service.layer_inputs(store, layer, [COUNTRY_CODE], year)
+    values = service.layer_inputs(store, layer, [COUNTRY_CODE], year, year)
     if values.empty:
         return None
     hit = evaluate(layer, values)
@@ -122,8 +134,8 @@ def _country_value(store: Store, layer: Layer, year: int) -> float | None:
     return None if hit.empty else float(hit["value"].iloc[0])
 
 
-def _peer_classes(store: Store, codes: list[str], year: int) -> dict[str, float]:
-    rows, _ = service.latest_values(store, PEER_INDICATOR, codes, year)
+def _peer_classes(store: Store, codes: list[str], year: int, b_year: int) -> dict[str, float]:
+    rows, _ = service.latest_values(store, PEER_INDICATOR, codes, year, b_year)
     rows = rows[rows["status"].isin(["ok", "estimated"]) & rows["value"].notna()]
     return {str(c): float(v) for c, v in zip(rows["code"], rows["value"], strict=True)}
 

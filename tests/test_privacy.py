@@ -102,6 +102,7 @@ def test_two_requests_see_the_same_published_figures(tmp_path: Path) -> None:
 
     store = GeoPackageStore(tmp_path / "g.gpkg")
     values = frame(TREE)
+    values = values.assign(boundary_year=values["year"])
     store.write(IngestBatch("indicators", tmp_path / "x.csv", "0", values,
                             [Indicator("cases", "Gevallen", "Cases", "huishoudens", "count")],
                             IngestCounts(read=len(values), stored=len(values))))

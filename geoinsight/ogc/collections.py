@@ -2,7 +2,7 @@
 
 A collection is one level on one boundary year (``buurt_2023``, ``gemeente_2023``): the areas as
 CBS drew them that year, each with every visible layer's figure as a property. Figures belong on
-the boundaries the rest of GeoInsight shows them on (:func:`geoinsight.service.boundary_year`:
+the boundaries the rest of GeoInsight shows them on (:func:`geoinsight.service.figure_years`:
 their own year's, else the latest before it), so a feature's value is the one
 ``/api/layers/<id>/values`` gives for that level, gemeente and year. Where a gemeente's boundaries
 lag behind the rest of the store (the demo's 2022 Den Haag buurten next to 2023 Delft ones), its
@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 import pandas as pd
 
@@ -23,7 +24,7 @@ from geoinsight.catalog import Catalog, Layer
 from geoinsight.errors import NotFound
 from geoinsight.export.table import LayerColumn, column_info
 from geoinsight.records import LEVELS
-from geoinsight.service import Selection, boundary_year, is_synthetic
+from geoinsight.service import Selection, figure_years, is_synthetic
 from geoinsight.store import Store
 
 _ID = re.compile(r"^(gemeente|wijk|buurt)_(\d{4})$")
@@ -121,15 +122,17 @@ def plan_columns(store: Store, catalog: Catalog, level: str, b_year: int,
     codes, gemeenten = area_scope_codes(areas)
     if not codes:
         return ()
-    memo: dict[tuple[str | None, int], int] = {}
+    memo: dict[tuple[str, str | None], dict[int, int]] = {}
 
-    def on_these(scope: str | None, year: int) -> bool:
-        if (scope, year) not in memo:
+    def years_here(layer: Layer, scope: str | None) -> dict[int, int]:
+        """figure year -> boundary year it is shown on, as every map and export decides"""
+        if (layer.id, scope) not in memo:
             try:
-                memo[(scope, year)] = boundary_year(store, Selection(level, scope, year), year)
+                memo[(layer.id, scope)] = figure_years(store, layer, Selection(level, scope,
+                                                                               None))
             except NotFound:
-                memo[(scope, year)] = -1
-        return memo[(scope, year)] == b_year
+                memo[(layer.id, scope)] = {}
+        return memo[(layer.id, scope)]
 
     columns = []
     for layer in catalog.for_level(level):
@@ -137,11 +140,16 @@ def plan_columns(store: Store, catalog: Catalog, level: str, b_year: int,
         for year in sorted(years, reverse=True):
             if up_to is not None and year > up_to:
                 continue
-            scopes = _scopes(gemeenten, year, on_these)
+            scopes = _scopes(gemeenten, year, partial(_lies_on, years_here, layer, b_year))
             if scopes:
                 columns.append(Column(layer, year, scopes, is_synthetic(store, layer)))
                 break
     return tuple(columns)
+
+
+def _lies_on(years_here: Callable[[Layer, str | None], dict[int, int]], layer: Layer,
+             b_year: int, scope: str | None, year: int) -> bool:
+    return years_here(layer, scope).get(year) == b_year
 
 
 def _scopes(gemeenten: Sequence[str], year: int,

@@ -15,7 +15,7 @@ import pandas as pd
 
 from geoinsight.errors import InputError
 from geoinsight.indicators import Indicator, match_column, normalise
-from geoinsight.records import Reject
+from geoinsight.records import VALUE_COLUMNS, Reject
 from geoinsight.sources.codes import (
     clean_code,
     find_code_column,
@@ -67,6 +67,9 @@ def key_rows(frame: pd.DataFrame, path: Path, year: int | None, label: str = "")
                 zip(out.loc[dup, "_row"], out.loc[dup, "_code"], strict=True)]
     out = out[~dup].copy()
     out["_year"] = out["_year"].astype(int)
+    # the classification the row's figures are on: CBS publishes year Y on Y's indeling
+    out["_boundary_year"] = out["_year"]
+    out["_changed"] = _change_flags(out)
     out["_level"] = out["_code"].map(level_of)
     out["_gm"] = out["_code"].map(gemeente_of)
     out["_wk"] = out["_code"].map(wijk_of)
@@ -85,6 +88,50 @@ def _years(frame: pd.DataFrame, year: int | None, path: Path) -> pd.Series:
             return pd.to_numeric(text, errors="coerce").astype("Int64")
     raise InputError("no year in the file (no jaar, jrstatcode or Perioden column): "
                      "pass --year YEAR", path=str(path))
+
+
+#: CBS's "indelingswijziging wijken en buurten" (1: unchanged since the year before), as PDOK
+#: (``indelingswijziging_wijken_en_buurten``), the classic shapefiles (``IND_WBI``) and StatLine
+#: ("Indelingswijziging gemeente, wijk, buurt (code)") name it
+CHANGE_FLAG_PREFIXES = ("indelingswijziging", "indwbi")
+
+
+def _change_flags(frame: pd.DataFrame) -> pd.Series:
+    column = next((c for c in frame.columns if not str(c).startswith("_")
+                   and normalise(str(c)).startswith(CHANGE_FLAG_PREFIXES)), None)
+    if column is None:
+        return pd.Series(pd.NA, index=frame.index, dtype="Int64")
+    return pd.to_numeric(frame[column].astype(str).str.strip(), errors="coerce").astype("Int64")
+
+
+def register_rows(keyed: pd.DataFrame) -> pd.DataFrame:
+    """The codes and names a keyed source names, per classification year (REGISTER_COLUMNS):
+    each row's own code, and the wijk and gemeente it says the row lies in (a buurt file of 2021
+    names the gemeente of 2021 too, which is what relates it to a gemeente figure of 2024)."""
+    years = keyed["_boundary_year"].astype(int).to_numpy()
+    own = pd.DataFrame({"code": keyed["_code"].to_numpy(), "year": years,
+                        "level": keyed["_level"].to_numpy(),
+                        "name": keyed["_name"].to_numpy(dtype=object),
+                        "changed": keyed["_changed"].to_numpy()})
+    wijk_names = _column_of(keyed, NAME_COLUMNS["wijk"])
+    parents = [pd.DataFrame({"code": keyed["_gm"].to_numpy(), "year": years, "level": "gemeente",
+                             "name": keyed["_gm_name"].to_numpy(dtype=object), "changed": pd.NA}),
+               pd.DataFrame({"code": keyed["_wk"].to_numpy(), "year": years, "level": "wijk",
+                             "name": wijk_names, "changed": pd.NA})]
+    parents = [p[p["code"].notna()] for p in parents]
+    frame = pd.concat([own, *parents], ignore_index=True)
+    frame = frame[frame["level"] != "land"]
+    # a row's own entry first: it may carry the flag, and its name is the row's subject
+    return frame.drop_duplicates(["code", "year"]).reset_index(drop=True)
+
+
+def _column_of(keyed: pd.DataFrame, keys: tuple[str, ...]) -> np.ndarray:
+    by_key = {normalise(str(c)): c for c in keyed.columns if not str(c).startswith("_")}
+    column = next((by_key[k] for k in keys if k in by_key), None)
+    if column is None:
+        return np.full(len(keyed), None, dtype=object)
+    return keyed[column].map(lambda v: str(v).strip() if pd.notna(v) and str(v).strip()
+                             else None).to_numpy(dtype=object)
 
 
 def _names(frame: pd.DataFrame) -> pd.Series:
@@ -152,13 +199,14 @@ def to_long(keyed: pd.DataFrame) -> LongValues:
         parts.append(pd.DataFrame({
             "code": keyed["_code"].to_numpy(),
             "year": keyed["_year"].to_numpy() if column_year is None else column_year,
-            "indicator": indicator.id, "value": values, "status": statuses}))
+            "indicator": indicator.id, "value": values, "status": statuses,
+            "boundary_year": keyed["_boundary_year"].to_numpy()}))
         used[indicator.id] = indicator
     if not parts:
-        return LongValues(pd.DataFrame(columns=["code", "year", "indicator", "value", "status"]),
-                          [], ignored, notes)
+        return LongValues(pd.DataFrame(columns=VALUE_COLUMNS), [], ignored, notes)
     frame = pd.concat(parts, ignore_index=True)
     frame["year"] = frame["year"].astype(int)
+    frame["boundary_year"] = frame["boundary_year"].astype(int)
     return LongValues(frame, list(used.values()), ignored, notes)
 
 
@@ -168,7 +216,8 @@ _IDENTITY = {k for keys in NAME_COLUMNS.values() for k in keys} | set(GENERIC_NA
 
 def _is_identity(keyed: pd.DataFrame, column: str) -> bool:
     key = normalise(column)
-    if key in _IDENTITY or "code" in key:  # gwb_code_8, pv_code, …: identifiers, not figures
+    # gwb_code_8, pv_code, the indeling flag, …: identifiers, not figures
+    if key in _IDENTITY or "code" in key or key.startswith(CHANGE_FLAG_PREFIXES):
         return True
     sample = keyed[column].dropna().head(50).map(clean_code)
     return bool(len(sample)) and bool(sample.map(is_code).all())

@@ -41,6 +41,12 @@ def name_key(name: object) -> str:
     return SYNONYMS.get(key, key)
 
 
+def area_name_key(name: object) -> str:
+    """:func:`name_key` without CBS's province mark: ``Hengelo (O.)`` and ``Hengelo`` are one
+    gemeente's name, written with and without the mark CBS adds where a name occurs twice."""
+    return name_key(_PROVINCE_MARK.sub("", str(name)))
+
+
 def find_name_column(frame: pd.DataFrame) -> str | None:
     """The column of region names: a known name column whose cells are mostly text."""
     by_key = {normalise(str(c)): str(c) for c in frame.columns}
@@ -64,7 +70,7 @@ def gemeente_names(areas: pd.DataFrame) -> dict[str, str]:
     exact = {name_key(n): str(c) for n, c in zip(rows["name"], rows["code"], strict=True)}
     short: dict[str, set[str]] = {}
     for name, code in zip(rows["name"], rows["code"], strict=True):
-        short.setdefault(name_key(_PROVINCE_MARK.sub("", str(name))), set()).add(str(code))
+        short.setdefault(area_name_key(name), set()).add(str(code))
     unique = {k: next(iter(v)) for k, v in short.items() if len(v) == 1 and k not in exact}
     return {**unique, **exact}
 
@@ -73,7 +79,7 @@ def _lookup(text: str, reference: Mapping[str, str]) -> str | None:
     """Exact name first, then without a province mark (``Beek (L.)`` finds ``Beek``)."""
     found = reference.get(name_key(text))
     if found is None and _PROVINCE_MARK.search(text):
-        found = reference.get(name_key(_PROVINCE_MARK.sub("", text)))
+        found = reference.get(area_name_key(text))
     return found
 
 

@@ -36,7 +36,10 @@ class Store(Protocol):
                    municipality: str | None = None) -> list[int]: ...
 
     def values(self, *, indicators: Sequence[str] | None = None,
-               codes: Sequence[str] | None = None, year: int | None = None) -> pd.DataFrame: ...
+               codes: Sequence[str] | None = None, year: int | None = None) -> pd.DataFrame:
+        """Figures as stored (VALUE_COLUMNS): ``boundary_year`` is the classification each
+        was published on. Never join them to areas by code alone: geoinsight.placement does."""
+        ...
 
     def value_years(self, *, indicators: Sequence[str] | None = None,
                     codes: Sequence[str] | None = None) -> list[int]: ...
@@ -59,6 +62,14 @@ class Store(Protocol):
                     area_codes: Sequence[str] | None = None) -> pd.DataFrame:
         """Which area each point of a set lies in, per level and boundary year (in
         ``area_codes`` when given)."""
+        ...
+
+    def register(self, codes: Sequence[str] | None = None) -> pd.DataFrame:
+        """Codes and names per classification year (REGISTER_COLUMNS), of ``codes``."""
+        ...
+
+    def links(self, codes: Sequence[str] | None = None) -> pd.DataFrame:
+        """Whether a code names the same area in two years (LINK_COLUMNS), of ``codes``."""
         ...
 
     def rejects(self, ingest_id: int) -> pd.DataFrame: ...

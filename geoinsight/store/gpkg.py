@@ -31,7 +31,10 @@ from geoinsight.store.model import (
     ADDRESS_COLUMNS,
     AREA_COLUMNS,
     LABEL_COLUMNS,
+    LINK_COLUMNS,
     POINT_AREA_COLUMNS,
+    REGISTER_COLUMNS,
+    VALUE_COLUMNS,
     IngestBatch,
 )
 
@@ -157,12 +160,13 @@ class GeoPackageStore:
         frames = []
         for chunk_where, chunk_params in _with_codes(where, params, "area_code", codes):
             frame = self._query(
-                "SELECT area_code AS code, year, indicator, value, status FROM indicator_values"
+                "SELECT area_code AS code, year, indicator, value, status,"
+                " COALESCE(boundary_year, year) AS boundary_year FROM indicator_values"
                 f"{chunk_where} ORDER BY area_code, indicator, year", chunk_params)
             if frame is not None:
                 frames.append(frame)
         if not frames:
-            return pd.DataFrame(columns=["code", "year", "indicator", "value", "status"])
+            return pd.DataFrame(columns=VALUE_COLUMNS)
         out = pd.concat(frames, ignore_index=True)
         out["value"] = out["value"].astype(float)
         return out
@@ -239,6 +243,14 @@ class GeoPackageStore:
                 raise
             frame = None
         return frame if frame is not None else pd.DataFrame(columns=columns)
+
+    def register(self, codes: Sequence[str] | None = None) -> pd.DataFrame:
+        return self._optional_chunks(f"SELECT {', '.join(REGISTER_COLUMNS)} FROM area_register",
+                                     [], "code", codes, REGISTER_COLUMNS)
+
+    def links(self, codes: Sequence[str] | None = None) -> pd.DataFrame:
+        return self._optional_chunks(f"SELECT {', '.join(LINK_COLUMNS)} FROM area_links",
+                                     [], "code", codes, LINK_COLUMNS)
 
     def rejects(self, ingest_id: int) -> pd.DataFrame:
         frame = self._query("SELECT row, code, reason FROM ingest_rejects WHERE ingest_id = ?"
@@ -333,14 +345,40 @@ def _write_batch(con: sqlite3.Connection, batch: IngestBatch) -> int:
         con.execute("DELETE FROM indicator_values WHERE indicator = ?", (indicator,))
     v = batch.values
     con.executemany(
-        "INSERT INTO indicator_values (area_code, year, indicator, value, status, ingest_id)"
-        " VALUES (?,?,?,?,?,?) ON CONFLICT (area_code, year, indicator) DO UPDATE SET"
-        " value=excluded.value, status=excluded.status, ingest_id=excluded.ingest_id",
+        "INSERT INTO indicator_values (area_code, year, indicator, value, status, ingest_id,"
+        " boundary_year) VALUES (?,?,?,?,?,?,?) ON CONFLICT (area_code, year, indicator) DO"
+        " UPDATE SET value=excluded.value, status=excluded.status, ingest_id=excluded.ingest_id,"
+        " boundary_year=excluded.boundary_year",
         zip(v["code"], v["year"].astype(int).tolist(), v["indicator"],
             [None if pd.isna(x) else float(x) for x in v["value"]], v["status"],
-            [ingest_id] * len(v), strict=True))
+            [ingest_id] * len(v), v["boundary_year"].astype(int).tolist(), strict=True))
+    if batch.register is not None and len(batch.register):
+        _write_register(con, batch.register, ingest_id)
+    if batch.links is not None:
+        _replace_links(con, batch.links, batch.linked_codes)
     con.execute("UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now')")
     return ingest_id
+
+
+def _write_register(con: sqlite3.Connection, register: pd.DataFrame, ingest_id: int) -> None:
+    """Codes and names per classification year; a later source fills in what an earlier one
+    left empty and overrides the rest (ingest refuses a table that renames a known code)."""
+    rows = register[REGISTER_COLUMNS].astype(object).where(register[REGISTER_COLUMNS].notna(),
+                                                           None)
+    con.executemany(
+        "INSERT INTO area_register (code, year, level, name, changed, ingest_id)"
+        " VALUES (?,?,?,?,?,?) ON CONFLICT (code, year) DO UPDATE SET"
+        " name=COALESCE(excluded.name, name), changed=COALESCE(excluded.changed, changed),"
+        " ingest_id=excluded.ingest_id",
+        [(r[0], int(r[1]), r[2], r[3], None if r[4] is None else int(r[4]), ingest_id)
+         for r in rows.itertuples(index=False)])
+
+
+def _replace_links(con: sqlite3.Connection, links: pd.DataFrame,
+                   codes: Sequence[str]) -> None:
+    """The links of ``codes`` are recomputed as a whole by each ingest that touches them."""
+    con.executemany("DELETE FROM area_links WHERE code = ?", [(c,) for c in codes])
+    _insert_rows(con, "area_links", links[LINK_COLUMNS], None)
 
 
 def _write_areas(con: sqlite3.Connection, areas: gpd.GeoDataFrame, ingest_id: int) -> None:

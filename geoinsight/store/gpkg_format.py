@@ -28,8 +28,20 @@ ATTRIBUTE_TABLES: tuple[tuple[str, str, str], ...] = (
           area_code TEXT NOT NULL, year INTEGER NOT NULL, indicator TEXT NOT NULL,
           value REAL, status TEXT NOT NULL
             CHECK (status IN ('ok', 'missing', 'secret', 'estimated')),
-          ingest_id INTEGER NOT NULL,
+          ingest_id INTEGER NOT NULL, boundary_year INTEGER,
           UNIQUE (area_code, year, indicator))"""),
+    ("area_register", "Area codes and names per classification year, from boundary files and"
+     " tables", """
+        CREATE TABLE area_register (
+          fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, code TEXT NOT NULL,
+          year INTEGER NOT NULL, level TEXT NOT NULL, name TEXT, changed INTEGER,
+          ingest_id INTEGER NOT NULL, UNIQUE (code, year))"""),
+    ("area_links", "Whether a code names the same area in two classification years", """
+        CREATE TABLE area_links (
+          fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, code TEXT NOT NULL,
+          year_a INTEGER NOT NULL, year_b INTEGER NOT NULL, relation TEXT NOT NULL
+            CHECK (relation IN ('same', 'different', 'unproven')),
+          reason TEXT NOT NULL DEFAULT '', UNIQUE (code, year_a, year_b))"""),
     ("indicators", "Indicator metadata", """
         CREATE TABLE indicators (
           fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, id TEXT NOT NULL UNIQUE,
@@ -103,7 +115,9 @@ _BASE_DDL = (
 )
 #: Columns added after a table first shipped: (table, column, declaration).
 _ADDED_COLUMNS = (("indicators", "synthetic", "INTEGER NOT NULL DEFAULT 0"),
-                  ("areas", "gemeente_name", "TEXT"))
+                  ("areas", "gemeente_name", "TEXT"),
+                  # stores from before it: the figure's own year (a CBS table's classification)
+                  ("indicator_values", "boundary_year", "INTEGER"))
 _INDEXES = (
     "CREATE INDEX IF NOT EXISTS areas_level_year ON areas (level, year, gemeente_code)",
     "CREATE INDEX IF NOT EXISTS values_code_year ON indicator_values (area_code, year)",

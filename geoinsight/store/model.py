@@ -14,15 +14,18 @@ from geoinsight.records import (
     AREA_COLUMNS,
     LABEL_COLUMNS,
     LEVELS,
+    LINK_COLUMNS,
     POINT_AREA_COLUMNS,
+    REGISTER_COLUMNS,
     STATUSES,
     VALUE_COLUMNS,
     Reject,
 )
 
 # the vocabulary lives in geoinsight.records; re-exported for the store's users
-__all__ = ["ADDRESS_COLUMNS", "AREA_COLUMNS", "LABEL_COLUMNS", "LEVELS", "POINT_AREA_COLUMNS",
-           "STATUSES", "VALUE_COLUMNS", "IngestBatch", "IngestCounts", "Reject", "empty_values"]
+__all__ = ["ADDRESS_COLUMNS", "AREA_COLUMNS", "LABEL_COLUMNS", "LEVELS", "LINK_COLUMNS",
+           "POINT_AREA_COLUMNS", "REGISTER_COLUMNS", "STATUSES", "VALUE_COLUMNS", "IngestBatch",
+           "IngestCounts", "Reject", "empty_values"]
 
 
 @dataclass
@@ -63,9 +66,15 @@ class IngestBatch:
     point_areas: pd.DataFrame | None = None
     #: indicators recomputed from scratch (point aggregates): their old values are removed first
     replace_indicators: list[str] = field(default_factory=list)
+    #: codes and names per classification year that the source names (REGISTER_COLUMNS)
+    register: pd.DataFrame | None = None
+    #: the links of ``linked_codes`` as recomputed after this batch (LINK_COLUMNS)
+    links: pd.DataFrame | None = None
+    linked_codes: list[str] = field(default_factory=list)
 
 
 def empty_values() -> pd.DataFrame:
     return pd.DataFrame({"code": pd.Series(dtype=str), "year": pd.Series(dtype="int64"),
                          "indicator": pd.Series(dtype=str), "value": pd.Series(dtype=float),
-                         "status": pd.Series(dtype=str)})
+                         "status": pd.Series(dtype=str),
+                         "boundary_year": pd.Series(dtype="int64")})

@@ -48,8 +48,7 @@ def map_page(layer_id: str) -> str:
         selection = service.Selection(selection.level, service.default_municipality(st.store),
                                       selection.year)
     # the page only needs the years; the browser fetches the values from the API
-    year = service.figures_year(st.store, layer, selection)
-    b_year = service.boundary_year(st.store, selection, year)
+    year, b_year = service.figures_year(st.store, layer, selection)
     query = {"level": selection.level}
     if selection.municipality:
         query["municipality"] = selection.municipality

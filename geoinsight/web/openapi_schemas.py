@@ -90,7 +90,14 @@ def _values() -> Schema:
     value = _obj({"code": STRING, "name": _nullable(STRING),
                   "level": {"type": "string", "enum": LEVELS}, "year": YEAR,
                   "value": _nullable(NUMBER), "status": {"type": "string", "enum": STATUSES},
-                  "class": _nullable(INTEGER)})
+                  "class": _nullable(INTEGER)},
+                 {"reason": {"type": "string", "enum": ["other_boundaries"],
+                             "description": "no figure: the area's figures of this year are "
+                                            "on another indeling and not provably its own"}})
+    unplaced = _obj({"count": INTEGER, "boundary_year": YEAR,
+                     "figure_boundary_years": _array(YEAR), "codes": _array(STRING)},
+                    description="Areas whose figures of this year are on another indeling "
+                                "(geoinsight.placement) and are therefore not shown.")
     return _obj({
         "layer": STRING, "title": STRING, "unit": STRING,
         "level": {"type": "string", "enum": LEVELS}, "municipality": _nullable(STRING),
@@ -98,7 +105,8 @@ def _values() -> Schema:
         "categorical": BOOLEAN, "synthetic": BOOLEAN,
         "classes": _array(ref("LegendClass")), "nodata": _array(ref("NodataClass")),
         "values": _array(value),
-    }, description="A layer's figures for the areas of a level (and gemeente), classified.")
+    }, {"unplaced": unplaced},
+        description="A layer's figures for the areas of a level (and gemeente), classified.")
 
 
 def _feature_collection() -> Schema:
