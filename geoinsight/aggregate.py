@@ -6,9 +6,12 @@ boundary year there that has figures):
 - figures computed from points (BAG dwellings, EP-Online labels) are counted exactly from the
   points inside the area, where every area it overlaps holds address points and the layer's
   year is the year of the current point set (method ``points``);
-- every other figure is re-expressed from the published figures of the areas it overlaps
-  (:mod:`geoinsight.spatial.interpolate`; ``area_weighted``, ``address_weighted``,
-  ``population_weighted``, or ``identical`` when the area is one stored area);
+- every other figure is re-expressed from the published figures of the areas it overlaps,
+  and from those only (:mod:`geoinsight.spatial.interpolate`, ``published_only``;
+  ``area_weighted``, ``address_weighted``, ``population_weighted``, ``identical`` when the
+  area is one stored area, ``whole_areas`` for a count over whole areas): a suppressed or
+  missing area lowers the answer's coverage instead of hiding it, slivers along shared edges
+  (:data:`NOISE`) are ignored, and below :data:`MIN_PUBLISHED` there is no value;
 - the layer's expression is evaluated on those inputs, after disclosure control with the rules
   every buurt gets (:func:`geoinsight.privacy.protect_custom_area`);
 - a composite index is relative to a gemeente's areas and cannot be re-normalised for an
@@ -43,12 +46,20 @@ from geoinsight.privacy import (
 )
 from geoinsight.records import LEVELS
 from geoinsight.service import layer_years, synthetic_indicators
-from geoinsight.spatial.interpolate import EXACT, Overlay, overlay, roughest
+from geoinsight.spatial.interpolate import Overlay, overlay, roughest
 from geoinsight.store import Store
 
 ADDRESS_BASED = frozenset(i.id for i in address_indicators())
 LABEL_BASED = frozenset(i.id for i in label_indicators())
-_VALUE_COLUMNS = ["code", "indicator", "year", "value", "status", "method"]
+_VALUE_COLUMNS = ["code", "indicator", "year", "value", "status", "method", "coverage"]
+#: a piece of a buurt below this share of it and of the area is a sliver along a shared edge,
+#: drawn by hand: ignored; a buurt inside the area up to this share counts as wholly in.
+#: Address shares are counts of real points and never noise.
+NOISE = 0.01
+#: below this share of the area's covered part with published figures, no figure is given: a
+#: sum would miss too much, an average would speak for too little of the area
+MIN_PUBLISHED = {"count": 0.9}
+MIN_PUBLISHED_OTHER = 0.5
 
 
 @dataclass
@@ -136,7 +147,7 @@ class _Points:
                                           year, pd.Timestamp(year, 12, 31)))
         if not parts:
             return pd.DataFrame(columns=_VALUE_COLUMNS)
-        return pd.concat(parts, ignore_index=True).assign(method="points")
+        return pd.concat(parts, ignore_index=True).assign(method="points", coverage=1.0)
 
 
 def aggregate_area(store: Store, catalog: Catalog, area: DrawnArea, *, year: int | None = None,
@@ -194,7 +205,8 @@ def place(store: Store, level: str, points: _Points) -> Placement | None:
             shares = pd.DataFrame({"source": assigned["area_code"].to_numpy(),
                                    "target": [CUSTOM_AREA if p in inside else None
                                               for p in assigned["point_id"]]})
-        over = overlay(areas[["code", "geometry"]], target, tolerance=EXACT, points=shares)
+        over = overlay(areas[["code", "geometry"]], target, tolerance=NOISE, points=shares,
+                       sliver=0.0, address_noise=False)
         return Placement(level, int(year), areas, over, addressed)
     return None
 
@@ -263,7 +275,7 @@ def _level_values(store: Store, placement: Placement, points: _Points, rules: Di
             requests.setdefault(year, []).append(indicator)
     for year, names in requests.items():
         found = reexpress(store, placement.over, dict.fromkeys(names, year),
-                          dict.fromkeys(placement.codes, placement.year))
+                          dict.fromkeys(placement.codes, placement.year), published_only=True)
         parts.append(found[found["code"] == CUSTOM_AREA])
     raw = pd.concat(parts, ignore_index=True)[_VALUE_COLUMNS]
     people = raw[(raw["indicator"] == "population") & raw["status"].isin(["ok", "estimated"])]
@@ -272,7 +284,8 @@ def _level_values(store: Store, placement: Placement, points: _Points, rules: Di
     population = {CUSTOM_AREA: float(people.sort_values("year")["value"].iloc[-1])
                   if len(people) else 0.0}
     protected = protect_custom_area(raw, indicator_meta(store), population, rules)
-    return protected.assign(method=raw["method"].to_numpy())
+    return protected.assign(method=raw["method"].to_numpy(),
+                            coverage=raw["coverage"].to_numpy(dtype=float))
 
 
 def _with_groups(wanted: Iterable[tuple[str, int]]) -> list[tuple[str, int]]:
@@ -321,6 +334,12 @@ def _result(plan: _Plan, values: pd.DataFrame, placement: Placement, lang: str,
         value = mine["value"].iloc[0]
         out["value"] = None if pd.isna(value) else float(value)
         out["status"] = str(mine["status"].iloc[0])
-    methods = rows.loc[rows["indicator"].isin(layer.inputs()), "method"]
-    out["method"] = roughest([str(m) for m in methods])
+    used = rows[rows["indicator"].isin(layer.inputs())]
+    out["method"] = roughest([str(m) for m in used["method"]])
+    published = float(used["coverage"].min()) if len(used) else 1.0
+    out["coverage"] = round(placement.coverage * (published if published == published else 0.0),
+                            6)
+    if out["value"] is not None and published < MIN_PUBLISHED.get(layer.kind,
+                                                                 MIN_PUBLISHED_OTHER):
+        out.update(value=None, status="missing", reason="too_little_published")
     return out

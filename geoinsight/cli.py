@@ -212,6 +212,18 @@ def _report(result: IngestResult, target: Path | None) -> None:
     click.echo(f"rejected rows: {target}")
 
 
+@cli.command()
+@click.pass_obj
+def status(settings: Settings) -> None:
+    """What the store holds, which layers have figures where, and the next step."""
+    from geoinsight.catalog import load_catalog
+    from geoinsight.store_status import format_status, store_status
+
+    store = _store(settings)
+    click.echo(format_status(store_status(store, load_catalog(settings.layers_dir),
+                                          str(settings.store_path))))
+
+
 @cli.group()
 def layers() -> None:
     """The layer catalogue (layers/*.yaml)."""

@@ -57,7 +57,7 @@ HARMONISE_TOLERANCE = 0.03
 #: outside every 2023 gemeente, though Enkhuizen did not change).
 HARMONISE_OUTSIDE = 0.10
 
-RESULT_COLUMNS = ["code", "indicator", "year", "value", "status", "method"]
+RESULT_COLUMNS = ["code", "indicator", "year", "value", "status", "method", "coverage"]
 
 
 def kinds(store: Store) -> dict[str, tuple[str, str]]:
@@ -66,13 +66,15 @@ def kinds(store: Store) -> dict[str, tuple[str, str]]:
 
 
 def reexpress(store: Store, over: Overlay, requests: Mapping[str, int],
-              source_years: Mapping[str, int]) -> pd.DataFrame:
+              source_years: Mapping[str, int], published_only: bool = False) -> pd.DataFrame:
     """Published figures of the overlay's sources, indicator -> year, on its targets.
 
     ``source_years``: each source's boundary year (its outline's); only figures that belong to
     the source on those boundaries (:mod:`geoinsight.placement`) are read. Returns code
-    (target), indicator, year, value, status, method for every target and requested indicator;
-    an indicator without any source figure is missing everywhere.
+    (target), indicator, year, value, status, method, coverage for every target and requested
+    indicator; an indicator without any source figure is missing everywhere.
+    ``published_only``: hidden sources lower a target's coverage instead of hiding it
+    (:mod:`geoinsight.spatial.interpolate`; custom areas).
     """
     codes = sorted(set(over.pieces["source"]) | set(over.identical))
     meta = kinds(store)
@@ -86,11 +88,12 @@ def reexpress(store: Store, over: Overlay, requests: Mapping[str, int],
         weighting = {n: per_weighting(*meta.get(n, ("count", "")), _per(n)) for n in names}
         bases = {w[len(PER):]: _published_figures(store, w[len(PER):], codes, source_years, year)
                  for w in weighting.values() if w.startswith(PER)}
-        found = interpolate(values, over, weighting, population, bases)
+        found = interpolate(values, over, weighting, population, bases, published_only)
         full = pd.MultiIndex.from_product([over.targets, names], names=["code", "indicator"])
         found = found.set_index(["code", "indicator"]).reindex(full).reset_index()
         found["status"] = found["status"].fillna("missing")
         found["method"] = found["method"].fillna("none")
+        found["coverage"] = found["coverage"].astype(float)
         parts.append(_protected(store, over, found.assign(year=year), population))
     if not parts:
         return pd.DataFrame(columns=RESULT_COLUMNS)

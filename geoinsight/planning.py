@@ -34,18 +34,10 @@ def load_schemes(folder: Path) -> dict[str, PriorityScheme]:
     return {s.id: s for s in schemes}
 
 
-def default_municipality(store: Store, scheme: PriorityScheme) -> str:
-    """The gemeente with figures for most of the scheme's indicators (then: most areas)."""
-    ids = sorted({i for item in scheme.inputs
-                  for i in expression_inputs(parse_expression(item.indicator))})
-    coded = store.values(indicators=ids)[["code", "indicator"]].drop_duplicates()
-    areas = store.areas(geometry=False)[["code", "gemeente_code"]].drop_duplicates("code")
-    joined = coded.merge(areas, on="code")
-    if joined.empty:
-        return service.default_municipality(store)
-    ranking = joined.groupby("gemeente_code").agg(indicators=("indicator", "nunique"),
-                                                   areas=("code", "nunique"))
-    return str(ranking.sort_values(["indicators", "areas"], ascending=False).index[0])
+def scheme_indicators(scheme: PriorityScheme) -> list[str]:
+    """The stored indicators a scheme's inputs read."""
+    return sorted({i for item in scheme.inputs
+                   for i in expression_inputs(parse_expression(item.indicator))})
 
 
 @dataclass

@@ -278,6 +278,11 @@ class PublishedStore:
         out = pd.concat(parts, ignore_index=True)
         return out.sort_values(["code", "indicator", "year"]).reset_index(drop=True)
 
+    def presence(self, *, indicators: Any = None, codes: Any = None) -> pd.DataFrame:
+        """Which figures exist, without values: disclosure control changes the value and status
+        of a figure, never whether it exists, so this needs no protection."""
+        return self._store.presence(indicators=indicators, codes=codes)
+
     def _published(self, indicator: str, year: int) -> pd.DataFrame:
         key = (self._store.version(), indicator, year)
         if key not in self._cache:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-from collections.abc import Iterable, MutableMapping
+from collections.abc import Iterable, MutableMapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +18,8 @@ from geoinsight.catalog import Catalog, Layer, evaluate
 from geoinsight.classify import Classification, classify
 from geoinsight.crs import WEB_CRS
 from geoinsight.errors import BadRequest, NotFound
-from geoinsight.placement import Unplaced, lands, placed_values, unplaced
+from geoinsight.holdings import default_gemeente, gemeenten, landing_years, pick_boundary_year
+from geoinsight.placement import Unplaced, placed_values, unplaced
 from geoinsight.records import LEVELS
 from geoinsight.sources.codes import is_code
 from geoinsight.spatial.simplify import feature_collection
@@ -96,32 +97,20 @@ def boundary_year(store: Store, selection: Selection, year: int,
     if not years:
         where = f" in {selection.municipality}" if selection.municipality else ""
         raise NotFound(f"no {selection.level} boundaries{where}", code="no_areas")
-    own = [y for y in figures_on if y in years]
-    if own:
-        return max(own)
-    earlier = [y for y in years if y <= year]
-    return max(earlier) if earlier else min(years)
+    return pick_boundary_year(years, year, figures_on)
 
 
 def figure_years(store: Store, layer: Layer, selection: Selection) -> dict[int, int]:
     """Figure year -> boundary year, for every year of which the layer has a figure (also a
     suppressed one) that lands on the selection's areas; oldest first."""
-    years = store.area_years(level=selection.level, municipality=selection.municipality)
-    if not years:
-        where = f" in {selection.municipality}" if selection.municipality else ""
-        raise NotFound(f"no {selection.level} boundaries{where}", code="no_areas")
     areas = store.areas(level=selection.level, municipality=selection.municipality,
                         geometry=False)
-    values = store.values(indicators=list(layer.inputs()), codes=areas["code"].unique().tolist())
-    values = values[values["status"] != "missing"]
-    found: dict[int, int] = {}
-    for year, rows in values.groupby("year"):
-        on = boundary_year(store, selection, int(year),
-                           rows["boundary_year"].astype(int).unique().tolist())
-        here = rows[rows["code"].isin(set(areas.loc[areas["year"] == on, "code"]))]
-        if len(here) and lands(store, here, on).any():
-            found[int(year)] = on
-    return dict(sorted(found.items()))
+    if areas.empty:
+        where = f" in {selection.municipality}" if selection.municipality else ""
+        raise NotFound(f"no {selection.level} boundaries{where}", code="no_areas")
+    values = store.presence(indicators=list(layer.inputs()),
+                            codes=areas["code"].unique().tolist())
+    return landing_years(store, areas, values, layer.inputs())
 
 
 @dataclass
@@ -206,7 +195,8 @@ def figures_year(store: Store, layer: Layer, selection: Selection) -> tuple[int,
             or [0]))
     if year in here:
         return year, here[year]
-    on = store.values(indicators=list(layer.inputs()), year=year)["boundary_year"]
+    held = store.presence(indicators=list(layer.inputs()))
+    on = held.loc[held["year"] == year, "boundary_year"]
     return year, boundary_year(store, selection, year, on.astype(int).unique().tolist())
 
 
@@ -269,12 +259,14 @@ def areas_geojson(store: Store, selection: Selection, tolerance_m: float,
     return cached
 
 
-def default_municipality(store: Store) -> str:
-    """A gemeente whose boundary is in the store comes before one with only some buurten."""
-    found = sorted(municipalities(store), key=lambda m: not m["complete"])
-    if not found:
-        raise NotFound("the store holds no gemeente yet", code="no_areas")
-    return str(found[0]["code"])
+def default_municipality(store: Store, level: str = "buurt",
+                         indicators: Sequence[str] = ()) -> str:
+    """The gemeente a page shows at ``level`` when the request names none (see
+    :func:`geoinsight.holdings.default_gemeente`)."""
+    code, _ = default_gemeente(store, level, indicators)
+    if code is None:
+        raise NotFound(f"the store holds no {level} boundaries yet", code="no_areas")
+    return code
 
 
 def bounds_wgs84(store: Store, selection: Selection,
@@ -313,17 +305,10 @@ def values_json(result: LayerValues, lang: str) -> dict[str, Any]:
             "values": records}
 
 
-def municipalities(store: Store) -> list[dict[str, Any]]:
-    """Every gemeente with areas in the store, also where only its buurten are there."""
-    frame = store.areas(geometry=False).sort_values("year")
-    frame = frame[frame["gemeente_code"].notna()]
-    out = []
-    for code, rows in frame.groupby("gemeente_code"):
-        own = rows[rows["code"] == code]
-        names = own["name"].dropna().tolist() or rows["gemeente_name"].dropna().tolist()
-        out.append({"code": str(code), "name": str(names[-1]) if names else str(code),
-                    "year": int(rows["year"].max()), "complete": not own.empty})
-    return sorted(out, key=lambda m: (m["name"].lower(), m["code"]))
+def municipalities(store: Store, level: str | None = None) -> list[dict[str, Any]]:
+    """Gemeenten with areas at ``level`` (any level when None) for pickers; ``complete`` is
+    False only where areas are provably missing (see :mod:`geoinsight.holdings`)."""
+    return [g.as_dict() for g in gemeenten(store, level)]
 
 
 def area_record(store: Store, code: str, year: int | None = None) -> dict[str, Any]:

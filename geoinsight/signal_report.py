@@ -18,6 +18,7 @@ from geoinsight import service
 from geoinsight.analysis.signals import change_signals, compare, peer_mean, spatial_signals
 from geoinsight.catalog import Catalog, Layer, evaluate
 from geoinsight.errors import GeoInsightError
+from geoinsight.holdings import layer_figures
 from geoinsight.privacy import parent_of
 from geoinsight.service import Selection
 from geoinsight.sources.codes import COUNTRY_CODE
@@ -174,15 +175,21 @@ def signals_json(result: LayerSignals, lang: str) -> dict[str, Any]:
 
 
 def overview(store: Store, catalog: Catalog, selection: Selection,
-             cache: SignalCache | None = None) -> list[LayerSignals]:
-    """Signals of every layer offered at the level (layers without figures are left out)."""
-    found = []
-    for layer in catalog.for_level(selection.level):
+             cache: SignalCache | None = None) -> tuple[list[LayerSignals], list[Layer]]:
+    """Signals of every layer with figures for the selection, and the layers left out (no
+    figure of theirs belongs to the selection's areas)."""
+    offered = catalog.for_level(selection.level)
+    figures = layer_figures(store, offered, selection.level, selection.municipality)
+    found, left_out = [], []
+    for layer in offered:
+        if not figures[layer.id].available:
+            left_out.append(layer)
+            continue
         try:
             found.append(layer_signals(store, catalog, layer.id, selection, cache))
         except GeoInsightError:
-            continue
-    return found
+            left_out.append(layer)
+    return found, left_out
 
 
 def _num(value: object) -> float | None:

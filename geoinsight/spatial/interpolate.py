@@ -18,9 +18,15 @@ figures, target polygons without". The rules are in docs/methods.md; in short:
   weights population × share (the population living in the piece), or area × share where a
   source's population is unknown, and always for densities (a density of a union is its total
   over its area).
-- **Hidden stays hidden.** A target whose contributing sources (share > 0) include a secret
-  figure is secret; else one with a missing figure is missing. Nothing is computed around a
-  hidden cell: a neighbour's estimate would let a reader difference it back.
+- **Hidden stays hidden** (harmonisation). A target whose contributing sources (share > 0)
+  include a secret figure is secret; else one with a missing figure is missing. Nothing is
+  computed around a hidden cell: a neighbour's estimate would let a reader difference it back.
+- **Published only** (custom areas, ``published_only``). A target is computed from the
+  published figures of its sources alone; a hidden source lowers its ``coverage`` (the share of
+  its covered area whose figures are published) and makes it ``estimated``. The answer is a
+  function of published figures and geometry only, so nothing it reveals is not published. A
+  sum over sources that lie wholly in the target, all published and ``ok``, is exact
+  (``whole_areas``, status ``ok``).
 
 Nothing here knows about stores or layers: it takes frames and returns frames.
 """
@@ -49,7 +55,7 @@ SLIVER = 1 / 6
 SUM, POPULATION, AREA = "sum", "population", "area"
 
 #: Methods, from exact to rough: the method of a figure built from several is the roughest.
-METHODS = ("identical", "points", "address_weighted", "denominator_weighted",
+METHODS = ("identical", "whole_areas", "points", "address_weighted", "denominator_weighted",
            "population_weighted", "area_weighted", "not_aggregable", "none")
 #: a weighting ``per:<indicator>``: weighted by that indicator (households, dwellings, labels)
 PER = "per:"
@@ -85,7 +91,8 @@ def weighting_of(kind: str, unit: str) -> str:
 
 def overlay(sources: gpd.GeoDataFrame, targets: gpd.GeoDataFrame, *,
             tolerance: float = EXACT, outside: float | None = None,
-            points: pd.DataFrame | None = None) -> Overlay:
+            points: pd.DataFrame | None = None, sliver: float = SLIVER,
+            address_noise: bool = True) -> Overlay:
     """Cut ``sources`` (code, geometry) by ``targets`` (code, geometry), both EPSG:28992.
 
     ``tolerance``: pieces below this share of their source are noise. ``outside`` (default:
@@ -94,7 +101,10 @@ def overlay(sources: gpd.GeoDataFrame, targets: gpd.GeoDataFrame, *,
     outside every source counts as covered. Between two editions of the country's boundaries
     that share is water and coastline, not people. ``points`` (source, target; target NA
     outside every target) lists the address points of the sources that have any; their shares
-    are shares of addresses, the others' shares of area.
+    are shares of addresses, the others' shares of area. ``sliver``: see :data:`SLIVER` (0: a
+    piece at least ``tolerance`` of its target is never noise, however small a part of its
+    source: a small drawn area inside one buurt). ``address_noise=False``: address shares are
+    counts of real points, never noise (custom areas).
     """
     outside = tolerance if outside is None else outside
     src_geom = sources.geometry.to_numpy()
@@ -108,12 +118,15 @@ def overlay(sources: gpd.GeoDataFrame, targets: gpd.GeoDataFrame, *,
         target_index).fillna(0.0).clip(upper=1.0)
     area_pieces = geo.assign(share=geo["area"] / geo["source_area"], basis="area")
     # whether a target is a source unchanged is a question of geometry, whatever the shares
-    identical = _identical(_drop_noise(area_pieces, tolerance, outside), coverage, outside)
+    identical = _identical(_drop_noise(area_pieces, tolerance, outside, sliver), coverage,
+                           outside)
     by_address = _address_pieces(points, geo)
     if not by_address.empty:
         area_pieces = area_pieces[~area_pieces["source"].isin(by_address["source"])]
+    if not address_noise:
+        by_address = by_address.assign(exact=True)
     pieces = _drop_noise(pd.concat([area_pieces, by_address], ignore_index=True), tolerance,
-                         outside)
+                         outside, sliver)
     columns = ["source", "target", "share", "basis", "source_area"]
     return Overlay(pieces[columns].reset_index(drop=True), identical, coverage, target_index)
 
@@ -163,7 +176,8 @@ def _address_pieces(points: pd.DataFrame | None, geo: pd.DataFrame) -> pd.DataFr
     return pd.concat([pairs[columns], empty], ignore_index=True)
 
 
-def _drop_noise(pieces: pd.DataFrame, tolerance: float, outside: float) -> pd.DataFrame:
+def _drop_noise(pieces: pd.DataFrame, tolerance: float, outside: float,
+                sliver: float = SLIVER) -> pd.DataFrame:
     """Drop pieces below ``tolerance`` of their source and of their target (see
     :data:`SLIVER`); give a source that lies within the targets (up to the tolerance) wholly to
     the pieces left. Address pieces of share 0 stay: they say "none of this source's addresses
@@ -176,8 +190,11 @@ def _drop_noise(pieces: pd.DataFrame, tolerance: float, outside: float) -> pd.Da
         of_target = (pieces["area"] / pieces["target_area"]).fillna(0.0)
     else:
         of_target = pd.Series(0.0, index=pieces.index)
-    big_for_target = (of_target >= tolerance) & (pieces["share"] >= tolerance * SLIVER)
-    keep = ((pieces["share"] >= tolerance) | big_for_target) & (pieces["share"] > 0) | empty
+    big_for_target = (of_target >= tolerance) & (pieces["share"] >= tolerance * sliver)
+    exact = pieces["exact"].fillna(False).astype(bool) if "exact" in pieces \
+        else pd.Series(False, index=pieces.index)
+    keep = ((pieces["share"] >= tolerance) | big_for_target | exact) & (pieces["share"] > 0) \
+        | empty
     kept = pieces[keep].copy()
     total = total.loc[kept.index]
     kept_sum = kept.groupby("source")["share"].transform("sum")
@@ -200,7 +217,8 @@ def _identical(pieces: pd.DataFrame, coverage: pd.Series, outside: float) -> pd.
 
 def interpolate(values: pd.DataFrame, over: Overlay, weighting: Mapping[str, str],
                 population: Mapping[str, float] | pd.Series | None = None,
-                bases: Mapping[str, pd.Series] | None = None) -> pd.DataFrame:
+                bases: Mapping[str, pd.Series] | None = None,
+                published_only: bool = False) -> pd.DataFrame:
     """Re-express long-form source ``values`` (code, indicator, value, status) on the targets.
 
     ``weighting`` maps each indicator to :data:`SUM`, :data:`POPULATION`, :data:`AREA`
@@ -208,7 +226,9 @@ def interpolate(values: pd.DataFrame, over: Overlay, weighting: Mapping[str, str
     labels is weighted by that base, :func:`per_weighting`); ``population`` gives each source's
     published inhabitants and ``bases`` each other base's published figures (absent or NaN
     where unknown or secret: the pieces are then weighted by area). Returns one row per target
-    and indicator of ``values``: code (the target), indicator, value, status, method.
+    and indicator of ``values``: code (the target), indicator, value, status, method, coverage
+    (the share of the target's covered area whose source figures are published; 1 where the
+    target is a source unchanged). ``published_only``: see the module's rules.
     """
     pop = pd.Series(population if population is not None else {}, dtype=float)
     parts = []
@@ -219,9 +239,11 @@ def interpolate(values: pd.DataFrame, over: Overlay, weighting: Mapping[str, str
             weights = pd.Series((bases or {}).get(how[len(PER):], pd.Series(dtype=float)),
                                 dtype=float)
             how, method = POPULATION, "denominator_weighted"
-        parts.append(_one_indicator(str(name), rows, over, how, weights, method))
+        parts.append(_one_indicator(str(name), rows, over, how, weights, method,
+                                    published_only))
     if not parts:
-        return pd.DataFrame(columns=["code", "indicator", "value", "status", "method"])
+        return pd.DataFrame(columns=["code", "indicator", "value", "status", "method",
+                                     "coverage"])
     return pd.concat(parts, ignore_index=True)
 
 
@@ -233,7 +255,8 @@ def per_weighting(kind: str, unit: str, per: str) -> str:
 
 
 def _one_indicator(name: str, rows: pd.DataFrame, over: Overlay, weighting: str,
-                   population: pd.Series, weighted: str) -> pd.DataFrame:
+                   population: pd.Series, weighted: str,
+                   published_only: bool = False) -> pd.DataFrame:
     rows = rows.drop_duplicates("code", keep="last").set_index("code")
     value = pd.to_numeric(rows["value"], errors="coerce").astype(float)
     shown = value.notna() & rows["status"].isin(["ok", "estimated"])
@@ -242,37 +265,49 @@ def _one_indicator(name: str, rows: pd.DataFrame, over: Overlay, weighting: str,
     p["v"] = value.reindex(p["source"]).to_numpy()
     p["st"] = status.reindex(p["source"]).fillna("missing").to_numpy()
     p["pop"] = population.reindex(p["source"]).to_numpy(dtype=float)
-    combined = _combine(p, weighting, weighted) if not p.empty else pd.DataFrame(
-        columns=["value", "status", "method"])
+    combined = _combine(p, weighting, weighted, published_only) if not p.empty else \
+        pd.DataFrame(columns=["value", "status", "method", "coverage"])
     out = combined.reindex(over.targets)
     out["value"] = out["value"].astype(float)
     out["status"] = out["status"].astype(object).fillna("missing")
     out["method"] = out["method"].astype(object).fillna("none")
+    out["coverage"] = out["coverage"].astype(float)
     same = over.identical[over.identical.index.isin(out.index)]
     if len(same):
         out.loc[same.index, "value"] = value.reindex(same.to_numpy()).to_numpy()
         out.loc[same.index, "status"] = status.reindex(same.to_numpy()).fillna(
             "missing").to_numpy()
         out.loc[same.index, "method"] = "identical"
+        out.loc[same.index, "coverage"] = 1.0
     hidden = out["status"].isin(_HIDDEN)
     return pd.DataFrame({"code": out.index.to_numpy(dtype=object), "indicator": name,
                          "value": np.where(hidden, np.nan, out["value"].to_numpy(dtype=float)),
                          "status": out["status"].to_numpy(dtype=object),
-                         "method": out["method"].to_numpy(dtype=object)})
+                         "method": out["method"].to_numpy(dtype=object),
+                         "coverage": out["coverage"].to_numpy(dtype=float)})
 
 
-def _combine(p: pd.DataFrame, weighting: str, weighted: str) -> pd.DataFrame:
-    """Value, status and method per target that has pieces.
+def _combine(p: pd.DataFrame, weighting: str, weighted: str,
+             published_only: bool = False) -> pd.DataFrame:
+    """Value, status, method and coverage per target that has pieces.
 
-    Only pieces with share > 0 contribute; their worst status decides (secret, then missing).
-    A target whose pieces all have share 0 (no address of the source lies in it) holds a count
-    of 0 and no average.
+    Only pieces with share > 0 contribute. Their worst status decides (secret, then missing);
+    with ``published_only`` only the published ones contribute, and the hidden ones lower the
+    coverage instead. A target whose pieces all have share 0 (no address of the source lies in
+    it) holds a count of 0 and no average.
     """
-    contributes = p["share"] > 0
     target = p["target"]
+    overlaps = p["share"] > 0
+    published = p["st"].isin(["ok", "estimated"]) & p["v"].notna()
+    contributes = overlaps & published if published_only else overlaps
+    weight = (p["share"] * p["source_area"]).where(overlaps, 0.0)
+    total = weight.groupby(target, sort=False).sum()
+    shown = weight.where(overlaps & published, 0.0).groupby(target, sort=False).sum()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        coverage = (shown / total.where(total > 0)).fillna(1.0)
     basis = (p["basis"] == "address").groupby(target, sort=False).all().map(
         {True: "address_weighted", False: "area_weighted"})
-    status = p["st"].where(contributes, "ok").groupby(target, sort=False).agg(_worst)
+    status = p["st"].where(overlaps, "ok").groupby(target, sort=False).agg(_worst)
     if weighting == SUM:
         term = np.where(contributes, p["share"] * p["v"], 0.0)
         result = pd.Series(term, index=p.index).groupby(target, sort=False).sum()
@@ -293,10 +328,30 @@ def _combine(p: pd.DataFrame, weighting: str, weighted: str) -> pd.DataFrame:
         method = pd.Series(np.where(used_pop.reindex(result.index), weighted,
                                     basis.reindex(result.index)), index=result.index)
     status = status.reindex(result.index)
+    if published_only:
+        any_shown = (overlaps & published).groupby(target, sort=False).any().reindex(
+            result.index)
+        # published pieces carry the answer; only where there are none does a hidden one show
+        status = status.where(~any_shown | ~status.isin(_HIDDEN), "estimated")
+        result = result.where(any_shown)
+        if weighting == SUM:
+            whole = _whole(p, overlaps).reindex(result.index, fill_value=False) & \
+                (status == "ok") & (coverage.reindex(result.index) >= 1.0)
+            method = method.where(~whole, "whole_areas")
+            return pd.DataFrame({"value": result, "status": status.where(
+                ~(result.notna() & ~whole & ~status.isin(_HIDDEN)), "estimated"),
+                "method": method.reindex(result.index),
+                "coverage": coverage.reindex(result.index)}, index=result.index)
     status = status.where(status.isin(_HIDDEN),
                           np.where(result.notna(), "estimated", "missing"))
     return pd.DataFrame({"value": result, "status": status, "method": method.reindex(
-        result.index)}, index=result.index)
+        result.index), "coverage": coverage.reindex(result.index)}, index=result.index)
+
+
+def _whole(p: pd.DataFrame, overlaps: pd.Series) -> pd.Series:
+    """Targets every overlapping source of which lies wholly inside them."""
+    return (p["share"] >= 1.0 - 1e-9).where(overlaps, True).groupby(p["target"],
+                                                                   sort=False).all()
 
 
 def _worst(statuses: pd.Series) -> str:

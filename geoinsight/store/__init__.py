@@ -44,9 +44,19 @@ class Store(Protocol):
     def value_years(self, *, indicators: Sequence[str] | None = None,
                     codes: Sequence[str] | None = None) -> list[int]: ...
 
+    def presence(self, *, indicators: Sequence[str] | None = None,
+                 codes: Sequence[str] | None = None) -> pd.DataFrame:
+        """Which figures exist (code, year, indicator, status, boundary_year; no value), the
+        missing ones left out: what pages need to offer only what is there."""
+        ...
+
     def indicators(self) -> pd.DataFrame: ...
 
     def ingest_log(self) -> pd.DataFrame: ...
+
+    def inventory(self) -> dict[str, pd.DataFrame]:
+        """Counts of what the store holds (``geoinsight status``)."""
+        ...
 
     def addresses(self, ids: Sequence[str] | None = None) -> gpd.GeoDataFrame:
         """BAG address points (those of ``ids`` when given): vbo_id, postcode, huisnummer, …,

@@ -146,6 +146,12 @@ class GeoPackageStore:
         frame = self._query(f"SELECT DISTINCT year FROM areas{where} ORDER BY year", params)
         return [] if frame is None else [int(y) for y in frame["year"]]
 
+    def presence(self, *, indicators: Sequence[str] | None = None,
+                 codes: Sequence[str] | None = None) -> pd.DataFrame:
+        found = self.values(indicators=indicators, codes=codes)
+        return found.loc[found["status"] != "missing", [c for c in VALUE_COLUMNS
+                                                        if c != "value"]]
+
     def values(self, *, indicators: Sequence[str] | None = None,
                codes: Sequence[str] | None = None, year: int | None = None) -> pd.DataFrame:
         clauses: list[str] = []
@@ -197,6 +203,27 @@ class GeoPackageStore:
     def ingest_log(self) -> pd.DataFrame:
         frame = self._query("SELECT fid AS id, * FROM ingest_log ORDER BY fid")
         return frame.drop(columns=["fid"]) if frame is not None else pd.DataFrame()
+
+    def inventory(self) -> dict[str, pd.DataFrame]:
+        """What the store holds, in counts: ``figures`` (ingest_id, boundary_year, code: every
+        code with a figure that is not missing, per source and indeling) and ``points``
+        (point_set, points)."""
+        figures = self._query("SELECT DISTINCT ingest_id, COALESCE(boundary_year, year) AS "
+                              "boundary_year, area_code AS code FROM indicator_values "
+                              "WHERE status != 'missing'")
+        counts = []
+        for table in ("addresses", "energy_labels"):
+            try:
+                found = self._query(f"SELECT '{table}' AS point_set, count(*) AS points "
+                                    f"FROM {table}")
+            except sqlite3.OperationalError:  # a store from before the table existed
+                continue
+            if found is not None:
+                counts.append(found)
+        return {"figures": figures if figures is not None else pd.DataFrame(
+                    columns=["ingest_id", "boundary_year", "code"]),
+                "points": pd.concat(counts, ignore_index=True) if counts else pd.DataFrame(
+                    columns=["point_set", "points"])}
 
     def addresses(self, ids: Sequence[str] | None = None) -> gpd.GeoDataFrame:
         columns = [*ADDRESS_COLUMNS, "geom"]

@@ -51,6 +51,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "method_population_weighted": "naar inwoners gewogen",
         "method_denominator_weighted": "naar huishoudens, woningen of labels gewogen",
         "method_identical": "precies één gebied, ongewijzigd",
+        "method_whole_areas": "som van hele gebieden (exact)",
+        "reason_too_little_published": "te weinig van het gebied heeft gepubliceerde cijfers",
         "method_not_aggregable": "niet samen te voegen",
         "method_address_weighted": "naar adressen gewogen",
         "method_none": "—",
@@ -64,6 +66,22 @@ TEXTS: dict[str, dict[str, str]] = {
         "draw_rectangle_start": "Klik en sleep om een rechthoek te tekenen.",
         "draw_shape_end": "Laat de muis los om af te ronden.",
         "draw_cross_error": "Fout: randen mogen elkaar niet kruisen.",
+        # pages adapt to what the store holds (geoinsight/web/notices.py, pickers)
+        "notice_no_figures_at_level": "Bij de opgeslagen {asked}grenzen horen nog geen "
+                                      "cijfers; daarom toont de kaart het {level}niveau.",
+        "notice_no_boundaries_at_level": "{name} heeft geen {asked}grenzen in de opslag; de "
+                                         "kaart toont het {level}niveau.",
+        "notice_other_boundaries": "De cijfers van {year} van {n} gebieden horen bij de "
+                                   "indeling van {on}, niet bij deze grenzen van {b_year}: ze "
+                                   "staan niet op de kaart. Laad de Wijk- en buurtkaart {on} "
+                                   "om ze te tonen.",
+        "notice_no_level": "De opslag heeft geen {asked}grenzen; de kaart toont het "
+                           "{level}niveau.",
+        "notice_elsewhere": "Deze kaartlaag heeft nog geen cijfers voor deze gebieden.",
+        "notice_not_loaded": "Voor deze kaartlaag zijn nog geen cijfers geladen.",
+        "left_out": "Zonder cijfers voor deze gebieden",
+        "all_municipalities": "Alle gemeenten",
+        "partial_title": "Niet alle gebieden van deze gemeente staan in de opslag",
     },
     "en": {
         "app_title": "GeoInsight", "tagline": "Neighbourhoods on the map",
@@ -111,6 +129,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "method_population_weighted": "population-weighted",
         "method_denominator_weighted": "weighted by households, dwellings or labels",
         "method_identical": "exactly one area, unchanged",
+        "method_whole_areas": "sum of whole areas (exact)",
+        "reason_too_little_published": "too little of the area has published figures",
         "method_not_aggregable": "cannot be combined",
         "method_address_weighted": "address-weighted",
         "method_none": "—",
@@ -124,6 +144,22 @@ TEXTS: dict[str, dict[str, str]] = {
         "draw_rectangle_start": "Click and drag to draw a rectangle.",
         "draw_shape_end": "Release the mouse to finish drawing.",
         "draw_cross_error": "Error: edges cannot cross.",
+        # pages adapt to what the store holds (geoinsight/web/notices.py, pickers)
+        "notice_no_figures_at_level": "No figures belong to the stored {asked} boundaries "
+                                      "yet, so the map shows the {level} level.",
+        "notice_no_boundaries_at_level": "{name} has no {asked} boundaries in the store; the "
+                                         "map shows the {level} level.",
+        "notice_other_boundaries": "The {year} figures of {n} areas belong to the {on} "
+                                   "classification, not to these {b_year} boundaries: they are "
+                                   "not on the map. Load the Wijk- en buurtkaart {on} to show "
+                                   "them.",
+        "notice_no_level": "The store holds no {asked} boundaries; the map shows the {level} "
+                           "level.",
+        "notice_elsewhere": "This layer has no figures for these areas yet.",
+        "notice_not_loaded": "No figures have been loaded for this layer yet.",
+        "left_out": "No figures for these areas",
+        "all_municipalities": "All municipalities",
+        "partial_title": "Not every area of this municipality is in the store",
     },
 }
 

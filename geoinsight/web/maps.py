@@ -8,10 +8,14 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from geoinsight import service
+from geoinsight.catalog import Layer
+from geoinsight.holdings import LEVELS, layer_figures
 from geoinsight.maps import MapConfig, MapLayerRef, build_map
 from geoinsight.web.context import catalog, lang, state
 from geoinsight.web.exports import menu_links
 from geoinsight.web.i18n import map_labels
+from geoinsight.web.notices import map_notices
+from geoinsight.web.pickers import chosen_selection, levels_held, municipality_options
 
 bp = Blueprint("maps", __name__)
 
@@ -25,28 +29,43 @@ def pick() -> Response:
     return redirect(f"{target}?{urlencode(args)}" if args else target)
 
 
-DEFAULT_LAYER = "population_density"
+#: what the front page shows first, where it has figures
+DEFAULT_LAYERS = ("population_density", "population")
+DEFAULT_LAYER = DEFAULT_LAYERS[0]
 
 
 @bp.get("/")
 def home() -> str:
-    """The front page is a map: the default layer for the first complete gemeente."""
+    """The front page is a map: the default layer where it has figures, else the first layer
+    that has figures at the level and gemeente the store holds most figures for."""
+    st = state()
     visible = catalog()
-    first = next(iter(visible.layers))
-    return map_page(DEFAULT_LAYER if DEFAULT_LAYER in visible.layers else first)
+    if not visible.layers:
+        return map_page(DEFAULT_LAYER)
+    rank = {layer_id: n for n, layer_id in enumerate(DEFAULT_LAYERS)}
+    ordered = sorted(visible.layers.values(), key=lambda x: rank.get(x.id, len(rank)))
+    indicators = [i for x in ordered for i in x.inputs()]
+    selection, note, asked = chosen_selection(st.store, request.args, LEVELS, indicators)
+    offered = [x for x in ordered if selection.level in x.levels]
+    found = layer_figures(st.store, offered, selection.level, selection.municipality)
+    first = next((x for x in offered if found[x.id].available), offered[0] if offered
+                 else ordered[0])
+    return _render(first, selection, note, asked)
 
 
 @bp.get("/map/<layer_id>")
 def map_page(layer_id: str) -> str:
-    st = state()
     layer = catalog().get(layer_id)
-    selection = service.parse_selection(request.args.get("level"),
-                                        request.args.get("municipality"),
-                                        request.args.get("year"),
-                                        default_level=_default_level(layer.levels))
-    if selection.municipality is None and selection.level != "gemeente":
-        selection = service.Selection(selection.level, service.default_municipality(st.store),
-                                      selection.year)
+    selection, note, asked = chosen_selection(state().store, request.args, layer.levels,
+                                              list(layer.inputs()))
+    return _render(layer, selection, note, asked)
+
+
+def _render(layer: Layer, selection: service.Selection, note: str, asked: str) -> str:
+    st = state()
+    # one read tells which layers have figures here; the switcher offers only those
+    offered = catalog().for_level(selection.level)
+    found = layer_figures(st.store, offered, selection.level, selection.municipality)
     # the page only needs the years; the browser fetches the values from the API
     year, b_year = service.figures_year(st.store, layer, selection)
     query = {"level": selection.level}
@@ -54,13 +73,13 @@ def map_page(layer_id: str) -> str:
         query["municipality"] = selection.municipality
     values_query = {**query, **({"year": str(selection.year)} if selection.year else {}),
                     "format": "json"}
+    shown = [x for x in offered if found[x.id].available or x.id == layer.id]
     config = MapConfig(
         areas_url=url_for("api.areas") + "?" + urlencode(
             {**query, "year": str(b_year)}),
         values_url=url_for("api.layer_values", layer_id="LAYER") .replace("LAYER", "{layer}")
         + "?" + urlencode(values_query),
-        layers=[MapLayerRef(x.id, x.title_in(lang())) for x in catalog().for_level(
-            selection.level)],
+        layers=[MapLayerRef(x.id, x.title_in(lang())) for x in shown],
         active=layer.id,
         bounds=service.bounds_wgs84(st.store, selection, b_year),
         tiles=st.settings.basemap_tiles()[0],
@@ -73,15 +92,16 @@ def map_page(layer_id: str) -> str:
         + "?" + urlencode({k: v for k, v in values_query.items() if k != "format"}),
         overlay=request.args.get("overlay") == "hotspots")
     parts = build_map(config)
-    years = service.layer_years(st.store, layer)
+    years = list(found[layer.id].years)
     downloads = menu_links(layer.id, {k: v for k, v in values_query.items() if k != "format"})
+    notices = map_notices(st.store, layer, selection, year, b_year, found[layer.id],
+                          (note, asked))
+    left_out = [x.title_in(lang()) for x in offered if not found[x.id].available]
     return render_template("maps/map.html", layer=layer, year=year, boundary_year=b_year,
                            downloads=downloads,
                            synthetic=service.is_synthetic(st.store, layer), parts=parts,
-                           selection=selection, years=years,
-                           layers=catalog().for_level(selection.level),
-                           municipalities=service.municipalities(st.store))
-
-
-def _default_level(levels: tuple[str, ...]) -> str:
-    return "buurt" if "buurt" in levels else levels[-1]
+                           selection=selection, years=years, notices=notices,
+                           left_out=left_out, layers=shown,
+                           levels=levels_held(st.store, layer.levels),
+                           municipalities=municipality_options(st.store, layer.levels,
+                                                               selection.level))

@@ -185,7 +185,10 @@ def _signals_overview() -> Schema:
                   "note": _nullable(STRING), "standouts": _array(ref("Standout"))})
     return _obj({"level": {"type": "string", "enum": LEVELS},
                  "municipality": _nullable(STRING), "layers": _array(layer)},
-                description="What stands out, per visible layer.")
+                {"without_figures": {**_array(STRING), "description":
+                                     "visible layers left out: none of their figures belong "
+                                     "to the selection's areas"}},
+                description="What stands out, per visible layer with figures.")
 
 
 def _aggregate() -> Schema:
@@ -193,7 +196,10 @@ def _aggregate() -> Schema:
                   "kind": {"type": "string", "enum": KINDS}, "year": _nullable(YEAR),
                   "value": _nullable(NUMBER), "status": {"type": "string", "enum": STATUSES},
                   "method": _nullable(STRING), "coverage": _nullable(NUMBER),
-                  "synthetic": BOOLEAN})
+                  "synthetic": BOOLEAN},
+                 {"reason": {"type": "string", "enum": ["too_little_published"],
+                             "description": "why there is no value: less of the area than "
+                             "needed has published figures (coverage)"}})
     area = _obj({"area_m2": NUMBER, "vertices": INTEGER,
                  "bbox": {**_array(NUMBER), "minItems": 4, "maxItems": 4}})
     return _obj({"area": area, "level": {"type": "string", "enum": LEVELS},

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
 
 from geoinsight import service
+from geoinsight.errors import NotFound
 from geoinsight.profile import area_profile
 from geoinsight.web.context import audit_profile, catalog, lang, readable, state
+from geoinsight.web.pickers import chosen_selection
 
 bp = Blueprint("pages", __name__)
 
@@ -26,3 +29,17 @@ def area(code: str) -> str:
     profile = area_profile(st.store, catalog(), code, lang(), year, readable)
     audit_profile(profile, "area profile")
     return render_template("pages/area.html", profile=profile)
+
+
+@bp.get("/areas")
+def areas() -> Response:
+    """The profiles start at the gemeente the maps open on."""
+    st = state()
+    selection, _, _ = chosen_selection(st.store, request.args, ("buurt", "wijk", "gemeente"),
+                                       [i for x in catalog().layers.values()
+                                        for i in x.inputs()])
+    code = selection.municipality or next(
+        (g["code"] for g in service.municipalities(st.store, "gemeente")), None)
+    if code is None:
+        raise NotFound("the store holds no areas yet", code="no_areas")
+    return redirect(url_for("pages.area", code=code))

@@ -6,10 +6,11 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
 
-from geoinsight import planning, service
+from geoinsight import planning
 from geoinsight.analysis.priority import PriorityScheme, parse_weights
 from geoinsight.errors import BadRequest, NotFound
 from geoinsight.web.context import audit_indicators, lang, readable, state
+from geoinsight.web.pickers import chosen_selection, municipality_options
 
 bp = Blueprint("planning", __name__)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -18,13 +19,11 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def _request_plan() -> planning.Plan:
     st = state()
     scheme = _scheme(request.args.get("scheme"))
-    selection = service.parse_selection(request.args.get("level"),
-                                        request.args.get("municipality"),
-                                        request.args.get("year"), default_level=scheme.levels[0])
-    if selection.municipality is None:
-        selection = service.Selection(selection.level,
-                                      planning.default_municipality(st.store, scheme),
-                                      selection.year)
+    selection, _, _ = chosen_selection(st.store, request.args, scheme.levels,
+                                       planning.scheme_indicators(scheme))
+    if selection.municipality is None:  # a ranking is within one gemeente
+        raise NotFound(f"no {'/'.join(scheme.levels)} boundaries in the store",
+                       code="no_areas")
     weights = parse_weights(request.args.get("weights"), scheme)
     return planning.plan(st.store, scheme, selection, weights, lang(), readable)
 
@@ -70,7 +69,8 @@ def page() -> str:
     return render_template(
         "planning/planning.html", plan=planning.plan_json(result, lang()),
         tiles=tiles, tiles_attribution=attribution,
-        municipalities=service.municipalities(st.store),
+        municipalities=municipality_options(st.store, [result.selection.level],
+                                            result.selection.level),
         api_url=url_for("planning.api_planning") + "?" + urlencode(query),
         areas_url=url_for("api.areas") + "?" + urlencode(
             {"level": result.selection.level, "municipality": result.selection.municipality,

@@ -5,19 +5,18 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, render_template, request
 
 from geoinsight import service, signal_report
+from geoinsight.catalog import Layer
+from geoinsight.holdings import LEVELS
 from geoinsight.web.context import audit_layer, catalog, lang, state
+from geoinsight.web.pickers import chosen_selection, levels_held, municipality_options
 
 bp = Blueprint("signals", __name__)
 
 
 def _selection() -> service.Selection:
-    st = state()
-    selection = service.parse_selection(request.args.get("level"),
-                                        request.args.get("municipality"),
-                                        request.args.get("year"))
-    if selection.municipality is None and selection.level != "gemeente":
-        selection = service.Selection(selection.level, service.default_municipality(st.store),
-                                      selection.year)
+    """The asked level and gemeente, else ones that have boundaries and figures."""
+    indicators = [i for layer in catalog().layers.values() for i in layer.inputs()]
+    selection, _, _ = chosen_selection(state().store, request.args, LEVELS, indicators)
     return selection
 
 
@@ -31,31 +30,36 @@ def layer_signals(layer_id: str) -> Response:
     return jsonify(signal_report.signals_json(result, lang()))
 
 
-def _overview() -> tuple[service.Selection, list[signal_report.LayerSignals]]:
-    """Signals of every visible layer for the request's selection, each read audited."""
+def _overview() -> tuple[service.Selection, list[signal_report.LayerSignals], list[Layer]]:
+    """Signals of every visible layer with figures for the request's selection (each read
+    audited), and the layers left out."""
     st = state()
     selection = _selection()
-    found = signal_report.overview(st.store, catalog(), selection, st.signal_cache)
+    found, left_out = signal_report.overview(st.store, catalog(), selection, st.signal_cache)
     for result in found:
         audit_layer(result.layer, f"signals {result.layer.id}", selection.municipality)
-    return selection, found
+    return selection, found, left_out
 
 
 @bp.get("/api/signals")
 def overview_json() -> Response:
-    selection, found = _overview()
+    selection, found, left_out = _overview()
     return jsonify({"level": selection.level, "municipality": selection.municipality,
-                    "layers": [_summary(r) for r in found]})
+                    "layers": [_summary(r) for r in found],
+                    "without_figures": [layer.id for layer in left_out]})
 
 
 @bp.get("/signals")
 def page() -> str:
-    selection, found = _overview()
+    selection, found, left_out = _overview()
     # layers that changed since an earlier year first: "what changed" is the first question
     layers = sorted((_summary(r) for r in found),
                     key=lambda item: (item["previous_year"] is None, str(item["title"])))
     return render_template("signals/signals.html", selection=selection, layers=layers,
-                           municipalities=service.municipalities(state().store))
+                           left_out=[layer.title_in(lang()) for layer in left_out],
+                           levels=levels_held(state().store, LEVELS),
+                           municipalities=municipality_options(state().store, LEVELS,
+                                                               selection.level))
 
 
 def _summary(result: signal_report.LayerSignals) -> dict[str, object]:

@@ -182,8 +182,14 @@
       if (layer.synthetic) title.appendChild(el("span", "gi-synthetic-badge", texts.synthetic));
       tr.appendChild(title);
       tr.appendChild(valueCell(layer));
-      tr.appendChild(el("td", "gi-area-status",
+      const status = el("td", "gi-area-status");
+      status.appendChild(el("span", "gi-area-status-text",
         texts["status_" + layer.status] || layer.status));
+      if (layer.reason && texts["reason_" + layer.reason]) {
+        status.title = texts["reason_" + layer.reason];
+        status.appendChild(el("span", "gi-area-reason", texts["reason_" + layer.reason]));
+      }
+      tr.appendChild(status);
       tr.appendChild(el("td", "gi-area-method", methodText(layer.method)));
       tr.appendChild(el("td", "gi-area-coverage", coverageText(layer.coverage)));
       return tr;

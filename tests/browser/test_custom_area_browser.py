@@ -116,7 +116,8 @@ def panel_rows(page: Any) -> list[dict[str, Any]]:
             "method": row.get_attribute("data-method"),
             "value": None if value is None else float(value),
             "value_text": row.locator(".gi-area-value").text_content(),
-            "status_text": row.locator(".gi-area-status").text_content(),
+            "status_text": row.locator(".gi-area-status-text").text_content(),
+            "reason_text": row.locator(".gi-area-reason").all_text_contents(),
             "method_text": row.locator(".gi-area-method").text_content(),
             "coverage_text": row.locator(".gi-area-coverage").text_content(),
             "title": row.locator(".gi-area-layer").text_content(),
@@ -135,6 +136,8 @@ def assert_panel_shows(page: Any, answer: dict[str, Any]) -> None:
         assert row["value"] == layer["value"], layer["layer"]
         assert row["value_text"] == value_text(layer), layer["layer"]
         assert row["status_text"] == text("nl", f"status_{layer['status']}"), layer["layer"]
+        reason = [text("nl", f"reason_{layer['reason']}")] if layer.get("reason") else []
+        assert row["reason_text"] == reason, layer["layer"]
         assert row["method_text"] == text("nl", f"method_{layer['method']}"), layer["layer"]
         assert row["coverage_text"] == f"{round(layer['coverage'] * 100)}%", layer["layer"]
         assert row["title"].startswith(layer["title"]), layer["layer"]

@@ -1,0 +1,43 @@
+"""What a map page tells its reader about the figures it cannot show, in the page's language."""
+
+from __future__ import annotations
+
+from geoinsight import service
+from geoinsight.catalog import Layer
+from geoinsight.holdings import LayerFigures, gemeenten
+from geoinsight.placement import unplaced
+from geoinsight.store import Store
+from geoinsight.web.context import lang
+from geoinsight.web.i18n import text
+
+
+def map_notices(store: Store, layer: Layer, selection: service.Selection, year: int,
+                b_year: int, figures: LayerFigures, choice: tuple[str, str]) -> list[str]:
+    """Why the map differs from what was asked, and which figures it leaves out and why."""
+    note, asked = choice
+    out = []
+    if note == "no_figures_at_level":
+        out.append(_t("notice_no_figures_at_level").format(asked=_t(asked),
+                                                           level=_t(selection.level)))
+    elif note == "no_level":
+        out.append(_t("notice_no_level").format(asked=_t(asked), level=_t(selection.level)))
+    elif note == "no_boundaries_at_level":
+        name = next((g.name for g in gemeenten(store) if g.code == selection.municipality),
+                    selection.municipality)
+        out.append(_t("notice_no_boundaries_at_level").format(
+            name=name, asked=_t(asked), level=_t(selection.level)))
+    areas = store.areas(level=selection.level, municipality=selection.municipality,
+                        year=b_year, geometry=False)
+    elsewhere = unplaced(store, codes=areas["code"].tolist(), boundary_year=b_year,
+                         indicators=list(layer.inputs()), year=year)
+    if elsewhere.count:
+        on = sorted(elsewhere.codes)[-1]
+        out.append(_t("notice_other_boundaries").format(
+            year=year, n=elsewhere.count, on=on, b_year=b_year))
+    elif not figures.available:
+        out.append(_t(f"notice_{figures.reason or 'not_loaded'}"))
+    return out
+
+
+def _t(key: str) -> str:
+    return text(lang(), key)

@@ -1,0 +1,48 @@
+"""The level and gemeente pickers: they offer only what the store holds.
+
+Every gemeente option says at which levels it has boundaries (``data-levels``);
+static/js/picker.js hides the ones the chosen level does not have. "(deel)" marks a gemeente
+whose areas at the page's level are provably incomplete (:mod:`geoinsight.holdings`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from geoinsight.holdings import LEVELS, choose, gemeenten
+from geoinsight.service import Selection, parse_selection
+from geoinsight.store import Store
+
+
+def municipality_options(store: Store, levels: Iterable[str], level: str) -> list[dict[str, Any]]:
+    """One option per gemeente with boundaries at one of ``levels``; ``partial`` at ``level``."""
+    found: dict[str, dict[str, Any]] = {}
+    for each in [lv for lv in LEVELS if lv in set(levels)]:
+        for gm in gemeenten(store, each):
+            option = found.setdefault(gm.code, {"code": gm.code, "name": gm.name,
+                                                "levels": [], "complete": True, "why": ""})
+            option["levels"].append(each)
+            if each == level and gm.complete is False:
+                option.update(complete=False, why=gm.why)
+    return sorted(found.values(), key=lambda o: (str(o["name"]).lower(), o["code"]))
+
+
+def levels_held(store: Store, levels: Iterable[str]) -> list[str]:
+    """Of ``levels``, the ones with boundaries in the store (finest first)."""
+    wanted = set(levels)
+    return [lv for lv in LEVELS if lv in wanted and gemeenten(store, lv)]
+
+
+def chosen_selection(store: Store, args: Any, levels: Iterable[str],
+                     indicators: Iterable[str]) -> tuple[Selection, str, str]:
+    """The request's selection with defaults that exist (see :func:`holdings.choose`), the note
+    when it differs from what was asked, and the level asked."""
+    offered = list(levels)
+    asked = parse_selection(args.get("level"), args.get("municipality"), args.get("year"),
+                            default_level=offered[0] if offered else "buurt")
+    choice = choose(store, offered, list(indicators),
+                    level=asked.level if args.get("level") else None,
+                    municipality=asked.municipality)
+    return (Selection(choice.level, choice.municipality, asked.year), choice.note,
+            choice.asked_level)
