@@ -79,6 +79,8 @@ TEXTS: dict[str, dict[str, str]] = {
                              "gewicht): geen score",
         "plan_row_no_weight": "alle gewichten staan op 0: geen score",
         "plan_no_score": "geen score",
+        "plan_used_title": "invoer gebruikt in de score, en het aandeel van het gewicht dat ze "
+                           "dragen",
         "plan_weight_share": "{share}% van het gewicht",
         "plan_partial": "cijfers voor {count} van {areas} gebieden",
         "plan_use_available": "Rangschik alleen op de beschikbare invoer (zet het gewicht van "
@@ -165,6 +167,7 @@ TEXTS: dict[str, dict[str, str]] = {
                              "weight): no score",
         "plan_row_no_weight": "every weight is 0: no score",
         "plan_no_score": "no score",
+        "plan_used_title": "inputs used in the score, and the share of the weight they carry",
         "plan_weight_share": "{share}% of the weight",
         "plan_partial": "figures for {count} of {areas} areas",
         "plan_use_available": "Rank on the available inputs only (set the weight of missing "
