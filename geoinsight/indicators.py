@@ -166,11 +166,33 @@ INDICATORS: tuple[Indicator, ...] = (
        "Share of households at or below the social minimum", "%", "share",
        ("inequalityatorbelowsocialminimum", "huishoudenstot110vanhetsociaalminimum",
         "phhsocmin")),
-    _I("pct_social_housing", "Aandeel corporatiewoningen", "Share of social-housing dwellings",
-       "%", "share", ("housingsocialhousing", "percentagecorporatiewoningen", "phuurcorp",
-                      "inbezitwoningcorporatie")),
+    # CBS: rented dwellings owned by a housing corporation (toegelaten instelling), as a share of
+    # all dwellings; not "social housing" by rent level. PDOK spells it perc_huurwoningen_...
+    _I("pct_social_housing", "Aandeel corporatiewoningen",
+       "Share of dwellings owned by housing corporations", "%", "share",
+       ("housingsocialhousing", "percentagecorporatiewoningen", "phuurcorp",
+        "inbezitwoningcorporatie", "perchuurwoningeninbezitwoningcorporaties",
+        "percentagehuurwoningeninbezitwoningcorporaties", "huurwoningeninbezitwoningcorporatie"),
+       per="housing_stock"),
     _I("pct_vacant_dwellings", "Aandeel leegstaande woningen", "Share of vacant dwellings", "%",
        "share", ("housingvacancyrate", "percentageleegstaandewoningen", "pleegsw")),
+    # --- energy use of private dwellings (Kerncijfers wijken en buurten, "Energie") ---
+    # CBS averages over the dwellings of the area, from the grid operators' connection
+    # registers, rounded to 50 and published for 6 or more dwellings; dwellings on district
+    # heating count with their (near) zero gas use. Combined over areas by housing stock.
+    _I("gas_use_mean", "Gemiddeld aardgasverbruik per woning", "Average gas use per dwelling",
+       "m³", "mean", ("ggastot", "gemiddeldgasverbruiktotaal", "gemiddeldaardgasverbruiktotaal",
+                      "gemiddeldaardgasverbruik", "aardgasverbruikm3gemiddeld",
+                      "environmentavggasuse"), per="housing_stock"),
+    _I("electricity_use_mean", "Gemiddeld elektriciteitsverbruik per woning",
+       "Average electricity use per dwelling", "kWh", "mean",
+       ("gelektot", "gemiddeldelektriciteitsverbruiktotaal",
+        "gemiddeldeelektriciteitsleveringtotaal", "elektriciteitsverbruikkwhgemiddeld",
+        "environmentavgelectricityuse"), per="housing_stock"),
+    _I("pct_district_heating", "Aandeel woningen met stadsverwarming",
+       "Share of dwellings on district heating", "%", "share",
+       ("pstadverw", "percentagewoningenmetstadsverwarming", "woningenmetstadsverwarming",
+        "environmentdistrictheating"), per="housing_stock"),
     # --- social domain: benefits and care use per area (internal: stigmatising per buurt) ---
     _I("social_assistance_per_1000", "Bijstandsuitkeringen per 1.000 inwoners",
        "Social-assistance benefits per 1,000 inhabitants", "per 1.000 inwoners", "rate",
@@ -254,6 +276,8 @@ KWB_WORKBOOK_NAMES: dict[str, str] = {
     "p_koopw": "pct_owner_occupied", "g_ink_pi": "income_per_inhabitant",
     "a_opp_ha": "area_total_ha", "a_lan_ha": "area_land_ha", "a_wat_ha": "area_water_ha",
     "ste_mvs": "urbanity", "ste_oad": "address_density",
+    "g_gas": "gas_use_mean", "g_ele": "electricity_use_mean", "p_stadsv": "pct_district_heating",
+    "p_wcorpw": "pct_social_housing",
 }
 
 BY_ID: dict[str, Indicator] = {i.id: i for i in INDICATORS}

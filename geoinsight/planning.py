@@ -3,6 +3,11 @@
 Each indicator in an input takes its own latest year with figures for the areas in view, so a
 2026 label share combines with 2024 CBS income figures; the years used are reported with every
 answer and export.
+
+Every answer says what it stands on (``Coverage``): which inputs have figures, what share of the
+weight they carry, and for an input without any figure here, why (not loaded, figures only on
+another year's boundaries, all suppressed, ...). An area whose inputs carry less than half of
+the weight is not scored (geoinsight.analysis.priority).
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,12 +23,28 @@ from typing import Any
 import pandas as pd
 
 from geoinsight import service
-from geoinsight.analysis.priority import PriorityScheme, describe, load_scheme, score
+from geoinsight.analysis.priority import (
+    MIN_WEIGHT_SHARE,
+    PriorityScheme,
+    describe,
+    load_scheme,
+    score,
+)
 from geoinsight.catalog import evaluate_expression, expression_inputs, parse_expression
 from geoinsight.classify import Classification, classify
 from geoinsight.errors import BadRequest, NotFound
+from geoinsight.placement import placed_values
 from geoinsight.service import Selection, boundary_year
 from geoinsight.store import Store
+
+PUBLISHED = ("ok", "estimated")
+#: Why an input has no figure for any area in view (``Missing.reason``).
+NOT_LOADED = "not_loaded"                # the store holds no figure of it at all
+NOT_HERE = "not_for_these_areas"         # figures, but none for these areas (or up to the year)
+OTHER_BOUNDARIES = "other_boundaries"    # figures for these codes, on another year's indeling
+SUPPRESSED = "suppressed"                # its latest figures here are all secret
+EMPTY = "empty"                          # its latest figures here are all empty in the source
+NO_OVERLAP = "no_overlap"                # an expression whose parts never meet in one area
 
 SCORE_CLASSES = {"scheme": "quantiles", "k": 5}
 SCORE_PALETTE = "YlOrRd"
@@ -41,11 +62,48 @@ def scheme_indicators(scheme: PriorityScheme) -> list[str]:
 
 
 @dataclass
+class Missing:
+    """Why an input has no figure for any area in view."""
+
+    reason: str
+    #: the indicator at fault (an input may be an expression over several)
+    indicator: str | None = None
+    #: other_boundaries: the boundary years its figures are on; suppressed/empty: the year
+    years: list[int] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"reason": self.reason, "indicator": self.indicator, "years": self.years}
+
+
+@dataclass
 class InputInfo:
     id: str
     years: list[int]
     available: bool
     synthetic: bool
+    areas_with_value: int = 0
+    missing: Missing | None = None
+
+
+@dataclass
+class Coverage:
+    """What a ranking stands on. Inputs with weight 0 are not counted in ``inputs`` and
+    ``inputs_available`` (they do not enter any score) but are listed in ``missing`` when they
+    have no figures."""
+
+    inputs: int                 # inputs with a weight > 0
+    inputs_available: int       # of those, the ones with a figure for at least one area
+    weight_share: float         # share of the total weight those carry (0 when it is 0)
+    areas: int
+    areas_scored: int
+    missing: list[str]          # inputs without a figure for any area in view
+    partial: list[str]          # inputs with figures for some areas in view, not all
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"inputs": self.inputs, "inputs_available": self.inputs_available,
+                "weight_share": self.weight_share, "min_weight_share": MIN_WEIGHT_SHARE,
+                "areas": self.areas, "areas_scored": self.areas_scored,
+                "missing": self.missing, "partial": self.partial}
 
 
 @dataclass
@@ -57,6 +115,7 @@ class Plan:
     inputs: list[InputInfo]
     rows: pd.DataFrame
     classification: Classification
+    coverage: Coverage
 
     @property
     def synthetic(self) -> bool:
@@ -80,23 +139,73 @@ def plan(store: Store, scheme: PriorityScheme, selection: Selection,
     codes = areas["code"].tolist()
     synthetic_ids = service.synthetic_indicators(store)
     values: dict[str, pd.DataFrame] = {}
-    infos: list[InputInfo] = []
+    input_years: dict[str, list[int]] = {}
     for item in scheme.inputs:
         ids = expression_inputs(parse_expression(item.indicator))
         if all(readable(i) for i in ids):
-            frame, years = _latest_values(store, ids, codes, selection.year, b_year)
+            frame, input_years[item.id] = _latest_values(store, ids, codes, selection.year,
+                                                         b_year)
         else:
-            frame, years = pd.DataFrame(columns=["code", "year", "indicator", "value",
-                                                 "status"]), []
+            frame, input_years[item.id] = pd.DataFrame(columns=["code", "year", "indicator",
+                                                                "value", "status"]), []
         values[item.id] = evaluate_expression(item.indicator, frame) if len(frame) else \
             pd.DataFrame({"code": codes, "value": float("nan"), "status": "missing"})
-        ok = values[item.id]["status"].isin(["ok", "estimated"]).any()
-        infos.append(InputInfo(item.id, years, bool(ok), bool(set(ids) & synthetic_ids)))
     rows = score(scheme, areas, values, weights)
+    infos = []
+    for item in scheme.inputs:
+        ids = expression_inputs(parse_expression(item.indicator))
+        count = int(rows[item.id].notna().sum())
+        why = None if count else _why_missing(store, ids, codes, selection.year, b_year,
+                                              readable)
+        infos.append(InputInfo(item.id, input_years[item.id], count > 0,
+                               bool(set(ids) & synthetic_ids), count, why))
     statuses = ["ok" if pd.notna(s) else "missing" for s in rows["score"]]
     classes = classify(rows["score"].tolist(), statuses, SCORE_CLASSES, SCORE_PALETTE, decimals=0,
                        lang=lang)
-    return Plan(scheme, selection, b_year, weights, infos, rows, classes)
+    return Plan(scheme, selection, b_year, weights, infos, rows, classes,
+                _coverage(infos, weights, rows))
+
+
+def _coverage(infos: list[InputInfo], weights: dict[str, float], rows: pd.DataFrame) -> Coverage:
+    weighted = [i for i in infos if weights[i.id] > 0]
+    total = sum(weights[i.id] for i in weighted)
+    carried = sum(weights[i.id] for i in weighted if i.available)
+    return Coverage(
+        inputs=len(weighted), inputs_available=sum(1 for i in weighted if i.available),
+        weight_share=carried / total if total > 0 else 0.0, areas=len(rows),
+        areas_scored=int(rows["score"].notna().sum()),
+        missing=[i.id for i in infos if not i.available],
+        partial=[i.id for i in infos if 0 < i.areas_with_value < len(rows)])
+
+
+def _why_missing(store: Store, ids: tuple[str, ...], codes: list[str], year: int | None,
+                 b_year: int, readable: Callable[[str], bool]) -> Missing:
+    """Why an input has no figure for any of ``codes``, as far as the store can tell.
+
+    An indicator the asker may not read is "not loaded" for them: it does not exist for them,
+    exactly as it would not for a store without it (README, Access).
+    """
+    for indicator in ids:
+        if not readable(indicator) or not store.value_years(indicators=[indicator]):
+            return Missing(NOT_LOADED, indicator)
+    for indicator in ids:
+        raw = store.values(indicators=[indicator], codes=codes)
+        if year is not None:
+            raw = raw[raw["year"] <= year]
+        if raw.empty:
+            return Missing(NOT_HERE, indicator)
+        placed = placed_values(store, codes=codes, boundary_year=b_year, indicators=[indicator])
+        if year is not None and len(placed):
+            placed = placed[placed["year"] <= year]
+        if placed.empty:
+            return Missing(OTHER_BOUNDARIES, indicator,
+                           sorted(int(y) for y in raw["boundary_year"].unique()))
+        latest = int(placed["year"].max())
+        shown = placed[placed["year"] == latest]
+        if not shown["status"].isin(PUBLISHED).any():
+            secret = (shown["status"] == "secret").any()
+            return Missing(SUPPRESSED if secret else EMPTY, indicator, [latest])
+    return Missing(NO_OVERLAP)
 
 
 def _latest_values(store: Store, ids: tuple[str, ...], codes: list[str],
@@ -130,27 +239,34 @@ def plan_json(result: Plan, lang: str) -> dict[str, Any]:
         records.append({
             "code": data["code"], "name": data["name"], "rank": _int(data["rank"]),
             "score": _num(data["score"]), "inputs_used": int(data["inputs_used"]),
+            "weight_share": float(data["weight_share"]), "no_score": data["no_score"],
             "class": klass,
             "inputs": {i.id: {"value": _num(data[i.id]), "status": data[f"{i.id}_status"],
                               "normalised": _num(data[f"{i.id}_norm"])}
                        for i in result.scheme.inputs}})
+    total = sum(result.weights.values())
     return {
         "scheme": describe(result.scheme, lang), "level": result.selection.level,
         "municipality": result.selection.municipality, "boundary_year": result.boundary_year,
         "weights": result.weights, "synthetic": result.synthetic,
-        "inputs": [{**describe_input, "years": inputs[describe_input["id"]].years,
-                    "available": inputs[describe_input["id"]].available,
-                    "synthetic": inputs[describe_input["id"]].synthetic,
-                    "weight": result.weights[describe_input["id"]]}
-                   for describe_input in describe(result.scheme, lang)["inputs"]],
+        "coverage": result.coverage.as_dict(),
+        "inputs": [{**describe_input, "years": info.years, "available": info.available,
+                    "synthetic": info.synthetic, "weight": result.weights[info.id],
+                    "weight_share": result.weights[info.id] / total if total > 0 else 0.0,
+                    "areas_with_value": info.areas_with_value,
+                    "missing": info.missing.as_dict() if info.missing else None}
+                   for describe_input in describe(result.scheme, lang)["inputs"]
+                   for info in [inputs[describe_input["id"]]]],
         "classes": [vars(b) for b in result.classification.bins],
         "nodata": [vars(b) for b in result.classification.nodata],
         "rows": records}
 
 
 def export_table(result: Plan) -> pd.DataFrame:
-    """The ranking with every input (raw value, status, normalised value), one row per area."""
-    columns = ["rank", "code", "name", "score", "inputs_used"]
+    """The ranking with every input (raw value, status, normalised value), one row per area;
+    ``weight_share`` is the share of the weight the area's inputs carry, ``no_score`` why an
+    area has no score (``low_coverage``: less than half; ``no_weight``: every weight is 0)."""
+    columns = ["rank", "code", "name", "score", "inputs_used", "weight_share", "no_score"]
     for item in result.scheme.inputs:
         columns += [item.id, f"{item.id}_status", f"{item.id}_norm"]
     return result.rows[columns]
@@ -163,8 +279,14 @@ def export_about(result: Plan, lang: str) -> list[tuple[str, str]]:
              ("boundary year", str(result.boundary_year)),
              ("normalisation", result.scheme.normalisation + " (see docs/methods.md)"),
              ("generated at", datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))]
+    about += [("coverage", coverage_text(result)), ("coverage rule", COVERAGE_RULE)]
     for item, info in zip(result.scheme.inputs, result.inputs, strict=True):
-        state = "" if info.available else " — MISSING in this selection, left out of the score"
+        if info.missing:
+            state = f" — MISSING in this selection ({missing_text(info.missing)}), left out"
+        elif info.areas_with_value < len(result.rows):
+            state = f" — figures for {info.areas_with_value} of {len(result.rows)} areas"
+        else:
+            state = ""
         synth = " — SYNTHETIC DEMO DATA" if info.synthetic else ""
         about.append((f"input {item.id}", f"{item.title_in(lang)}: {item.indicator}; weight "
                       f"{result.weights[item.id]:g}; {item.direction} first; years "
@@ -173,6 +295,45 @@ def export_about(result: Plan, lang: str) -> list[tuple[str, str]]:
     if result.synthetic:
         about.append(("WARNING", "contains synthetic demo data: not real energy labels"))
     return about
+
+
+COVERAGE_RULE = (
+    "per area, the weights are re-normalised over the inputs it has figures for (a missing or "
+    "secret input never counts as 0); an area whose inputs carry less than "
+    f"{MIN_WEIGHT_SHARE:.0%} of the total weight gets no score and no rank (docs/methods.md)")
+
+
+def percent(share: float) -> int:
+    """A weight share as whole percent, rounded down: never shown as more than it is."""
+    return int(share * 100 + 1e-9)
+
+
+def coverage_text(result: Plan) -> str:
+    """One line in English (export metadata; pages and the API use geoinsight.web.i18n)."""
+    c = result.coverage
+    if c.inputs == 0:
+        return "every weight is 0: no scores"
+    text = (f"based on {c.inputs_available} of {c.inputs} weighted inputs, "
+            f"{percent(c.weight_share)}% of the weight; {c.areas_scored} of {c.areas} areas "
+            f"scored")
+    if c.missing:
+        text += "; missing: " + ", ".join(c.missing)
+    return text
+
+
+def missing_text(missing: Missing) -> str:
+    """Why an input is missing, in English (export metadata)."""
+    about = missing.indicator or "its parts"
+    years = "/".join(map(str, missing.years))
+    return {
+        NOT_LOADED: f"no figures of {about} in the store: not loaded",
+        NOT_HERE: f"no figures of {about} for these areas",
+        OTHER_BOUNDARIES: f"figures of {about} only on the boundaries of {years}, not on "
+                          "these areas' boundaries",
+        SUPPRESSED: f"all figures of {about} ({years}) are secret here",
+        EMPTY: f"the source gives no figure of {about} ({years}) for these areas",
+        NO_OVERLAP: "its parts never have figures for the same area",
+    }.get(missing.reason, missing.reason)
 
 
 def export_csv(result: Plan, lang: str) -> str:

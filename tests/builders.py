@@ -36,3 +36,22 @@ def write_zip_shapefile(frame: gpd.GeoDataFrame, folder: Path, name: str = "buur
         for part in shp_dir.iterdir():
             archive.write(part, part.name)
     return target
+
+
+def four_buurten_store(store_path: Path, table: str, year: int = 2024) -> Path:
+    """A store of four 2024 buurten of GM0503 (BU05030001..4, 100 m squares) and one indicator
+    table for ``year`` (``;``-separated, keyed by ``buurtcode``); returns the store path."""
+    from geoinsight.ingest import ingest_boundaries, ingest_indicators
+    from geoinsight.store.gpkg import GeoPackageStore
+
+    store_path.parent.mkdir(parents=True, exist_ok=True)
+    store = GeoPackageStore(store_path)
+    codes = [f"BU0503000{i}" for i in range(1, 5)]
+    boundaries = store_path.parent / "buurten.gpkg"
+    gpd.GeoDataFrame({"buurtcode": codes, "buurtnaam": [f"Buurt {c[-1]}" for c in codes],
+                      "jaar": 2024}, geometry=squares(4), crs=RD).to_file(boundaries)
+    ingest_boundaries(store, boundaries)
+    target = store_path.parent / "kwb.csv"
+    target.write_text(table, encoding="utf-8")
+    ingest_indicators(store, target, year=year)
+    return store_path

@@ -155,3 +155,68 @@ def test_utf16_table(store: GeoPackageStore, tmp_path: Path) -> None:
 def test_folder_is_refused(store: GeoPackageStore, tmp_path: Path) -> None:
     with pytest.raises(InputError, match="is a folder"):
         ingest_indicators(store, tmp_path, year=2024)
+
+
+def test_kwb_energy_columns_of_a_real_buurt_table(store: GeoPackageStore) -> None:
+    """Gas and electricity use per dwelling (CBS KWB 2020, Amersfoort region flattening):
+    snake_case names, an empty cell stays missing, never 0."""
+    result = ingest_indicators(store, TEST_DATA / "kwb2020_buurten_energy_amersfoort.csv",
+                               year=2020)
+    assert result.counts.stored == 6 and result.counts.rejected == 0
+    ignored = " ".join(n for n in result.notes if n.startswith("ignored"))
+    assert "aardgasverbruik" not in ignored and "elektriciteitsverbruik" not in ignored
+    assert one(store, "BU03070100", "gas_use_mean", 2020) == (1310.0, "ok")
+    assert one(store, "BU03070100", "electricity_use_mean", 2020) == (2430.0, "ok")
+    assert one(store, "BU03070104", "gas_use_mean", 2020) == (1150.0, "ok")
+    assert one(store, "BU03070104", "housing_stock", 2020) == (772.0, "ok")
+    assert one(store, "BU03440131", "gas_use_mean", 2020) == (None, "missing")
+    assert one(store, "BU03440131", "electricity_use_mean", 2020) == (None, "missing")
+
+
+def test_kwb_energy_and_corporation_columns_of_a_real_gemeente_table(
+        store: GeoPackageStore) -> None:
+    """CBS KWB 2021 per gemeente (the nlstat flattening): gas, electricity, district heating
+    (empty where CBS gives none) and dwellings owned by housing corporations."""
+    result = ingest_indicators(store, TEST_DATA / "kwb2021_gemeenten_energy_nlstat.csv",
+                               year=2021)
+    assert result.counts.stored == 4 and result.counts.rejected == 0
+    assert one(store, "GM0344", "gas_use_mean") == (790.0, "ok")
+    assert one(store, "GM0344", "electricity_use_mean") == (2440.0, "ok")
+    assert one(store, "GM0344", "pct_district_heating") == (30.6, "ok")
+    assert one(store, "GM0344", "pct_social_housing") == (32.0, "ok")
+    assert one(store, "GM0503", "pct_district_heating") == (7.4, "ok")
+    assert one(store, "GM0503", "pct_social_housing") == (44.0, "ok")
+    assert one(store, "GM0233", "gas_use_mean") == (1480.0, "ok")
+    assert one(store, "GM0233", "pct_district_heating") == (None, "missing")
+
+
+def test_kwb_energy_columns_in_every_cbs_spelling(store: GeoPackageStore, tmp_path: Path) -> None:
+    """The names CBS itself uses: kwb-YYYY workbook, PDOK snake_case, classic shapefile."""
+    target = tmp_path / "kwb-2023.xlsx"
+    pd.DataFrame({"gwb_code_10": ["BU05031102"], "regio": ["C-W"], "g_gas": [850],
+                  "g_ele": [2150], "p_stadsv": ["."], "p_wcorpw": [61]}).to_excel(target,
+                                                                                index=False)
+    ingest_indicators(store, target, year=2023)
+    assert one(store, "BU05031102", "gas_use_mean") == (850.0, "ok")
+    assert one(store, "BU05031102", "electricity_use_mean") == (2150.0, "ok")
+    assert one(store, "BU05031102", "pct_district_heating") == (None, "secret")
+    assert one(store, "BU05031102", "pct_social_housing") == (61.0, "ok")
+    pdok = tmp_path / "pdok.csv"
+    pdok.write_text("buurtcode;gemiddeld_gasverbruik_totaal;"
+                    "gemiddeld_elektriciteitsverbruik_totaal;"
+                    "percentage_woningen_met_stadsverwarming;"
+                    "perc_huurwoningen_in_bezit_woningcorporaties\n"
+                    "BU05030000;1200;2800;-99999999;35\n")
+    classic = tmp_path / "classic.csv"
+    classic.write_text("BU_CODE;G_GAS_TOT;G_ELEK_TOT;P_STADVERW;P_HUURCORP\n"
+                       "BU05030001;1400;3100;12;20\n")
+    ingest_indicators(store, pdok, year=2022)
+    ingest_indicators(store, classic, year=2022)
+    assert one(store, "BU05030000", "gas_use_mean") == (1200.0, "ok")
+    assert one(store, "BU05030000", "electricity_use_mean") == (2800.0, "ok")
+    assert one(store, "BU05030000", "pct_district_heating") == (None, "secret")
+    assert one(store, "BU05030000", "pct_social_housing") == (35.0, "ok")
+    assert one(store, "BU05030001", "gas_use_mean") == (1400.0, "ok")
+    assert one(store, "BU05030001", "electricity_use_mean") == (3100.0, "ok")
+    assert one(store, "BU05030001", "pct_district_heating") == (12.0, "ok")
+    assert one(store, "BU05030001", "pct_social_housing") == (20.0, "ok")

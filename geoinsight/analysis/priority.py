@@ -3,9 +3,11 @@
 Each input is normalised over the areas in view to 0..1 so that 1 is "tackle first" (see
 docs/methods.md): ``rank`` (percentile rank, ties share their average rank), ``minmax``
 (linear between the lowest and highest value) or ``zscore`` (standard score, clipped to ±3 and
-scaled). The score is the weighted mean of the normalised inputs an area has, times 100. An
-input without any value in view is left out for every area and reported as missing; an area
-missing one input is scored on the others (its ``inputs_used`` says on how many).
+scaled). The score is the weighted mean of the normalised inputs an area has, times 100: the
+weights are re-normalised per area over the inputs it has, and a missing input never counts as
+0. An area whose inputs carry less than half of the total weight (``MIN_WEIGHT_SHARE``) gets no
+score and no rank: a 0-100 figure built on a minority of what the scheme asks for would look as
+firm as one built on all of it. ``weight_share`` and ``inputs_used`` say what each area stands on.
 """
 
 from __future__ import annotations
@@ -23,6 +25,10 @@ from geoinsight.errors import BadRequest, ConfigError
 
 NORMALISATIONS = ("rank", "minmax", "zscore")
 DIRECTIONS = ("higher", "lower")
+#: An area is scored only when the inputs it has carry at least this share of the total weight.
+MIN_WEIGHT_SHARE = 0.5
+#: Why an area has no score: its inputs carry too little of the weight, or every weight is 0.
+LOW_COVERAGE, NO_WEIGHT = "low_coverage", "no_weight"
 
 
 @dataclass(frozen=True)
@@ -135,7 +141,8 @@ def normalise(values: np.ndarray, method: str, direction: str) -> np.ndarray:
 
 def score(scheme: PriorityScheme, areas: pd.DataFrame, inputs: dict[str, pd.DataFrame],
           weights: dict[str, float]) -> pd.DataFrame:
-    """One row per area: every input's value, status and normalised value, the score and rank.
+    """One row per area: every input's value, status and normalised value, the share of the
+    weight its inputs carry, the score (or why there is none) and rank.
 
     ``inputs`` maps input id -> (code, value, status) from the catalogue's expression engine.
     """
@@ -143,6 +150,7 @@ def score(scheme: PriorityScheme, areas: pd.DataFrame, inputs: dict[str, pd.Data
     numerator = np.zeros(len(table))
     denominator = np.zeros(len(table))
     used = np.zeros(len(table), dtype=int)
+    total = float(sum(weights[item.id] for item in scheme.inputs))
     for item in scheme.inputs:
         frame = table[["code"]].merge(inputs[item.id], on="code", how="left")
         values = frame["value"].to_numpy(dtype=float)
@@ -156,9 +164,13 @@ def score(scheme: PriorityScheme, areas: pd.DataFrame, inputs: dict[str, pd.Data
         numerator += np.where(has, norm * weights[item.id], 0)
         denominator += np.where(has, weights[item.id], 0)
         used += has
-    table["score"] = np.where(denominator > 0, numerator / np.where(denominator > 0,
-                                                                    denominator, 1) * 100, np.nan)
+    share = denominator / total if total > 0 else np.zeros(len(table))
+    scored = (denominator > 0) & (share >= MIN_WEIGHT_SHARE - 1e-9)
+    table["score"] = np.where(scored, numerator / np.where(scored, denominator, 1) * 100, np.nan)
     table["inputs_used"] = used
+    table["weight_share"] = share
+    reason = LOW_COVERAGE if total > 0 else NO_WEIGHT
+    table["no_score"] = pd.Series([None if ok else reason for ok in scored], dtype=object)
     table["rank"] = table["score"].rank(ascending=False, method="min").astype("Int64")
     return table.sort_values(["rank", "code"], na_position="last").reset_index(drop=True)
 

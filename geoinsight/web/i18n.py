@@ -82,6 +82,35 @@ TEXTS: dict[str, dict[str, str]] = {
         "left_out": "Zonder cijfers voor deze gebieden",
         "all_municipalities": "Alle gemeenten",
         "partial_title": "Niet alle gebieden van deze gemeente staan in de opslag",
+        # --- planning: what a ranking stands on (geoinsight/web/planning.py, templates/planning)
+        "plan_coverage_title": "Per invoer: wat er is en wat ontbreekt",
+        "plan_coverage_summary": "Gebaseerd op {available} van {inputs} invoer, {share}% van het "
+                                 "gewicht",
+        "plan_coverage_missing": "ontbrekend: {items}",
+        "plan_coverage_areas": "{scored} van {areas} gebieden hebben een score.",
+        "plan_coverage_no_weight": "Alle gewichten staan op 0: geen score.",
+        "plan_coverage_rule": "Per gebied worden de gewichten herverdeeld over de invoer waarvoor "
+                              "het cijfers heeft; ontbrekende of geheime invoer telt nooit als 0. "
+                              "Een gebied waarvan de beschikbare invoer minder dan de helft van "
+                              "het gewicht draagt, krijgt geen score en geen rang.",
+        "plan_row_no_score": "{available} van {inputs} invoer beschikbaar ({share}% van het "
+                             "gewicht): geen score",
+        "plan_row_no_weight": "alle gewichten staan op 0: geen score",
+        "plan_no_score": "geen score",
+        "plan_used_title": "invoer gebruikt in de score, en het aandeel van het gewicht dat ze "
+                           "dragen",
+        "plan_weight_share": "{share}% van het gewicht",
+        "plan_partial": "cijfers voor {count} van {areas} gebieden",
+        "plan_use_available": "Rangschik alleen op de beschikbare invoer (zet het gewicht van "
+                              "ontbrekende invoer op 0)",
+        "plan_missing_of": " van {indicator}",
+        "plan_missing_not_loaded": "niet geladen: geen cijfers{of} in de opslag",
+        "plan_missing_not_for_these_areas": "geen cijfers{of} voor deze gebieden",
+        "plan_missing_other_boundaries": "geen cijfers voor de grenzen van {boundary_year}: de "
+                                         "cijfers{of} staan op de indeling van {years}",
+        "plan_missing_suppressed": "alle cijfers{of} ({years}) zijn hier geheim",
+        "plan_missing_empty": "de bron geeft voor deze gebieden geen cijfers{of} ({years})",
+        "plan_missing_no_overlap": "de onderdelen hebben nooit cijfers voor hetzelfde gebied",
     },
     "en": {
         "app_title": "GeoInsight", "tagline": "Neighbourhoods on the map",
@@ -160,6 +189,33 @@ TEXTS: dict[str, dict[str, str]] = {
         "left_out": "No figures for these areas",
         "all_municipalities": "All municipalities",
         "partial_title": "Not every area of this municipality is in the store",
+        # --- planning: what a ranking stands on (geoinsight/web/planning.py, templates/planning)
+        "plan_coverage_title": "Per input: what is there and what is missing",
+        "plan_coverage_summary": "Based on {available} of {inputs} inputs, {share}% of the weight",
+        "plan_coverage_missing": "missing: {items}",
+        "plan_coverage_areas": "{scored} of {areas} areas have a score.",
+        "plan_coverage_no_weight": "Every weight is 0: no score.",
+        "plan_coverage_rule": "Per area, the weights are re-normalised over the inputs it has "
+                              "figures for; a missing or secret input never counts as 0. An area "
+                              "whose available inputs carry less than half of the weight gets no "
+                              "score and no rank.",
+        "plan_row_no_score": "{available} of {inputs} inputs available ({share}% of the "
+                             "weight): no score",
+        "plan_row_no_weight": "every weight is 0: no score",
+        "plan_no_score": "no score",
+        "plan_used_title": "inputs used in the score, and the share of the weight they carry",
+        "plan_weight_share": "{share}% of the weight",
+        "plan_partial": "figures for {count} of {areas} areas",
+        "plan_use_available": "Rank on the available inputs only (set the weight of missing "
+                              "inputs to 0)",
+        "plan_missing_of": " of {indicator}",
+        "plan_missing_not_loaded": "not loaded: no figures{of} in the store",
+        "plan_missing_not_for_these_areas": "no figures{of} for these areas",
+        "plan_missing_other_boundaries": "no figures for the boundaries of {boundary_year}: the "
+                                         "figures{of} are on the indeling of {years}",
+        "plan_missing_suppressed": "every figure{of} ({years}) is secret here",
+        "plan_missing_empty": "the source gives no figures{of} ({years}) for these areas",
+        "plan_missing_no_overlap": "its parts never have figures for the same area",
     },
 }
 

@@ -143,9 +143,55 @@ def _profile() -> Schema:
     }, description="An area beside its wijk, gemeente and country: every visible layer.")
 
 
+SHARE: Schema = {"type": "number", "minimum": 0, "maximum": 1}
+MISSING_REASONS = ["not_loaded", "not_for_these_areas", "other_boundaries", "suppressed",
+                   "empty", "no_overlap"]
+
+
+def _plan_input() -> Schema:
+    missing = _obj({
+        "reason": {"type": "string", "enum": MISSING_REASONS},
+        "indicator": _nullable(STRING), "years": _array(YEAR),
+        "text": {"type": "string", "description": "the reason in the asked language"},
+    }, description="Why the input has no figure for any area in view: not loaded (the store "
+                   "holds none you may see), none for these areas, only on another year's "
+                   "boundaries (years: those boundary years), all secret or all empty in its "
+                   "latest year (years: that year), or an expression whose parts never meet.")
+    return _obj({
+        "id": STRING, "title": STRING, "indicator": STRING, "unit": STRING,
+        "direction": {"type": "string", "enum": ["higher", "lower"]}, "weight": NUMBER,
+        "weight_share": {**SHARE, "description": "its share of the total weight"},
+        "years": _array(YEAR), "available": BOOLEAN, "synthetic": BOOLEAN,
+        "areas_with_value": {"type": "integer", "minimum": 0},
+        "missing": _nullable(missing),
+    }, description="One input of the scheme, with what this ranking has of it.")
+
+
+def _plan_coverage() -> Schema:
+    return _obj({
+        "inputs": {"type": "integer", "minimum": 0,
+                   "description": "inputs with a weight above 0"},
+        "inputs_available": {"type": "integer", "minimum": 0,
+                             "description": "of those, the ones with a figure for some area"},
+        "weight_share": {**SHARE, "description": "the share of the weight those carry"},
+        "min_weight_share": {**SHARE, "description": "an area whose inputs carry less gets "
+                                                     "no score"},
+        "areas": INTEGER, "areas_scored": INTEGER,
+        "missing": _array(STRING), "partial": _array(STRING),
+        "summary": STRING, "areas_text": STRING, "rule": STRING,
+    }, description="What the ranking stands on. Per area the weights are re-normalised over "
+                   "the inputs it has; a missing input never counts as 0.")
+
+
 def _plan() -> Schema:
     row = _obj({"code": STRING, "name": _nullable(STRING), "rank": _nullable(INTEGER),
                 "score": _nullable(NUMBER), "inputs_used": INTEGER,
+                "weight_share": {**SHARE, "description": "the share of the weight this area's "
+                                                         "inputs carry"},
+                "no_score": {"type": "string", "nullable": True,
+                             "enum": ["low_coverage", "no_weight", None],
+                             "description": "why the area has no score, or null"},
+                "note": _nullable(STRING),
                 "inputs": {"type": "object", "additionalProperties": OBJECT}})
     return _obj({
         "scheme": _obj({"id": STRING, "title": STRING, "inputs": _array(OBJECT),
@@ -153,9 +199,11 @@ def _plan() -> Schema:
         "level": {"type": "string", "enum": LEVELS}, "municipality": _nullable(STRING),
         "boundary_year": _nullable(YEAR), "weights": {"type": "object",
                                                       "additionalProperties": NUMBER},
-        "inputs": _array(OBJECT), "rows": _array(row), "synthetic": BOOLEAN,
+        "coverage": ref("PlanCoverage"),
+        "inputs": _array(ref("PlanInput")), "rows": _array(row), "synthetic": BOOLEAN,
         "classes": _array(ref("LegendClass")), "nodata": _array(ref("NodataClass")),
-    }, description="The priority ranking of a planning scheme, with every input per area.")
+    }, description="The priority ranking of a planning scheme, with every input per area and "
+                   "what it stands on.")
 
 
 def _standout() -> Schema:
@@ -232,7 +280,8 @@ def schemas() -> dict[str, Schema]:
         "LayerList": _obj({"layers": _array(ref("Layer"))}),
         "LegendClass": _legend_class(), "NodataClass": _nodata_class(),
         "LayerValues": _values(), "FeatureCollection": _feature_collection(),
-        "AreaProfile": _profile(), "Plan": _plan(), "Standout": _standout(),
+        "AreaProfile": _profile(), "Plan": _plan(), "PlanInput": _plan_input(),
+        "PlanCoverage": _plan_coverage(), "Standout": _standout(),
         "LayerSignals": _layer_signals(), "SignalsOverview": _signals_overview(),
         "Aggregate": _aggregate(), "Health": _health(), "ExportMetadata": _export_metadata(),
         "AuditEntries": _audit(), "OpenApiDocument": _obj({"openapi": STRING, "info": OBJECT,

@@ -36,6 +36,17 @@
     return typeof value === "number" && isFinite(value);
   }
 
+  /** A weight share as whole percent, rounded down (as the server shows it). */
+  function percent(share) {
+    return Math.floor(Number(share) * 100 + 1e-9);
+  }
+
+  /** "{share}% van het gewicht" with its placeholders filled in. */
+  function fill(template, values) {
+    return String(template || "").replace(/\{(\w+)\}/g, (all, key) =>
+      (key in values ? String(values[key]) : all));
+  }
+
   /** A weight as the server reads it: "3", "2.5" (never a locale comma). */
   function weightText(value) {
     return String(Math.round(Number(value) * 100) / 100);
@@ -71,6 +82,7 @@
     const csvLink = document.getElementById("gi-export-csv");
     const xlsxLink = document.getElementById("gi-export-xlsx");
     const resetButton = document.getElementById("gi-weights-reset");
+    const useAvailable = document.getElementById("gi-plan-use-available");
     const sort = { key: "rank", dir: "asc" };
     let current = plan;
     let byCode = new Map();
@@ -198,10 +210,13 @@
           }
           scoreCell.appendChild(document.createTextNode(format(row.score)));
         } else {
-          scoreCell.appendChild(missingNode("missing"));
+          // no score: say why ("2 van 5 invoer beschikbaar (35% van het gewicht): geen score")
+          scoreCell.appendChild(el("span", "gi-missing gi-plan-noscore",
+            row.note || labels.no_score));
         }
         tr.appendChild(scoreCell);
-        tr.appendChild(el("td", "gi-num", row.inputs_used + "/" + inputs.length));
+        tr.appendChild(el("td", "gi-num", row.inputs_used + "/" + current.coverage.inputs +
+          " (" + percent(row.weight_share) + "%)"));
         inputs.forEach((input) => {
           const entry = row.inputs[input.id];
           const td = el("td", "gi-num");
@@ -259,7 +274,8 @@
         box.appendChild(item);
       }
       line(labels.code, props.code);
-      line(labels.score, row && isNumber(row.score) ? format(row.score) : labels.missing);
+      line(labels.score, row && isNumber(row.score) ? format(row.score)
+        : (row && row.note) || labels.no_score);
       line(labels.rank, row && row.rank !== null
         ? row.rank + " " + labels.of + " " + current.rows.length : "–");
       return box;
@@ -282,7 +298,9 @@
         { status: "missing", color: FALLBACK_NODATA, label: labels.missing, count: 0 };
       // the page's own words for the statuses: /api/planning labels them in Dutch whatever
       // the language (geoinsight/planning.py does not pass lang to classify)
-      [missing].concat(given.filter((n) => n.status !== "missing" && n.count > 0))
+      // an area without a score lacks inputs: "geen score", not "geen gegevens"
+      row(missing.color, labels.no_score || labels.missing, missing.count);
+      given.filter((n) => n.status !== "missing" && n.count > 0)
         .forEach((n) => row(n.color, labels[n.status] || n.label, n.count));
     }
 
@@ -320,6 +338,62 @@
       }).addTo(map.leaflet);
       const bounds = map.layer.getBounds();
       if (bounds.isValid()) map.leaflet.fitBounds(bounds, { padding: [12, 12] });
+    }
+
+    // --- what the ranking stands on ---
+
+    /** The coverage box and the weight shares, from the newest answer (texts from the server). */
+    function renderCoverage() {
+      const coverage = current.coverage;
+      const summary = document.getElementById("gi-plan-coverage-summary");
+      const areas = document.getElementById("gi-plan-coverage-areas");
+      const list = document.getElementById("gi-plan-missing");
+      const box = document.getElementById("gi-plan-coverage");
+      if (summary) summary.textContent = coverage.summary;
+      if (areas) areas.textContent = coverage.areas_text;
+      if (box) {
+        box.classList.toggle("gi-plan-coverage-short", coverage.areas_scored < coverage.areas);
+      }
+      if (list) {
+        list.textContent = "";
+        const item = (input, why) => {
+          const li = el("li");
+          li.dataset.input = input.id;
+          li.appendChild(el("em", null, input.title));
+          li.appendChild(document.createTextNode(" (" +
+            fill(labels.weight_share, { share: percent(input.weight_share) }) + "): " + why));
+          list.appendChild(li);
+        };
+        current.inputs.filter((i) => i.missing).forEach((i) => item(i, i.missing.text));
+        current.inputs.filter((i) => i.available && i.areas_with_value < coverage.areas)
+          .forEach((i) => item(i, fill(labels.partial,
+            { count: i.areas_with_value, areas: coverage.areas })));
+      }
+      current.inputs.forEach((i) => {
+        const share = document.getElementById("gi-ws-" + i.id);
+        if (share) {
+          share.textContent = fill(labels.weight_share, { share: percent(i.weight_share) });
+        }
+      });
+      if (useAvailable) {
+        useAvailable.hidden = coverage.areas_scored === coverage.areas ||
+          coverage.inputs_available === 0 ||
+          !current.inputs.some((i) => !i.available && Number(weights[i.id]) > 0);
+      }
+    }
+
+    /** Set the weight of every input without figures to 0: the planner's explicit choice. */
+    function rankOnAvailable(event) {
+      event.preventDefault();
+      current.inputs.filter((i) => !i.available).forEach((i) => {
+        weights[i.id] = 0;
+        const input = document.getElementById("gi-w-" + i.id);
+        const output = document.getElementById("gi-wv-" + i.id);
+        if (input) input.value = "0";
+        if (output) output.textContent = "0";
+      });
+      useAvailable.hidden = true;
+      schedule();
     }
 
     // --- weights, export links, status ---
@@ -393,6 +467,7 @@
       delete document.body.dataset.planError;
       showStatus("");
       renderBody();
+      renderCoverage();
       restyle();
       updateLinks();
       updateAddress();
@@ -425,6 +500,7 @@
       });
       const form = document.getElementById("gi-weights");
       if (form) form.addEventListener("submit", (event) => event.preventDefault());
+      if (useAvailable) useAvailable.addEventListener("click", rankOnAvailable);
       if (resetButton) {
         resetButton.addEventListener("click", () => {
           inputs.forEach((i) => {

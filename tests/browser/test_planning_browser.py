@@ -63,7 +63,10 @@ def weights_of(href: str | None) -> dict[str, str]:
 
 
 def hover_path(bp: BrowserPage, path: Any) -> str | None:
-    return hover_tooltip(bp.page, path, "#gi-plan-title")
+    """Scrolled like a user: with eight inputs the weights band pushes the map below the fold
+    of a laptop screen; the ranking's heading stays beside it."""
+    bp.page.locator("#gi-plan-map").scroll_into_view_if_needed()
+    return hover_tooltip(bp.page, path, "#gi-ranking-title")
 
 
 def assert_clean(bp: BrowserPage) -> None:
@@ -79,25 +82,52 @@ def assert_clean(bp: BrowserPage) -> None:
 def test_planning_page_ranks_maps_and_follows_the_weights(
         live_server: LiveServer, browser_page: BrowserPage, screenshots: Any) -> None:
     page = browser_page.page
-    initial = live_server.get_json(API)
+    default = live_server.get_json(API)
     open_planning(browser_page, live_server.url(PAGE))
 
-    # table and map drawn from the same answer
+    # the demo has labels and building years (5 of 13 of the weight): no score, and why
     expect(page.locator(ROWS)).to_have_count(LV_BUURTEN)
     expect(page.locator(PATHS)).to_have_count(LV_BUURTEN)
-    assert table_codes(browser_page) == [r["code"] for r in initial["rows"]]
+    assert default["coverage"]["areas_scored"] == 0
+    expect(page.locator("#gi-plan-coverage-summary")).to_have_text(default["coverage"]["summary"])
+    expect(page.locator("#gi-plan-coverage-summary")).to_contain_text(
+        "Gebaseerd op 2 van 6 invoer, 38% van het gewicht; ontbrekend:")
+    assert set(column_texts(browser_page, 1)) == {"–"}
+    assert set(column_texts(browser_page, 3)) == {
+        "2 van 6 invoer beschikbaar (38% van het gewicht): geen score"}
     banner = page.locator("#gi-plan-synthetic")
     expect(banner).to_be_visible()
     expect(banner).to_contain_text("synthetische demodata")
     legend = page.locator("#gi-plan-map .gi-legend")
     expect(legend).to_be_visible()
-    expect(legend.locator(".gi-legend-row")).to_have_count(len(initial["classes"]) + 1)
-    expect(legend).to_contain_text("geen gegevens")
-    # missing inputs: a badge, a disabled slider and no number in their column
-    expect(page.locator(".gi-weight-unavailable .gi-badge-missing")).to_have_count(2)
+    expect(legend).to_contain_text("geen score")
+    # missing inputs: a badge with the reason, a disabled slider and no number in their column
+    expect(page.locator(".gi-weight-unavailable .gi-badge-missing")).to_have_count(5)
+    expect(page.locator(".gi-weight-unavailable .gi-plan-missing-why").first).to_contain_text(
+        "niet geladen")
     expect(page.locator("#gi-w-low_income")).to_be_disabled()
-    low_income = 5 + [i["id"] for i in initial["inputs"]].index("low_income")
+    low_income = 5 + [i["id"] for i in default["inputs"]].index("low_income")
     assert set(column_texts(browser_page, low_income)) == {"–geen gegevens"}
+
+    # the planner chooses to rank on what is there: the weights of missing inputs go to 0
+    use_available = page.locator("#gi-plan-use-available")
+    expect(use_available).to_be_visible()
+    use_available.click()
+    wait_updated(browser_page)
+    csv_link = page.locator("#gi-export-csv")
+    weights = weights_of(csv_link.get_attribute("href"))
+    assert weights["gas_use"] == weights["low_income"] == weights["corporation_owned"] == "0"
+    assert weights["poor_labels"] == "3" and weights["old_stock"] == "2"
+    expect(page.locator("#gi-wv-gas_use")).to_have_text("0")
+    expect(use_available).to_be_hidden()
+    query = ",".join(f"{k}:{v}" for k, v in weights.items())
+    initial = live_server.get_json(f"{API}&weights={query}")
+    assert initial["coverage"]["areas_scored"] == LV_BUURTEN
+    expect(page.locator("#gi-plan-coverage-summary")).to_have_text(initial["coverage"]["summary"])
+    expect(page.locator("#gi-plan-coverage-summary")).to_contain_text(
+        "Gebaseerd op 2 van 2 invoer, 100% van het gewicht")
+    assert table_codes(browser_page) == [r["code"] for r in initial["rows"]]
+    expect(legend.locator(".gi-legend-row")).to_have_count(len(initial["classes"]) + 1)
 
     # hovering a polygon names the buurt with its code, score and rank
     tips = [hover_path(browser_page, p) for p in page.locator(PATHS).element_handles()[:3]]
@@ -107,26 +137,26 @@ def test_planning_page_ranks_maps_and_follows_the_weights(
     row = next(r for r in initial["rows"] if r["code"] == code)
     assert row["name"] in tip and "Score" in tip and f"Rang{row['rank']} van 10" in tip
 
-    # a weight change refetches: owner_occupied to 0 with the keyboard, like a user
+    # a weight change refetches: owner_occupied (context, 0) up to 5 with the keyboard
     slider = page.locator("#gi-w-owner_occupied")
     slider.focus()
-    page.keyboard.press("Home")
-    expect(page.locator("#gi-wv-owner_occupied")).to_have_text("0")
-    csv_link = page.locator("#gi-export-csv")
-    expect(csv_link).to_have_attribute("href", re.compile(r"owner_occupied:0(,|&|$)"))
+    page.keyboard.press("End")
+    expect(page.locator("#gi-wv-owner_occupied")).to_have_text("5")
+    expect(csv_link).to_have_attribute("href", re.compile(r"owner_occupied:5(,|&|$)"))
     wait_updated(browser_page)
     weights = weights_of(csv_link.get_attribute("href"))
-    assert weights["owner_occupied"] == "0" and weights["poor_labels"] == "3"
+    assert weights["owner_occupied"] == "5" and weights["poor_labels"] == "3"
     assert weights_of(page.locator("#gi-export-xlsx").get_attribute("href")) == weights
-    assert "owner_occupied:0" in page.url, "the address keeps the weights"
-    expect(page.locator("#gi-picker-weights")).to_have_value(re.compile(r"owner_occupied:0"))
+    assert "owner_occupied:5" in page.url, "the address keeps the weights"
+    expect(page.locator("#gi-picker-weights")).to_have_value(re.compile(r"owner_occupied:5"))
     query = ",".join(f"{k}:{v}" for k, v in weights.items())
     updated = live_server.get_json(f"{API}&weights={query}")
     expected = [r["code"] for r in updated["rows"]]
     assert expected != [r["code"] for r in initial["rows"]], "the weight should reorder"
     assert table_codes(browser_page) == expected
+    expect(page.locator("#gi-ws-owner_occupied")).to_have_text("50% van het gewicht")
     labels = [c["label"] for c in updated["classes"]]
-    expect(legend.locator(".gi-legend-label")).to_have_text([*labels, "geen gegevens"])
+    expect(legend.locator(".gi-legend-label")).to_have_text([*labels, "geen score"])
 
     # sorting by name (ascending, then descending) and the sort survives a weight change
     names = sorted((r["name"] for r in updated["rows"]), key=str.casefold)
@@ -147,6 +177,7 @@ def test_planning_page_ranks_maps_and_follows_the_weights(
     page.screenshot(path=str(screenshots / "planning.png"), full_page=True)
 
     # clicking a polygon opens the buurt's profile
+    page.locator("#gi-plan-map").scroll_into_view_if_needed()
     for path in page.locator(PATHS).element_handles():
         point = path.evaluate(INSIDE_POINT_JS)
         if point is not None:
@@ -188,8 +219,10 @@ def test_planning_page_in_english(live_server: LiveServer, browser_page: Browser
     expect(page.locator('#gi-plan-table th[data-sort="name"]')).to_contain_text("Neighbourhood")
     legend = page.locator("#gi-plan-map .gi-legend")
     expect(legend).to_contain_text("Priority score")
-    expect(legend).to_contain_text("no data")
-    expect(legend).not_to_contain_text("geen gegevens")
+    expect(legend).to_contain_text("no score")
+    expect(legend).not_to_contain_text("geen score")
     expect(page.locator(".gi-weight-unavailable .gi-badge-missing").first).to_have_text(
         "missing here")
+    expect(page.locator("#gi-plan-coverage-summary")).to_contain_text(
+        "Based on 2 of 6 inputs, 38% of the weight")
     assert_clean(browser_page)

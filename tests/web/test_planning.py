@@ -1,8 +1,11 @@
 """The planning view over HTTP: the page, /api/planning as JSON, CSV and XLSX, and its errors.
 
 The demo store holds two planning areas: GM0518 ('s-Gravenhage, 4 buurten of the test area) and
-GM1916 (Leidschendam-Voorburg, 10 buurten). Their energy labels are synthetic; the low-income
-inputs are absent, so they must show as missing, never as zero.
+GM1916 (Leidschendam-Voorburg, 10 buurten). Their energy labels are synthetic; the KWB energy and
+corporation figures and the low-income inputs are absent, so they must show as missing, never as
+zero. With the default weights the inputs the demo has (labels 3, building year 2 of 13) carry
+less than half of the weight: no area is scored, and every page and answer says why.
+``AVAILABLE`` puts the weight on the inputs the demo has, as the planner can.
 """
 
 from __future__ import annotations
@@ -13,16 +16,26 @@ import io
 import json
 import math
 import re
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pytest
+from builders import four_buurten_store
 from flask.testing import FlaskClient
+
+from geoinsight.settings import Settings
+from geoinsight.web import create_app
 
 DEN_HAAG = "GM0518"
 LV = "GM1916"
-INPUTS = ["poor_labels", "old_stock", "low_income", "energy_poverty", "owner_occupied"]
-MISSING_INPUTS = {"low_income", "energy_poverty"}
+INPUTS = ["poor_labels", "gas_use", "old_stock", "low_income", "energy_poverty",
+          "corporation_owned", "owner_occupied", "district_heating"]
+MISSING_INPUTS = {"gas_use", "low_income", "energy_poverty", "corporation_owned",
+                  "district_heating"}
+#: the inputs the demo has, at their scheme weights (owner_occupied raised from 0 to 1)
+AVAILABLE = "gas_use:0,low_income:0,energy_poverty:0,corporation_owned:0,owner_occupied:1"
 API = "/api/planning?scheme=energy_transition&level=buurt&municipality="
 
 
@@ -78,7 +91,7 @@ def assert_competition_ranks(rows: list[dict[str, Any]], key: Any) -> None:
 
 
 def test_page_renders_dutch_ranking_with_banner_and_missing_inputs(client: FlaskClient) -> None:
-    response = client.get(f"/planning?municipality={DEN_HAAG}")
+    response = client.get(f"/planning?municipality={DEN_HAAG}&weights={AVAILABLE}")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert '<html lang="nl">' in html
@@ -102,9 +115,12 @@ def test_page_renders_dutch_ranking_with_banner_and_missing_inputs(client: Flask
         assert "gi-missing" in row_cells[low_income] and "geen gegevens" in row_cells[low_income]
         assert not re.search(r"\d", text_of(row_cells[low_income])), "a missing input as a number"
         assert text_of(row_cells[poor_labels]).endswith("%")
-        assert text_of(row_cells[3]) == f"{data['inputs_used']}/{len(INPUTS)}"
-    # the weights panel marks both absent inputs and disables their sliders
+        assert text_of(row_cells[3]) == "3/3 (100%)"
+    # the weights panel marks every absent input, says why, and disables its slider
     assert html.count("ontbreekt in deze gemeente") == len(MISSING_INPUTS)
+    assert html.count('class="gi-plan-missing-why"') == len(MISSING_INPUTS)
+    assert "niet geladen: geen cijfers in de opslag" in html
+    assert "niet geladen: geen cijfers van Aandeel huishoudens met een laag inkomen" in html
     for input_id in MISSING_INPUTS:
         slider = re.search(rf'<input type="range" id="gi-w-{input_id}"[^>]*>', html, re.S)
         assert slider and "disabled" in slider.group(0)
@@ -165,13 +181,139 @@ def test_page_gemeente_picker_keeps_scheme_and_level(client: FlaskClient) -> Non
     assert 'name="weights"' in form.group(1) and "poor_labels:3" in form.group(1)
 
 
+# --- what the ranking stands on ----------------------------------------------------------
+
+DEFAULT_SUMMARY_NL = (
+    "Gebaseerd op 2 van 6 invoer, 38% van het gewicht; ontbrekend: Gemiddeld aardgasverbruik "
+    "per woning, Aandeel huishoudens met laag inkomen, Energiearmoede (laag inkomen × slecht "
+    "label), Aandeel corporatiewoningen, Aandeel woningen met stadsverwarming.")
+
+
+def test_default_page_scores_nothing_and_says_why(client: FlaskClient) -> None:
+    """The demo has labels (weight 3) and building years (2) of 13: under half."""
+    html = client.get(f"/planning?municipality={DEN_HAAG}").get_data(as_text=True)
+    box = re.search(r'<section class="gi-plan-coverage[^"]*" id="gi-plan-coverage".*?</section>',
+                    html, re.S)
+    assert box and "gi-plan-coverage-short" in box.group(0)
+    assert text_of(re.search(r'id="gi-plan-coverage-summary">(.*?)</strong>',
+                             box.group(0), re.S).group(1)) == DEFAULT_SUMMARY_NL
+    assert "0 van 4 gebieden hebben een score." in box.group(0)
+    assert "nooit als 0" in box.group(0) and "minder dan de helft" in box.group(0)
+    missing = re.findall(r'<li data-input="([^"]+)">(.*?)</li>', box.group(0), re.S)
+    assert {m[0] for m in missing} == MISSING_INPUTS
+    why = {m[0]: text_of(m[1]) for m in missing}
+    assert why["gas_use"] == ("Gemiddeld aardgasverbruik per woning (15% van het gewicht): "
+                              "niet geladen: geen cijfers in de opslag")
+    assert why["district_heating"].startswith("Aandeel woningen met stadsverwarming (0% van")
+    for row in body_rows(html):
+        assert text_of(cells(row)[0]) == "–"
+        assert text_of(cells(row)[2]) == "2 van 6 invoer beschikbaar (38% van het gewicht): " \
+                                         "geen score"
+        assert text_of(cells(row)[3]) == "2/6 (38%)"
+    # the planner may rank on what is there: a link, never applied by itself
+    link = re.search(r'<a id="gi-plan-use-available" href="([^"]+)">', html)
+    assert link, "no link to rank on the available inputs"
+    ranked = client.get(htmllib.unescape(link.group(1))).get_data(as_text=True)
+    plan = embedded(ranked, "gi-plan")
+    assert plan["weights"]["gas_use"] == 0 and plan["weights"]["poor_labels"] == 3
+    assert plan["coverage"]["areas_scored"] == 4 and plan["coverage"]["weight_share"] == 1
+    assert plan["coverage"]["summary"].startswith("Gebaseerd op 2 van 2 invoer, 100% van het "
+                                                  "gewicht; ontbrekend: Gemiddeld aardgas")
+    assert all(r["score"] is not None for r in plan["rows"])
+    assert re.search(r'<a id="gi-plan-use-available" href="[^"]*" hidden>', ranked)
+
+
+def test_default_page_in_english_says_why(client: FlaskClient) -> None:
+    html = client.get(f"/planning?municipality={LV}&lang=en").get_data(as_text=True)
+    assert "Per input: what is there and what is missing" in html
+    assert "Based on 2 of 6 inputs, 38% of the weight; missing: Average gas use per dwelling" \
+        in html
+    assert "0 of 10 areas have a score." in html
+    assert "2 of 6 inputs available (38% of the weight): no score" in html
+    assert "never counts as 0" in html
+    assert "not loaded: no figures of Share of households with a low income in the store" in html
+
+
+def test_api_says_what_each_area_and_the_ranking_stand_on(client: FlaskClient) -> None:
+    plan = plan_of(client, LV)
+    coverage = plan["coverage"]
+    assert {k: coverage[k] for k in ("inputs", "inputs_available", "areas", "areas_scored",
+                                     "min_weight_share")} == \
+        {"inputs": 6, "inputs_available": 2, "areas": 10, "areas_scored": 0,
+         "min_weight_share": 0.5}
+    assert math.isclose(coverage["weight_share"], 5 / 13)
+    assert set(coverage["missing"]) == MISSING_INPUTS and coverage["partial"] == []
+    inputs = {i["id"]: i for i in plan["inputs"]}
+    assert math.isclose(sum(i["weight_share"] for i in inputs.values()), 1)
+    assert inputs["owner_occupied"]["weight_share"] == 0
+    assert inputs["poor_labels"]["areas_with_value"] == 10
+    for input_id in MISSING_INPUTS:
+        assert inputs[input_id]["missing"]["reason"] == "not_loaded"
+        assert inputs[input_id]["areas_with_value"] == 0
+    assert inputs["energy_poverty"]["missing"]["indicator"] == "pct_low_income_households"
+    assert inputs["poor_labels"]["missing"] is None
+    for row in plan["rows"]:
+        assert row["score"] is None and row["rank"] is None and row["class"] is None
+        assert row["no_score"] == "low_coverage" and row["inputs_used"] == 2
+        assert math.isclose(row["weight_share"], 5 / 13)
+        assert row["note"] == "2 van 6 invoer beschikbaar (38% van het gewicht): geen score"
+    assert plan["classes"] == [] or sum(c["count"] for c in plan["classes"]) == 0
+
+
+def test_a_store_with_one_of_five_inputs_states_it_on_page_and_api(
+        settings: Settings, tmp_path: Path) -> None:
+    """A municipality's store with only the gas figures of the KWB: 1 of 5 inputs, 30 % of
+    the weight, under half: no score, and the reason for each area and each missing input."""
+    scheme = tmp_path / "planning"
+    scheme.mkdir()
+    (scheme / "test_scheme.yaml").write_text(TEST_SCHEME, encoding="utf-8")
+    four_buurten_store(settings.store_path, "buurtcode;AANT_INW;G_GAS_TOT\n" + "".join(
+        f"BU0503000{i};1000;{800 + 100 * i}\n" for i in range(1, 5)))
+    app = create_app(replace(settings, planning_dir=scheme))
+    client = app.test_client()
+    plan = client.get("/api/planning?municipality=GM0503&lang=en").get_json()
+    assert plan["coverage"]["summary"] == (
+        "Based on 1 of 5 inputs, 30% of the weight; missing: Owners, WOZ, Low income, "
+        "Corporations.")
+    assert {r["note"] for r in plan["rows"]} == {
+        "1 of 5 inputs available (30% of the weight): no score"}
+    inputs = {i["id"]: i for i in plan["inputs"]}
+    assert inputs["woz"]["missing"]["text"] == "not loaded: no figures in the store"
+    html = client.get("/planning?municipality=GM0503&lang=nl").get_data(as_text=True)
+    assert "Gebaseerd op 1 van 5 invoer, 30% van het gewicht; ontbrekend: Koop, WOZ" in html
+    for row in body_rows(html):
+        assert text_of(cells(row)[2]) == "1 van 5 invoer beschikbaar (30% van het gewicht): " \
+                                         "geen score"
+    # the planner's own weights decide: gas alone is then all of the weight
+    scored = client.get("/api/planning?municipality=GM0503&weights=owners:0,woz:0,"
+                        "low_income:0,corporations:0").get_json()
+    assert [r["rank"] for r in scored["rows"]] == [1, 2, 3, 4]
+    assert [r["code"] for r in scored["rows"]] == [f"BU0503000{i}" for i in (4, 3, 2, 1)]
+
+
+TEST_SCHEME = """\
+id: test_scheme
+title: {nl: "Testschema", en: "Test scheme"}
+levels: [buurt]
+inputs:
+  - {id: gas, title: {nl: "Gas", en: "Gas"}, indicator: gas_use_mean, weight: 3}
+  - {id: owners, title: {nl: "Koop", en: "Owners"}, indicator: pct_owner_occupied,
+     direction: lower, weight: 2}
+  - {id: woz, title: {nl: "WOZ", en: "WOZ"}, indicator: woz_mean, weight: 2}
+  - {id: low_income, title: {nl: "Laag inkomen", en: "Low income"},
+     indicator: pct_low_income_households, weight: 2}
+  - {id: corporations, title: {nl: "Corporatie", en: "Corporations"},
+     indicator: pct_social_housing, weight: 1}
+"""
+
+
 # --- the JSON API ------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(("municipality", "count"), [(DEN_HAAG, 4), (LV, 10)])
 def test_api_ranks_scores_and_missing_inputs(client: FlaskClient, municipality: str,
                                              count: int) -> None:
-    plan = plan_of(client, municipality)
+    plan = plan_of(client, municipality, AVAILABLE)
     rows = plan["rows"]
     assert len(rows) == count and plan["synthetic"] is True
     assert [r["rank"] for r in rows] == sorted(r["rank"] for r in rows)
@@ -189,6 +331,9 @@ def test_api_ranks_scores_and_missing_inputs(client: FlaskClient, municipality: 
             assert cell["status"] == "missing"
     assert inputs["poor_labels"]["synthetic"] is True and inputs["poor_labels"]["available"]
     assert {r["inputs_used"] for r in rows} == {len(INPUTS) - len(MISSING_INPUTS)}
+    assert {r["weight_share"] for r in rows} == {1.0}
+    assert {r["no_score"] for r in rows} == {None}
+    assert plan["coverage"]["areas_scored"] == count
     assert sum(c["count"] for c in plan["classes"]) == count
 
 
@@ -229,7 +374,7 @@ def test_all_weight_on_a_missing_input_scores_nothing_rather_than_zero(
 
 
 def test_csv_export_has_metadata_every_input_and_synthetic_warning(client: FlaskClient) -> None:
-    weights = "owner_occupied:0,poor_labels:4"
+    weights = AVAILABLE.replace("owner_occupied:1", "owner_occupied:0") + ",poor_labels:4"
     response = client.get(API + LV + f"&weights={weights}&format=csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert "SYNTHETIC" in response.headers["Content-Disposition"]
@@ -239,12 +384,17 @@ def test_csv_export_has_metadata_every_input_and_synthetic_warning(client: Flask
     assert meta and lines[: len(meta)] == meta, "metadata comes first, every line with #"
     assert "SYNTHETIC" in "\n".join(meta)
     assert any("owner_occupied" in line and "weight 0" in line for line in meta)
-    assert any("low_income" in line and "MISSING" in line for line in meta)
+    assert any("low_income" in line and "MISSING" in line and "not loaded" in line
+               for line in meta)
+    assert any(line.startswith("# coverage,") and "based on 2 of 2 weighted inputs, 100% of "
+               "the weight; 10 of 10 areas scored" in line for line in meta)
+    assert any(line.startswith("# coverage rule,") and "re-normalised" in line for line in meta)
     table = list(csv.DictReader(io.StringIO("\n".join(lines[len(meta):]))))
     header = list(table[0])
     for input_id in INPUTS:
         assert {input_id, f"{input_id}_status", f"{input_id}_norm"} <= set(header)
-    assert {"rank", "code", "name", "score", "inputs_used"} <= set(header)
+    assert {"rank", "code", "name", "score", "inputs_used", "weight_share",
+            "no_score"} <= set(header)
     plan = plan_of(client, LV, weights)
     assert [(r["code"], int(r["rank"])) for r in table] == \
         [(r["code"], r["rank"]) for r in plan["rows"]]
@@ -267,9 +417,13 @@ def test_xlsx_export_matches_json(client: FlaskClient) -> None:
         [(r["code"], r["rank"]) for r in plan["rows"]]
     low = header.index("low_income")
     assert all(row[low] is None for row in data), "a missing input exported as a number"
+    # default weights: no area scored, and the file says why
+    assert all(row[header.index("no_score")] == "low_coverage" for row in data)
+    assert all(row[header.index("score")] is None for row in data)
     about = "\n".join(" ".join(str(c) for c in row if c is not None)
                       for row in book["about"].iter_rows(values_only=True))
     assert "synthetic" in about.lower()
+    assert "based on 2 of 6 weighted inputs, 38% of the weight; 0 of 4 areas scored" in about
 
 
 # --- errors ------------------------------------------------------------------------------
