@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-from collections.abc import Iterable, MutableMapping, Sequence
+from collections.abc import Iterable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +18,7 @@ from geoinsight.catalog import Catalog, Layer, evaluate
 from geoinsight.classify import Classification, classify
 from geoinsight.crs import WEB_CRS
 from geoinsight.errors import BadRequest, NotFound
-from geoinsight.holdings import default_gemeente, gemeenten, landing_years, pick_boundary_year
+from geoinsight.holdings import gemeenten, landing_years, pick_boundary_year
 from geoinsight.placement import Unplaced, placed_values, unplaced
 from geoinsight.records import LEVELS
 from geoinsight.sources.codes import is_code
@@ -257,16 +257,6 @@ def areas_geojson(store: Store, selection: Selection, tolerance_m: float,
         while len(cache) > _CACHE_SIZE:
             del cache[next(iter(cache))]
     return cached
-
-
-def default_municipality(store: Store, level: str = "buurt",
-                         indicators: Sequence[str] = ()) -> str:
-    """The gemeente a page shows at ``level`` when the request names none (see
-    :func:`geoinsight.holdings.default_gemeente`)."""
-    code, _ = default_gemeente(store, level, indicators)
-    if code is None:
-        raise NotFound(f"the store holds no {level} boundaries yet", code="no_areas")
-    return code
 
 
 def bounds_wgs84(store: Store, selection: Selection,

@@ -13,8 +13,12 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
+from flask import Flask
+
 from geoinsight.ingest import IngestResult, ingest_boundaries, ingest_indicators
+from geoinsight.settings import load_settings
 from geoinsight.store.gpkg import GeoPackageStore
+from geoinsight.web import create_app
 
 DATA = Path(__file__).parent / "data"
 GEMEENTEN_2023 = DATA / "gemeenten_2023_extract.geojson"
@@ -56,3 +60,11 @@ def figures_2024(column: str = "inwoners") -> dict[str, float]:
     with open(KWB2024_BUURTEN, encoding="utf-8") as handle:
         return {row["bu_code"]: float(row[column]) for row in csv.DictReader(handle)
                 if row[column]}
+
+
+def realistic_app(folder: Path) -> Flask:
+    """The web app over :func:`build`'s store in ``folder`` (offline basemap, testing)."""
+    build(folder)
+    app = create_app(load_settings(data_dir=folder, basemap="none"))
+    app.config["TESTING"] = True
+    return app

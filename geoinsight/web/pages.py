@@ -9,7 +9,7 @@ from geoinsight import service
 from geoinsight.errors import NotFound
 from geoinsight.profile import area_profile
 from geoinsight.web.context import audit_profile, catalog, lang, readable, state
-from geoinsight.web.pickers import chosen_selection
+from geoinsight.web.pickers import chosen_selection, levels_held, municipality_options
 
 bp = Blueprint("pages", __name__)
 
@@ -17,8 +17,13 @@ bp = Blueprint("pages", __name__)
 @bp.get("/layers")
 def index() -> str:
     st = state()
-    return render_template("pages/index.html", layers=list(catalog()),
-                           municipalities=service.municipalities(st.store),
+    levels = ("buurt", "wijk", "gemeente")
+    selection, _, _ = chosen_selection(st.store, request.args, levels,
+                                       [i for x in catalog().layers.values() for i in x.inputs()])
+    return render_template("pages/index.html", layers=list(catalog()), selection=selection,
+                           levels=levels_held(st.store, levels),
+                           municipalities=municipality_options(st.store, levels,
+                                                               selection.level),
                            empty=st.store.is_empty())
 
 

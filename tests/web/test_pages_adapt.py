@@ -14,24 +14,18 @@ import geopandas as gpd
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from realistic import ERMELO_2021, GEMEENTEN_2023, build
+from realistic import ERMELO_2021, GEMEENTEN_2023, realistic_app
 
 from geoinsight.holdings import choose, gemeenten
 from geoinsight.ingest import ingest_boundaries
-from geoinsight.settings import load_settings
 from geoinsight.store.gpkg import GeoPackageStore
-from geoinsight.web import create_app
 
 ERMELO = "GM0233"
 
 
 @pytest.fixture(scope="module")
 def real_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    folder = tmp_path_factory.mktemp("pages-adapt")
-    build(folder)
-    app = create_app(load_settings(data_dir=folder, basemap="none"))
-    app.config["TESTING"] = True
-    yield app
+    yield realistic_app(tmp_path_factory.mktemp("pages-adapt"))
 
 
 @pytest.fixture

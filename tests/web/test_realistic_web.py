@@ -12,19 +12,12 @@ import pytest
 import shapely
 from flask import Flask
 from flask.testing import FlaskClient
-from realistic import REUSED, build, figures_2024
-
-from geoinsight.settings import load_settings
-from geoinsight.web import create_app
+from realistic import REUSED, figures_2024, realistic_app
 
 
 @pytest.fixture(scope="module")
 def real_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    folder = tmp_path_factory.mktemp("realistic-web")
-    build(folder)
-    app = create_app(load_settings(data_dir=folder, basemap="none"))
-    app.config["TESTING"] = True
-    yield app
+    yield realistic_app(tmp_path_factory.mktemp("realistic-web"))
 
 
 @pytest.fixture
