@@ -269,8 +269,27 @@ def default_gemeente(store: Store, level: str,
     return best.code, landed.get(best.code, 0)
 
 
+_LANDED: dict[tuple[str, str, str, tuple[str, ...]], dict[str, int]] = {}
+
+
 def _landed_per_gemeente(store: Store, level: str, indicators: Sequence[str]) -> dict[str, int]:
-    """Per gemeente: its areas at ``level`` that some figure of ``indicators`` belongs to."""
+    """Per gemeente: its areas at ``level`` that some figure of ``indicators`` belongs to.
+
+    Memoised per store version (every page without a gemeente asks it)."""
+    key = (str(getattr(store, "path", id(store))), store.version(), level,
+           tuple(sorted(set(indicators))))
+    with _MEMO_LOCK:
+        if key in _LANDED:
+            return _LANDED[key]
+    found = _count_landed(store, level, indicators)
+    with _MEMO_LOCK:
+        if len(_LANDED) > 64:
+            _LANDED.clear()
+        _LANDED[key] = found
+    return found
+
+
+def _count_landed(store: Store, level: str, indicators: Sequence[str]) -> dict[str, int]:
     areas = store.areas(level=level, geometry=False)
     if areas.empty or not indicators:
         return {}
