@@ -106,7 +106,8 @@ def classify(values: Sequence[float | None], statuses: Sequence[str], classifica
     data, valid = _valid_values(values, statuses)
     uppers = _upper_bounds(data[valid], classification) if valid.any() else np.array([])
     class_of = _assign(data, valid, uppers)
-    bins = _bins(data[valid], uppers, class_of, palette, reverse, decimals, lang)
+    members = data if classification.get("scheme") in DATA_SCHEMES else None
+    bins = _bins(data[valid], uppers, class_of, palette, reverse, decimals, lang, members)
     bins = _named(bins, classification, lang)
     nodata = _nodata(statuses, valid, lang, labels)
     return Classification(bins=bins, nodata=nodata, class_of=class_of)
@@ -198,16 +199,51 @@ def _assign(data: np.ndarray, valid: np.ndarray, uppers: np.ndarray) -> list[int
 
 
 def _bins(valid: np.ndarray, uppers: np.ndarray, class_of: list[int | None], palette: str,
-          reverse: bool, decimals: int | None, lang: str) -> list[ClassBin]:
+          reverse: bool, decimals: int | None, lang: str,
+          members: np.ndarray | None = None) -> list[ClassBin]:
+    """``members`` (all values, aligned with ``class_of``): label each class of a data-driven
+    scheme by the smallest and largest value in it, so that labels never overlap ("0",
+    "1 – 14", not "0" and "0 – 14") and a class of one value shows that value."""
     if len(uppers) == 0:
         return []
     lowers = np.concatenate(([min(valid.min(), uppers[0])], uppers[:-1]))
     counts = np.bincount([c for c in class_of if c is not None], minlength=len(uppers))
     palette_colors = colors(palette, len(uppers), reverse)
     texts = legend_labels(lowers.tolist(), uppers.tolist(), decimals, lang)
+    if members is not None:
+        texts = _member_labels(members, class_of, lowers, uppers, decimals, lang, texts)
     return [ClassBin(lower=float(lo), upper=float(hi), color=color, label=text, count=int(n))
             for lo, hi, color, text, n in zip(lowers, uppers, palette_colors, texts, counts,
                                               strict=True)]
+
+
+def _member_labels(members: np.ndarray, class_of: list[int | None], lowers: np.ndarray,
+                   uppers: np.ndarray, decimals: int | None, lang: str,
+                   fallback: list[str]) -> list[str]:
+    """Labels from the range of each class's own values (an empty class keeps its bounds)."""
+    low = [math.inf] * len(uppers)
+    high = [-math.inf] * len(uppers)
+    for value, index in zip(members, class_of, strict=True):
+        if index is not None:
+            low[index] = min(low[index], float(value))
+            high[index] = max(high[index], float(value))
+    ranges = [(lo, hi) if lo <= hi else (float(a), float(b))
+              for lo, hi, a, b in zip(low, high, lowers, uppers, strict=True)]
+    places = decimals
+    ends = sorted({x for r in ranges for x in r})
+    if places is None:  # whole numbers as such; else enough decimals to tell ends apart
+        places = 0 if all(float(x).is_integer() for x in ends) else default_decimals(ends)
+        while places < 6 and not _distinguishable(ends, places):
+            places += 1
+    labels: list[str] = []
+    for (lo, hi), empty in zip(ranges, [lo > hi for lo, hi in zip(low, high, strict=True)],
+                               strict=True):
+        if empty:
+            labels.append(fallback[len(labels)])
+            continue
+        a, b = format_number(lo, places, lang), format_number(hi, places, lang)
+        labels.append(a if a == b else f"{a} {EN_DASH} {b}")
+    return labels
 
 
 def _nodata(statuses: Sequence[str], valid: np.ndarray, lang: str,

@@ -291,3 +291,33 @@ def test_named_explicit_classes_take_their_own_labels_and_colours() -> None:
     assert result.class_of == [0, 0, 1, 2, 2, None]
     english = classify([0, 5, 6, 9, 11], ["ok"] * 5, scheme, "Blues", lang="en")
     assert [b.label for b in english.bins] == ["A+", "B", "C-G"]
+
+
+def test_quantile_ties_never_make_overlapping_classes() -> None:
+    """Six zeros among fourteen counts: "0", then classes that start above it — never "0" and
+    "0 – 14" side by side."""
+    values = [0, 0, 0, 0, 0, 0, 3, 5, 14, 20, 30, 40, 55, 90]
+    result = classify(values, ["ok"] * len(values), {"scheme": "quantiles", "k": 5}, "Blues")
+    labels = [b.label for b in result.bins]
+    assert labels[0] == "0"
+    ranges = [[float(x.replace(".", "").replace(",", ".")) for x in label.split(" \u2013 ")]
+              for label in labels]
+    for before, after in zip(ranges, ranges[1:], strict=False):
+        assert before[-1] < after[0], labels
+    # every class label is the range of its own members
+    for index, b in enumerate(result.bins):
+        mine = [v for v, c in zip(values, result.class_of, strict=True) if c == index]
+        assert ranges[index][0] == min(mine) and ranges[index][-1] == max(mine)
+
+
+@pytest.mark.parametrize("scheme", ["quantiles", "fisher_jenks", "equal_interval"])
+def test_never_more_classes_than_distinct_values(scheme: str) -> None:
+    values = [10, 10, 20, 20, 30]
+    result = classify(values, ["ok"] * 5, {"scheme": scheme, "k": 5}, "Blues")
+    assert len(result.bins) <= 3
+    assert all(b.count > 0 for b in result.bins) or scheme == "equal_interval"
+
+
+def test_five_values_five_classes_each_shows_its_value() -> None:
+    result = classify([1, 2, 3, 4, 5], ["ok"] * 5, {"scheme": "quantiles", "k": 5}, "Blues")
+    assert [b.label for b in result.bins] == ["1", "2", "3", "4", "5"]
