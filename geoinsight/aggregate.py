@@ -316,8 +316,9 @@ def _from_points(key: tuple[str, int], placement: Placement, points: _Points) ->
 def _result(plan: _Plan, values: pd.DataFrame, placement: Placement, lang: str,
             synthetic: bool) -> dict[str, Any]:
     layer = plan.layer
-    out: dict[str, Any] = {"layer": layer.id, "title": layer.title_in(lang), "unit": layer.unit,
-                           "kind": layer.kind, "year": plan.year, "value": None,
+    out: dict[str, Any] = {"layer": layer.id, "title": layer.title_in(lang),
+                           "unit": layer.unit_in(lang), "kind": layer.kind,
+                           "year": plan.year, "value": None,
                            "status": "missing", "method": "not_aggregable",
                            "coverage": round(placement.coverage, 6),
                            "synthetic": synthetic}

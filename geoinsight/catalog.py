@@ -32,6 +32,7 @@ from geoinsight.classify import VALID_STATUSES, palette_names
 from geoinsight.errors import BadRequest, ConfigError, NotFound
 from geoinsight.indicators import known
 from geoinsight.records import LEVELS
+from geoinsight.units import unit_in
 
 #: The schema travels with the catalogue in the repository's ``layers/`` folder; it describes
 #: what this module can handle, so layer folders elsewhere are checked against the same one.
@@ -79,6 +80,10 @@ class Layer:
     base: tuple[str, float] | None = None
     #: a composite index instead of one expression; ``indicator`` then describes it in words
     composite: composites.Composite | None = field(default=None, hash=False)
+
+    def unit_in(self, lang: str) -> str:
+        """The unit as a page in ``lang`` shows it (:mod:`geoinsight.units`)."""
+        return unit_in(self.unit, lang)
 
     def title_in(self, lang: str) -> str:
         """The title in ``lang``, falling back to Dutch, the language pages speak first."""

@@ -55,9 +55,10 @@ def load_schemes(folder: Path) -> dict[str, PriorityScheme]:
     return {s.id: s for s in schemes}
 
 
-def scheme_indicators(scheme: PriorityScheme) -> list[str]:
-    """The stored indicators a scheme's inputs read."""
-    return sorted({i for item in scheme.inputs
+def scheme_indicators(scheme: PriorityScheme, weighted: bool = False) -> list[str]:
+    """The stored indicators a scheme's inputs read (``weighted``: only inputs of weight > 0,
+    what a default gemeente should have figures for)."""
+    return sorted({i for item in scheme.inputs if item.weight > 0 or not weighted
                    for i in expression_inputs(parse_expression(item.indicator))})
 
 

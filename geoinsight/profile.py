@@ -60,7 +60,7 @@ def _layer_rows(layers: list[Any], values: pd.DataFrame, code: str,
             continue
         latest = int(years[-1])
         evaluated = _evaluate_year(layer, values, latest)
-        rows.append({"layer": layer.id, "title": layer.title_in(lang), "unit": layer.unit,
+        rows.append({"layer": layer.id, "title": layer.title_in(lang), "unit": layer.unit_in(lang),
                      "decimals": layer.decimals, "year": latest,
                      "values": {role: _cell(evaluated, c) for role, c in compare},
                      "trend": _trend(layer, values, code, [int(y) for y in years])})

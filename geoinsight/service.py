@@ -269,6 +269,10 @@ def bounds_wgs84(store: Store, selection: Selection,
     return (float(minx), float(miny), float(maxx), float(maxy))
 
 
+#: what a synthetic layer's source says, per language
+SYNTHETIC_SUFFIX = {"nl": " (synthetische demodata)", "en": " (synthetic demo data)"}
+
+
 def values_json(result: LayerValues, lang: str) -> dict[str, Any]:
     layer = result.layer
     records = []
@@ -283,10 +287,11 @@ def values_json(result: LayerValues, lang: str) -> dict[str, Any]:
         records.append(record)
     extra = {"unplaced": result.unplaced.as_dict()} if result.unplaced and \
         result.unplaced.count else {}
-    return {**extra, "layer": layer.id, "title": layer.title_in(lang), "unit": layer.unit,
+    return {**extra, "layer": layer.id, "title": layer.title_in(lang), "unit": layer.unit_in(lang),
             "level": result.selection.level, "municipality": result.selection.municipality,
             "year": result.year, "boundary_year": result.boundary_year,
-            "source": layer.source + (" (synthetic demo data)" if result.synthetic else ""),
+            "source": layer.source + (SYNTHETIC_SUFFIX.get(lang, SYNTHETIC_SUFFIX["nl"])
+                                      if result.synthetic else ""),
             "licence": layer.licence,
             "categorical": bool(layer.classification.get("labels")),
             "synthetic": result.synthetic,

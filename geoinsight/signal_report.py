@@ -166,7 +166,7 @@ def signals_json(result: LayerSignals, lang: str) -> dict[str, Any]:
         records.append({k: (_num(v) if isinstance(v, float | np.floating) else v)
                         for k, v in row.items()})
     return {"layer": result.layer.id, "title": result.layer.title_in(lang),
-            "unit": result.layer.unit, "level": result.selection.level,
+            "unit": result.layer.unit_in(lang), "level": result.selection.level,
             "municipality": result.selection.municipality, "year": result.year,
             "previous_year": result.previous_year, "boundary_year": result.boundary_year,
             "global_moran_i": result.global_moran_i, "global_moran_p": result.global_moran_p,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 import warnings
 from collections.abc import Iterator
@@ -302,10 +303,10 @@ def test_quantile_ties_never_make_overlapping_classes() -> None:
     assert labels[0] == "0"
     ranges = [[float(x.replace(".", "").replace(",", ".")) for x in label.split(" \u2013 ")]
               for label in labels]
-    for before, after in zip(ranges, ranges[1:], strict=False):
+    for before, after in itertools.pairwise(ranges):
         assert before[-1] < after[0], labels
     # every class label is the range of its own members
-    for index, b in enumerate(result.bins):
+    for index in range(len(result.bins)):
         mine = [v for v, c in zip(values, result.class_of, strict=True) if c == index]
         assert ranges[index][0] == min(mine) and ranges[index][-1] == max(mine)
 

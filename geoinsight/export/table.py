@@ -151,7 +151,7 @@ def column_info(column: LayerColumn, lang: str) -> dict[str, Any]:
     info: dict[str, Any] = {
         "id": layer.id, "column": column.value_column, "status_column": column.status_column,
         "title": layer.title_in(lang), "description": layer.description_in(lang),
-        "unit": layer.unit, "kind": layer.kind, "year": column.year,
+        "unit": layer.unit_in(lang), "kind": layer.kind, "year": column.year,
         "figures_on_boundaries_of": column.boundary_year, "tier": layer.tier,
         "source": layer.source, "licence": layer.licence, "synthetic": column.synthetic,
         "indicator": layer.indicator,

@@ -83,7 +83,7 @@ class Collection:
         parts = []
         for c in self.columns:
             mark = (" synthetic" if en else " synthetisch") if c.synthetic else ""
-            unit = f"{c.layer.unit}, " if c.layer.unit else ""
+            unit = f"{c.layer.unit_in(lang)}, " if c.layer.unit else ""
             parts.append(f"{c.layer.id} ({unit}{c.year}{mark}; "
                          f"{c.layer.source}, {c.layer.licence})")
         intro = (", with per layer a value and a status (ok, missing, secret, estimated): "

@@ -102,9 +102,10 @@ def schema(found: Collection, links: Links, lang: str) -> dict[str, Any]:
         layer = column.layer
         properties[layer.id] = {
             "type": ["number", "null"], "title": layer.title_in(lang),
-            "description": f"{layer.unit}; {column.year}; {layer.source} ({layer.licence})"
+            "description": f"{layer.unit_in(lang)}; {column.year}; {layer.source} "
+                           f"({layer.licence})"
                            + (" — synthetic" if column.synthetic else ""),
-            "x-ogc-unit": layer.unit,
+            "x-ogc-unit": layer.unit_in(lang),
         }
         properties[f"{layer.id}_status"] = {
             "type": "string", "enum": list(STATUSES),

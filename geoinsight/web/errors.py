@@ -6,6 +6,8 @@ from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from geoinsight.errors import GeoInsightError
+from geoinsight.web.context import lang
+from geoinsight.web.i18n import TEXTS, text
 
 _HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed",
                413: "too_large", 500: "internal_error"}
@@ -21,7 +23,17 @@ def _wants_json() -> bool:
 def error_response(status: int, code: str, message: str) -> tuple[Response | str, int]:
     if _wants_json():
         return jsonify(GeoInsightError(message, code=code, status=status).as_dict()), status
-    return render_template("errors/error.html", status=status, code=code, message=message), status
+    return render_template("errors/error.html", status=status, code=code,
+                           message=page_message(code, message, lang())), status
+
+
+def page_message(code: str, message: str, language: str) -> str:
+    """An error page speaks the page's language: the catalogue's sentence for the code; in
+    English the server's own message where the catalogue has none; else a general one."""
+    key = f"error_{code}"
+    if key in TEXTS.get(language, {}):
+        return text(language, key)
+    return message if language == "en" else text(language, "error_generic")
 
 
 def register(app: Flask) -> None:

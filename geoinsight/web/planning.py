@@ -23,7 +23,7 @@ def _request_plan() -> planning.Plan:
     st = state()
     scheme = _scheme(request.args.get("scheme"))
     selection, _, _ = chosen_selection(st.store, request.args, scheme.levels,
-                                       planning.scheme_indicators(scheme))
+                                       planning.scheme_indicators(scheme, weighted=True))
     if selection.municipality is None:  # a ranking is within one gemeente
         raise NotFound(f"no {'/'.join(scheme.levels)} boundaries in the store",
                        code="no_areas")

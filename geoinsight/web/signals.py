@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, Response, jsonify, render_template, request
 
 from geoinsight import service, signal_report
 from geoinsight.catalog import Layer
 from geoinsight.holdings import LEVELS
 from geoinsight.web.context import audit_layer, catalog, lang, state
+from geoinsight.web.i18n import text
 from geoinsight.web.pickers import chosen_selection, levels_held, municipality_options
 
 bp = Blueprint("signals", __name__)
@@ -67,7 +70,25 @@ def _summary(result: signal_report.LayerSignals) -> dict[str, object]:
     counts = {kind: sum(kind in item["signals"] for item in items)
               for kind in ("rising", "falling", "hot", "cold", "HL", "LH")}
     return {"layer": result.layer.id, "title": result.layer.title_in(lang()),
-            "unit": result.layer.unit, "year": result.year,
+            "unit": result.layer.unit_in(lang()), "year": result.year,
             "previous_year": result.previous_year, "counts": counts,
             "global_moran_i": result.global_moran_i, "global_moran_p": result.global_moran_p,
-            "note": result.note, "synthetic": result.synthetic, "standouts": items[:8]}
+            "note": signal_note(result.note, lang()), "synthetic": result.synthetic,
+            "standouts": items[:8]}
+
+
+#: the analysis's notes (English, in the JSON) -> the page's catalogue
+_NOTES = ((re.compile(r"too few areas with a value \(n = (\d+) < (\d+)\)"), "note_few_values"),
+          (re.compile(r"too few connected areas \(n = (\d+) < (\d+)\)"), "note_few_connected"),
+          (re.compile(r"no variation in the values"), "note_no_variation"))
+
+
+def signal_note(note: str | None, language: str) -> str | None:
+    """A signals note in the page's language."""
+    if not note:
+        return note
+    for pattern, key in _NOTES:
+        found = pattern.fullmatch(note)
+        if found:
+            return text(language, key).format(*found.groups())
+    return note

@@ -46,3 +46,28 @@ document.addEventListener("geoinsight:layerchange", function (event) {
     if (link || !menu.contains(event.target)) menu.open = false;
   });
 })();
+
+// The layer list never runs under the legend: opened, it is at most as tall as the space
+// above the legend, and scrolls beyond that.
+(function () {
+  function fit() {
+    var list = document.querySelector(".leaflet-control-layers-expanded .leaflet-control-layers-list");
+    if (!list) return;
+    var legend = document.querySelector(".gi-legend");
+    var bottom = legend && legend.offsetHeight
+      ? legend.getBoundingClientRect().top - 12 : window.innerHeight - 12;
+    var room = Math.max(72, Math.floor(bottom - list.getBoundingClientRect().top));
+    list.style.maxHeight = room + "px";
+    list.style.height = "auto";
+    list.style.overflowY = "auto";
+  }
+  function later(event) {
+    if (event.target.closest && event.target.closest(".leaflet-control-layers")) {
+      window.requestAnimationFrame(fit);
+    }
+  }
+  ["mouseover", "click", "focusin", "touchstart"].forEach(function (name) {
+    document.addEventListener(name, later, { passive: true });
+  });
+  window.addEventListener("resize", fit);
+})();

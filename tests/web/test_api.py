@@ -211,7 +211,7 @@ def test_synthetic_labels_are_flagged_everywhere(client: FlaskClient) -> None:
     assert client.get("/api/layers/population_density").get_json()["synthetic"] is False
     body = client.get("/api/layers/energy_label_share_efg/values?level=buurt"
                       "&municipality=GM1916").get_json()
-    assert body["synthetic"] is True and "synthetic" in body["source"]
+    assert body["synthetic"] is True and "synthetische demodata" in body["source"]
     export = client.get("/api/layers/energy_label_share_efg/values?level=buurt"
                         "&municipality=GM1916&format=csv")
     assert "_SYNTHETIC.csv" in export.headers["Content-Disposition"]
