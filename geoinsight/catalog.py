@@ -79,6 +79,8 @@ class Layer:
     base: tuple[str, float] | None = None
     #: a composite index instead of one expression; ``indicator`` then describes it in words
     composite: composites.Composite | None = field(default=None, hash=False)
+    #: the theme the layer is grouped under (geoinsight.records.THEMES), if it has one
+    theme: str | None = None
 
     def title_in(self, lang: str) -> str:
         """The title in ``lang``, falling back to Dutch, the language pages speak first."""
@@ -113,6 +115,7 @@ class Layer:
             "reverse": self.reverse, "tier": self.tier, "source": self.source,
             "licence": self.licence, "decimals": self.decimals, "higher_is": self.higher_is,
             "composite": self.composite.as_dict() if self.composite else None,
+            "theme": self.theme,
         }
 
 
@@ -571,5 +574,5 @@ def _layer(doc: dict[str, Any], file: Path) -> Layer:
         tier=doc.get("tier", "open"), source=doc["source"], licence=doc["licence"],
         decimals=doc.get("decimals"), higher_is=doc.get("higher_is", "neutral"), path=file,
         base=(doc["base"]["indicator"], float(doc["base"]["min"])) if "base" in doc else None,
-        composite=composite,
+        composite=composite, theme=doc.get("theme"),
     )
