@@ -150,7 +150,7 @@ def test_one_category_or_none_counts_the_total_only(squares_store: GeoPackageSto
 
 def test_the_summary_lists_every_category(squares_store: GeoPackageStore,
                                           tmp_path: Path) -> None:
-    kinds = tuple(f"Soort {i:02d}" for i in range(15)) + ("Drugshandel",)
+    kinds = (*(f"Soort {i:02d}" for i in range(15)), "Drugshandel")
     path = bikes_file(tmp_path, n=len(kinds), kinds=kinds)
     lines = ingest_events(squares_store, path).summary().splitlines()
     assert lines[1] == ('  register ondermijning "Meldingen ondermijning (eigen registratie)": '
