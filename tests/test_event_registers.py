@@ -263,3 +263,11 @@ def test_a_store_from_before_registers_grows_the_table(squares_store: GeoPackage
     assert store.event_registers() == []
     ingest_events(store, bikes_file(tmp_path), register=BIKES)
     assert [r.name for r in store.event_registers()] == ["fietsdiefstal"]
+
+
+def test_layer_files_know_the_same_themes() -> None:
+    import json
+
+    schema = json.loads((LAYERS / "schema.json").read_text(encoding="utf-8"))
+    assert schema["properties"]["theme"]["enum"] == list(THEMES)
+    assert load_catalog(LAYERS).get("events_total").theme == "safety"
