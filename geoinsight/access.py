@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from geoinsight.catalog import Catalog, Layer
 
@@ -57,6 +58,22 @@ def strictest(tiers: Iterable[str]) -> str:
     """The most protected of some tiers (a figure built from restricted data is restricted)."""
     ranked = [t for t in tiers if t in TIERS]
     return max(ranked, key=TIERS.index) if ranked else "open"
+
+
+def indicator_tiers(store: Any) -> dict[str, str]:
+    """The access tier of every indicator: the strictest of the tier it was stored with and the
+    tier the registry gives it (so a layer over a restricted indicator is restricted before any
+    of its figures are loaded); an event register's indicators have the register's tier, which
+    whoever ingested it chose (``ingest events --tier``)."""
+    from geoinsight.indicators import known
+
+    tiers: dict[str, str] = {i.id: i.tier for i in known().values()}
+    meta = store.indicators()
+    for indicator, tier in zip(meta["id"], meta["tier"], strict=True):
+        tiers[str(indicator)] = strictest([str(tier), tiers.get(str(indicator), "open")])
+    for register in store.event_registers():
+        tiers.update(dict.fromkeys(register.indicator_ids(), register.tier))
+    return tiers
 
 
 def effective_tier(layer: Layer, indicator_tiers: Mapping[str, str]) -> str:

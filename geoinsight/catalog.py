@@ -80,6 +80,8 @@ class Layer:
     base: tuple[str, float] | None = None
     #: a composite index instead of one expression; ``indicator`` then describes it in words
     composite: composites.Composite | None = field(default=None, hash=False)
+    #: the theme the layer is grouped under (geoinsight.records.THEMES), if it has one
+    theme: str | None = None
 
     def unit_in(self, lang: str) -> str:
         """The unit as a page in ``lang`` shows it (:mod:`geoinsight.units`)."""
@@ -118,6 +120,7 @@ class Layer:
             "reverse": self.reverse, "tier": self.tier, "source": self.source,
             "licence": self.licence, "decimals": self.decimals, "higher_is": self.higher_is,
             "composite": self.composite.as_dict() if self.composite else None,
+            "theme": self.theme,
         }
 
 
@@ -576,5 +579,5 @@ def _layer(doc: dict[str, Any], file: Path) -> Layer:
         tier=doc.get("tier", "open"), source=doc["source"], licence=doc["licence"],
         decimals=doc.get("decimals"), higher_is=doc.get("higher_is", "neutral"), path=file,
         base=(doc["base"]["indicator"], float(doc["base"]["min"])) if "base" in doc else None,
-        composite=composite,
+        composite=composite, theme=doc.get("theme"),
     )

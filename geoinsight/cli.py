@@ -17,13 +17,15 @@ from typing import TYPE_CHECKING
 
 import click
 
-from geoinsight.access import ROLES
+from geoinsight.access import ROLES, TIERS
 from geoinsight.errors import GeoInsightError, InputError
 from geoinsight.ingest import IngestResult
+from geoinsight.records import THEMES
 from geoinsight.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from geoinsight.accounts import Accounts
+    from geoinsight.catalog import Catalog
 
 #: Years GeoInsight can show (the API accepts the same range).
 YEAR = click.IntRange(1900, 2100)
@@ -158,6 +160,17 @@ def ingest_labels_cmd(settings: Settings, path: Path, rejects_path: Path | None)
 
 @ingest.command("events")
 @click.argument("path", type=click.Path(path_type=Path, readable=False))
+@click.option("--name", default="ondermijning", show_default=True,
+              help="The register: lowercase letters, digits and _ (e.g. fietsdiefstal). Its "
+                   "layer is <name>_total (the default register's: events_total); a new file "
+                   "replaces only this register's counts.")
+@click.option("--title", default=None, help="The layer's title (default for ondermijning: "
+              "'Meldingen ondermijning (eigen registratie)'; else made from the name).")
+@click.option("--theme", default="safety", show_default=True, type=click.Choice(THEMES),
+              help="The theme the layer is grouped under.")
+@click.option("--tier", default="restricted", show_default=True, type=click.Choice(TIERS),
+              help="Who may see the counts: open (anyone), internal (staff), restricted "
+                   "(ondermijning and beheerder roles).")
 @click.option("--crs", default=None, help="CRS of x, y in a CSV, or of a file that has none.")
 @click.option("--date-column", default=None, help="Column with the event date (default: found "
               "by name: datum, pleegdatum, b_datum, …).")
@@ -166,18 +179,24 @@ def ingest_labels_cmd(settings: Settings, path: Path, rejects_path: Path | None)
 @click.option("--category", default=None, help="One category for every event in the file.")
 @_rejects_option
 @click.pass_obj
-def ingest_events_cmd(settings: Settings, path: Path, crs: str | None, date_column: str | None,
+def ingest_events_cmd(settings: Settings, path: Path, name: str, title: str | None, theme: str,
+                      tier: str, crs: str | None, date_column: str | None,
                       category_column: str | None, category: str | None,
                       rejects_path: Path | None) -> None:
     """Own event registrations (points with a date and category), counted per area and year.
 
-    Restricted data: only the counts are stored, never the points.
+    Only the counts are stored, never the points. The summary lists how every category value
+    of the file was counted.
     """
     from geoinsight.ingest_events import ingest_events
+    from geoinsight.registers import RegisterSpec, check_spec
 
+    spec = RegisterSpec(name=name, title=title, theme=theme, tier=tier)
+    check_spec(spec)
     report = _report_target(settings, rejects_path)
     _report(ingest_events(_store(settings), path, crs=crs, date_column=date_column,
-                          category_column=category_column, category=category), report)
+                          category_column=category_column, category=category,
+                          register=spec), report)
 
 
 def _report_target(settings: Settings, rejects_path: Path | None) -> Path | None:
@@ -232,12 +251,18 @@ def layers() -> None:
 @layers.command("list")
 @click.pass_obj
 def layers_list(settings: Settings) -> None:
-    """Every layer: id, levels, tier and title."""
-    from geoinsight.catalog import load_catalog
-
-    for layer in load_catalog(settings.layers_dir).layers.values():
+    """Every layer: id, levels, tier and title (with the store's event registers)."""
+    for layer in _catalog(settings).layers.values():
         click.echo(f"{layer.id:32} {','.join(layer.levels):22} {layer.tier:10} "
                    f"{layer.title_in('nl')}")
+
+
+def _catalog(settings: Settings) -> Catalog:
+    """The layer files' catalogue with a layer per event register of the store."""
+    from geoinsight.catalog import load_catalog
+    from geoinsight.catalog_registers import with_registers
+
+    return with_registers(load_catalog(settings.layers_dir), _store(settings).event_registers())
 
 
 @layers.command("validate")
@@ -280,7 +305,6 @@ def export_cmd(settings: Settings, layer_ids: tuple[str, ...], level: str,
     Figures pass the same disclosure control as the web; a CSV gets its metadata beside it
     (<file>-metadata.json, W3C CSV on the Web); other formats carry it inside.
     """
-    from geoinsight.catalog import load_catalog
     from geoinsight.export import build_export
     from geoinsight.export.formats import format_for_path, get_format
     from geoinsight.service import parse_selection
@@ -292,7 +316,7 @@ def export_cmd(settings: Settings, layer_ids: tuple[str, ...], level: str,
     if fmt.name == "shp" and not output.name.lower().endswith(".zip"):
         raise InputError("a zipped Shapefile needs a file name ending in .zip", path=str(output))
     selection = parse_selection(level, municipality, str(year) if year else None)
-    result = build_export(open_published_store(settings), load_catalog(settings.layers_dir),
+    result = build_export(open_published_store(settings), _catalog(settings),
                           layer_ids, selection, fmt, disclosure_rules(settings), lang,
                           boundaries=boundaries, cell_m=cell_m)
     _write_atomically(output, result.chunks)

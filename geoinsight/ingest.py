@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
@@ -45,6 +45,8 @@ class IngestResult:
     years: list[int]
     #: how the figures' codes meet the stored boundaries (tables and boundary files)
     placement: PlacementReport | None = None
+    #: lines the summary prints below its first (``ingest events``: the category mapping)
+    details: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         what = ", ".join(f"{n} {level}" for level, n in self.levels.items()) or "no areas"
@@ -52,7 +54,8 @@ class IngestResult:
         line = (f"{self.kind.replace('_', ' ')} {self.path.name}: "
                 f"{self.counts.summary(self.kind)} ({what}; {years})")
         placed = self.placement.summary() if self.placement else ""
-        return line + (f"\n  {placed}" if placed else "")
+        more = [placed] if placed else []
+        return "\n  ".join([line, *more, *self.details])
 
 
 def checksum(path: Path) -> str:

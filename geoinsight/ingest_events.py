@@ -5,12 +5,12 @@ Each event is placed with the point-to-area engine in the boundaries its year is
 counted per area, year and event class. Only the counts are stored; the points stay with the
 file. Areas of a gemeente with at least one event get a count for every year of the file (0
 where nothing was registered); areas of other gemeenten get none: the file says nothing about
-them. A new file replaces the counts of the previous one.
+them. Each file is ingested into a named register (``--name``, default ``ondermijning``;
+see :mod:`geoinsight.registers`); a new file replaces the counts of its own register only.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -19,21 +19,36 @@ import shapely
 
 from geoinsight.crs import STORE_CRS
 from geoinsight.errors import InputError
-from geoinsight.indicators import BY_ID, EVENT_CATEGORIES, Indicator
 from geoinsight.ingest import IngestResult, checksum, finish
+from geoinsight.registers import (
+    DEFAULT_NAME,
+    EventRegister,
+    RegisterSpec,
+    category_counts,
+    check_spec,
+    clashes,
+    describe_mapping,
+    ondermijning_classes,
+    own_classes,
+    register_indicators,
+)
 from geoinsight.sources.codes import gemeente_of, level_of
 from geoinsight.sources.events import Events, read_events
 from geoinsight.spatial.assign import assign_points, chosen_boundaries
 from geoinsight.store import Store
 from geoinsight.store.model import IngestBatch, IngestCounts
 
-EVENT_INDICATORS = ("events_total", *(f"events_{key}" for key in EVENT_CATEGORIES))
-
 
 def ingest_events(store: Store, path: Path, crs: str | None = None,
                   date_column: str | None = None, category_column: str | None = None,
-                  category: str | None = None, synthetic: bool = False) -> IngestResult:
-    """``synthetic`` flags every count as synthetic demo data (the demo's generated register)."""
+                  category: str | None = None, synthetic: bool = False,
+                  register: RegisterSpec | None = None) -> IngestResult:
+    """Count a file's events into the register ``register`` names (default: ondermijning).
+
+    ``synthetic`` flags every count as synthetic demo data (the demo's generated register).
+    """
+    spec = register or RegisterSpec()
+    check_spec(spec)  # before anything is read
     path = Path(path)
     events = read_events(path, crs, date_column, category_column, category)
     if events.frame.empty:
@@ -44,36 +59,60 @@ def ingest_events(store: Store, path: Path, crs: str | None = None,
     if areas.empty:
         raise InputError("no boundaries in the store to count events in: ingest boundaries "
                          "first", path=str(path))
-    values, placed = count_events(areas, events.frame)
+    definition = _define(spec, events, path, synthetic)
+    taken = clashes(definition, store.event_registers())
+    if taken:
+        raise InputError(f"register {spec.name!r} would reuse the ids {', '.join(taken)}: "
+                         "choose another --name", code="bad_register", path=str(path))
+    values, placed = count_events(areas, events.frame, definition)
     counts = IngestCounts(read=events.read, stored=placed, rejected=len(events.rejects),
                           skipped=len(events.frame) - placed)
-    notes = _notes(events, len(events.frame) - placed) + (["synthetic demo data"] if synthetic
-                                                           else [])
+    notes = _notes(definition, events, len(events.frame) - placed) + (
+        ["synthetic demo data"] if synthetic else [])
     if values.empty:
         raise InputError("no event lies in a stored area (check the CRS, or ingest the "
                          "boundaries of the events' gemeente first)", path=str(path))
     years = sorted(set(values["year"]))
     batch = IngestBatch("events", path, checksum(path), values,
-                        event_indicators(synthetic), counts, rejects=events.rejects,
-                        notes=notes, year=years[-1], replace_indicators=list(EVENT_INDICATORS))
+                        register_indicators(definition), counts, rejects=events.rejects,
+                        notes=notes, year=years[-1],
+                        replace_indicators=list(definition.indicator_ids()),
+                        event_register=definition)
     codes = values["code"].drop_duplicates()
     rows = pd.DataFrame({"code": codes, "level": codes.map(level_of)})
-    return finish(store, batch, rows, years)
+    result = finish(store, batch, rows, years)
+    result.details = notes
+    return result
 
 
-def event_indicators(synthetic: bool) -> list[Indicator]:
-    found = [BY_ID[i] for i in EVENT_INDICATORS]
-    if not synthetic:
-        return found
-    return [replace(i, source=i.source + " — synthetic demo data",
-                    licence="synthetic (no licence needed)", extra={"synthetic": "1"})
-            for i in found]
+def _define(spec: RegisterSpec, events: Events, path: Path, synthetic: bool) -> EventRegister:
+    """The register's definition; sets each event's class (the file's own categories for any
+    register but the default one, which keeps the ondermijning classes)."""
+    events.frame["category"] = events.frame["category"].map(_text)
+    if spec.name == DEFAULT_NAME:
+        classes = ondermijning_classes()
+    else:
+        mapping, classes = own_classes(events.frame["category"])
+        fallback = "other" if classes else ""
+        events.frame["event_class"] = events.frame["category"].map(
+            lambda c: fallback if c is None or pd.isna(c) else mapping[str(c)])
+    title_nl, title_en = spec.titles()
+    return EventRegister(spec.name, title_nl, title_en, spec.theme, spec.tier, classes,
+                         category_counts(events.frame), path.name, synthetic)
 
 
-def count_events(areas: gpd.GeoDataFrame, events: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+def _text(category: object) -> str | None:
+    """A category as the file says it; blank is no category."""
+    if category is None or pd.isna(category) or not str(category).strip():
+        return None
+    return str(category).strip()
+
+
+def count_events(areas: gpd.GeoDataFrame, events: pd.DataFrame,
+                 register: EventRegister) -> tuple[pd.DataFrame, int]:
     """Long-form counts (code, year, indicator, value, status) and how many events were placed.
 
-    ``events`` has x, y (RD New), year and event_class.
+    ``events`` has x, y (RD New), year and event_class (one of the register's classes).
     """
     points = gpd.GeoDataFrame(events.assign(point_id=range(len(events))),
                               geometry=shapely.points(events["x"], events["y"]), crs=STORE_CRS)
@@ -87,7 +126,7 @@ def count_events(areas: gpd.GeoDataFrame, events: pd.DataFrame) -> tuple[pd.Data
                                                              "boundary_year"])
         placed |= set(pairs["point_id"])
         pairs = pairs.assign(event_class=events.loc[pairs["point_id"], "event_class"].to_numpy())
-        parts.append(_year_counts(pairs, chosen, int(year)))
+        parts.append(_year_counts(pairs, chosen, int(year), register))
     # only gemeenten the file covers get figures (zeros included)
     values = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     if values.empty:
@@ -97,25 +136,28 @@ def count_events(areas: gpd.GeoDataFrame, events: pd.DataFrame) -> tuple[pd.Data
     return values.reset_index(drop=True), len(placed)
 
 
-def _year_counts(pairs: pd.DataFrame, chosen: pd.DataFrame, year: int) -> pd.DataFrame:
+def _year_counts(pairs: pd.DataFrame, chosen: pd.DataFrame, year: int,
+                 register: EventRegister) -> pd.DataFrame:
+    classes = [c.id for c in register.classes]
     table = pairs.groupby(["area_code", "event_class"]).size().unstack(fill_value=0)
-    table = table.reindex(columns=list(EVENT_CATEGORIES), fill_value=0)
+    table = table.reindex(columns=classes, fill_value=0)
     table = table.reindex(chosen["code"].drop_duplicates(), fill_value=0)
-    table.insert(0, "total", table.sum(axis=1))
-    long = table.rename(columns=lambda c: f"events_{c}").stack().reset_index()
+    table.insert(0, "total", pairs.groupby("area_code").size().reindex(table.index,
+                                                                      fill_value=0))
+    long = table.rename(columns=lambda c: f"{register.prefix}_{c}").stack().reset_index()
     long.columns = ["code", "indicator", "value"]
     long = long.merge(chosen[["code", "boundary_year"]].drop_duplicates("code"), on="code")
     return long.assign(year=year, value=long["value"].astype(float), status="ok")[
         ["code", "year", "indicator", "value", "status", "boundary_year"]]
 
 
-def _notes(events: Events, outside: int) -> list[str]:
-    notes = [f"dates from {events.date_column}"
-             + (f", categories from {events.category_column}" if events.category_column else "")]
-    mapping = events.frame.groupby(["category", "event_class"], dropna=False).size()
-    shown = [f"{cat if pd.notna(cat) else '(none)'} → {cls} ({n})"
-             for (cat, cls), n in mapping.sort_values(ascending=False).head(8).items()]
-    notes.append("categories: " + "; ".join(shown) + ("; …" if len(mapping) > 8 else ""))
+def _notes(register: EventRegister, events: Events, outside: int) -> list[str]:
+    """What the summary prints and the ingest log keeps: the register, and the complete
+    mapping of the file's categories to the classes counted."""
+    notes = [f"register {register.name} \"{register.title_nl}\": layer {register.total_id}, "
+             f"theme {register.theme}, tier {register.tier}",
+             f"dates from {events.date_column}"]
+    notes += describe_mapping(register, events.category_column)
     if outside:
         notes.append(f"{outside} events lie outside every stored area")
     notes.append("only counts per area are stored; the event points are not")

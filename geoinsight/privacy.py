@@ -15,11 +15,12 @@ follow CBS practice and can be changed in configuration (``disclosure:`` in conf
    suppressed too, so the hidden one cannot be found as "total minus the rest". This repeats
    over buurt → wijk → gemeente → country until nothing changes.
 
-5. **Categories**: where a total is the sum of its categories (events per class, dwellings
-   per energy label class; :data:`ADDITIVE`) and a category of an area is suppressed while its
-   total is published, every other non-zero category of that area is suppressed too (the
-   total itself when none is left). Rules 4 and 5 are repeated together until nothing changes, so
-   a cell hidden for one cannot be recovered through the other.
+5. **Categories**: where a total is the sum of its categories (events per class of every
+   event register, dwellings per energy label class; :func:`additive_groups`) and a category
+   of an area is suppressed while its total is published, every other non-zero category of
+   that area is suppressed too (the total itself when none is left). Rules 4 and 5 are
+   repeated together until nothing changes, so a cell hidden for one cannot be recovered
+   through the other.
 
 Suppressed figures get status ``secret`` and no value, and show as their own legend class.
 """
@@ -27,7 +28,7 @@ Suppressed figures get status ``secret`` and no value, and show as their own leg
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 import numpy as np
@@ -70,6 +71,8 @@ class IndicatorMeta:
     kind: str
     unit: str
     tier: str
+    #: the total this indicator is a category of (an event register's class), if any
+    part_of: str | None = None
 
     @property
     def disclosive_count(self) -> bool:
@@ -82,16 +85,29 @@ class IndicatorMeta:
 
 def indicator_meta(store: Any) -> dict[str, IndicatorMeta]:
     """Kind, unit and tier of every indicator: the store's record, else the registry's; the
-    tier is the stricter of the two (as for access)."""
-    from geoinsight.access import strictest
+    tier as for access (:func:`geoinsight.access.indicator_tiers`). The categories of an event
+    register name their total (rule 5)."""
+    from geoinsight.access import indicator_tiers
     from geoinsight.indicators import known
 
-    found = {i.id: IndicatorMeta(str(i.kind), i.unit, i.tier) for i in known().values()}
+    tiers = indicator_tiers(store)
+    found = {i.id: IndicatorMeta(str(i.kind), i.unit, tiers[i.id]) for i in known().values()}
     for row in store.indicators().itertuples():
-        registry = found.get(str(row.id))
-        tier = strictest([str(row.tier), registry.tier if registry else "open"])
-        found[str(row.id)] = IndicatorMeta(str(row.kind), str(row.unit), tier)
+        found[str(row.id)] = IndicatorMeta(str(row.kind), str(row.unit), tiers[str(row.id)])
+    for register in store.event_registers():
+        for part in register.class_ids():
+            if part in found:
+                found[part] = replace(found[part], part_of=register.total_id)
     return found
+
+
+def additive_groups(meta: Mapping[str, IndicatorMeta]) -> dict[str, tuple[str, ...]]:
+    """Totals and their categories (rule 5): :data:`ADDITIVE` and every event register's."""
+    groups = dict(ADDITIVE)
+    for indicator, info in meta.items():
+        if info.part_of is not None and indicator not in groups.get(info.part_of, ()):
+            groups[info.part_of] = (*groups.get(info.part_of, ()), indicator)
+    return groups
 
 
 def parent_of(code: str) -> str | None:
@@ -122,7 +138,7 @@ def protect(values: pd.DataFrame, meta: Mapping[str, IndicatorMeta],
         info = meta.get(str(indicator), IndicatorMeta("count", "", "open"))
         parts.append(_protect_one(group, info, population, rules))
     protected = pd.concat(parts).loc[values.index]
-    for total, members in ADDITIVE.items():
+    for total, members in additive_groups(meta).items():
         mask = protected["indicator"].isin([total, *members])
         if mask.any() and (protected.loc[mask, "indicator"] == total).any():
             protected.loc[mask] = _protect_categories(protected.loc[mask], total, members)
@@ -288,10 +304,11 @@ class PublishedStore:
         if key not in self._cache:
             if len(self._cache) > 512 or any(k[0] != key[0] for k in self._cache):
                 self._cache.clear()  # a new store version: everything may have changed
-            total = GROUP_OF.get(indicator)
-            members = [total, *ADDITIVE[total]] if total else [indicator]
-            everything = self._store.values(indicators=members, year=year)
             meta, population = self._context_for(key[0], year)
+            groups = additive_groups(meta)
+            total = next((t for t, parts in groups.items() if indicator in (t, *parts)), None)
+            members = [total, *groups[total]] if total else [indicator]
+            everything = self._store.values(indicators=members, year=year)
             protected = protect(everything, meta, population, self.rules)
             for member in members:  # a category group is protected (and cached) together
                 self._cache[(key[0], member, year)] = protected[

@@ -55,3 +55,19 @@ def four_buurten_store(store_path: Path, table: str, year: int = 2024) -> Path:
     target.write_text(table, encoding="utf-8")
     ingest_indicators(store, target, year=year)
     return store_path
+
+
+def bike_thefts(buurten: gpd.GeoDataFrame, path: Path, year: int = 2024,
+                per_buurt: tuple[int, ...] = (0, 3, 8, 12, 20)) -> Path:
+    """A register of bike thefts as a municipality exports it (x;y;datum;soort): in the i-th
+    buurt (by code) ``per_buurt[i % len(per_buurt)]`` thefts, at a point inside it; every
+    third one an attempt (``Poging fietsdiefstal``)."""
+    frame = buurten.sort_values("code")
+    points = shapely.point_on_surface(frame.geometry.to_numpy())
+    lines = ["x;y;datum;soort"]
+    for i, point in enumerate(points):
+        for k in range(per_buurt[i % len(per_buurt)]):
+            kind = "Poging fietsdiefstal" if k % 3 == 2 else "Diefstal Fiets"
+            lines.append(f"{point.x:.1f};{point.y:.1f};{year}-{1 + k % 12:02d}-15;{kind}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path

@@ -126,3 +126,72 @@ def test_users_errors_are_one_line(tmp_path: Path) -> None:
     again = run_stdin(tmp_path, "another good password\n", "users", "add", "JAN", "--role",
                       "beheerder")
     assert again.returncode == 1 and "exists already" in again.stderr
+
+
+def squares_with_events(tmp_path: Path) -> tuple[Path, Path]:
+    """Two buurten of GM0503 (100 m squares) and a register of five events in them."""
+    import geopandas as gpd
+    from builders import RD, squares
+
+    boundaries = tmp_path / "buurten.gpkg"
+    gpd.GeoDataFrame({"buurtcode": ["BU05030101", "BU05030102"], "jaar": 2023},
+                     geometry=squares(2), crs=RD).to_file(boundaries)
+    events = tmp_path / "fietsen.csv"
+    rows = [("84050", "Diefstal Fiets"), ("84060", "Diefstal Fiets"), ("84150", "Poging"),
+            ("84150", ""), ("84160", "Drugshandel")]
+    events.write_text("x;y;datum;soort\n" + "".join(f"{x};447050;2024-03-01;{kind}\n"
+                                                    for x, kind in rows), encoding="utf-8")
+    return boundaries, events
+
+
+def test_ingest_events_into_named_registers(tmp_path: Path) -> None:
+    boundaries, events = squares_with_events(tmp_path)
+    assert run(tmp_path, "ingest", "boundaries", str(boundaries)).returncode == 0
+    default = run(tmp_path, "ingest", "events", str(events))
+    assert default.returncode == 0, default.stderr
+    assert "register ondermijning" in default.stdout and "Drugshandel → events_drugs (1)" \
+        in default.stdout
+    done = run(tmp_path, "ingest", "events", str(events), "--name", "fietsdiefstal",
+               "--title", "Fietsdiefstallen", "--theme", "safety", "--tier", "open")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("events fietsen.csv: read 5, stored 5")
+    assert lines[1] == ('  register fietsdiefstal "Fietsdiefstallen": layer '
+                        "fietsdiefstal_total, theme safety, tier open")
+    # the complete mapping: every category value of the file, its class and its events
+    assert [line.strip() for line in lines if line.startswith("    ")] == [
+        "Diefstal Fiets → fietsdiefstal_diefstal_fiets (2)",
+        "(none) → fietsdiefstal_other (1)", "Drugshandel → fietsdiefstal_drugshandel (1)",
+        "Poging → fietsdiefstal_poging (1)"]
+    listed = run(tmp_path, "layers", "list").stdout.splitlines()
+    bikes = next(line for line in listed if line.startswith("fietsdiefstal_total "))
+    assert "open" in bikes and bikes.endswith("Fietsdiefstallen")
+    assert "restricted" in next(line for line in listed if line.startswith("events_total "))
+    out = tmp_path / "fietsen_export.csv"
+    exported = run(tmp_path, "export", "fietsdiefstal_total", "events_total", "--municipality",
+                   "GM0503", "-o", str(out))
+    assert exported.returncode == 0, exported.stderr
+    assert out.read_text().splitlines()[0].endswith(
+        "fietsdiefstal_total,fietsdiefstal_total_status,events_total,events_total_status")
+
+
+def test_bad_events_register_options_are_one_line_and_change_nothing(tmp_path: Path) -> None:
+    import hashlib
+
+    boundaries, events = squares_with_events(tmp_path)
+    assert run(tmp_path, "ingest", "boundaries", str(boundaries)).returncode == 0
+    assert run(tmp_path, "ingest", "events", str(events)).returncode == 0
+    store = tmp_path / "inst" / "geoinsight.gpkg"
+    before = hashlib.sha256(store.read_bytes()).hexdigest()
+    cases = [(("--name", "Fiets-Diefstal"), "register name 'Fiets-Diefstal' is not allowed"),
+             (("--name", "events"), "is reserved"),
+             (("--tier", "secret"), "'secret' is not one of 'open', 'internal', 'restricted'"),
+             (("--theme", "crime"), "'crime' is not one of"),
+             (("--title", " "), "--title must be 1 to")]
+    for args, expected in cases:
+        done = run(tmp_path, "ingest", "events", str(events), *args)
+        assert done.returncode == 1, args
+        assert done.stdout == "" and done.stderr.count("\n") == 1, (args, done.stderr)
+        assert done.stderr.startswith("error: ") and expected in done.stderr, done.stderr
+        assert "Traceback" not in done.stderr
+        assert hashlib.sha256(store.read_bytes()).hexdigest() == before, args

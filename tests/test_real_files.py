@@ -12,6 +12,7 @@ from geoinsight import PROJECT_ROOT
 from geoinsight.errors import InputError
 from geoinsight.ingest import ingest_boundaries, ingest_indicators
 from geoinsight.ingest_events import ingest_events
+from geoinsight.registers import RegisterSpec
 from geoinsight.store.gpkg import GeoPackageStore
 
 REAL = PROJECT_ROOT.parent / "shared" / "data" / "real"
@@ -110,12 +111,15 @@ def test_real_social_domain_table_carries_tiers(store: GeoPackageStore) -> None:
 def test_real_bike_thefts_are_counted_per_buurt_and_year(store: GeoPackageStore) -> None:
     path = REAL / "groningen_2017_buurten_fietsdiefstallen.gpkg"
     ingest_boundaries(store, path, year=2017)
-    result = ingest_events(store, path)
+    # bike thefts are a register of their own, not ondermijning
+    result = ingest_events(store, path, register=RegisterSpec("fietsdiefstal", tier="open"))
     assert result.years == [2013, 2014, 2015, 2016, 2017]
     assert result.counts.read == 15947
     # 15,931 lie in a buurt (the data README); those without a start date are rejected
     assert result.counts.stored + len(result.rejects) == 15931
-    totals = store.values(indicators=["events_total"])
+    assert "    Diefstal Fiets → fietsdiefstal_total only (15783)" in result.summary()
+    assert store.values(indicators=["events_total"]).empty
+    totals = store.values(indicators=["fietsdiefstal_total"])
     buurten = totals[totals["code"].str.startswith("BU")]
     assert buurten["value"].sum() == result.counts.stored
     assert set(buurten["code"].str[:6]) == {"BU0014"} and buurten["code"].nunique() == 108

@@ -3,8 +3,10 @@
 A GeoPackage / GeoJSON point layer or a CSV with x, y (RD New). The date column and the
 category column are found by name (``datum``, ``pleegdatum``, ``b_datum``, …; ``categorie``,
 ``soort``, ``srt``, …) or named on the command line. Categories are mapped to the ondermijning
-classes GeoInsight counts (drugs, wapens, explosies, fraude) by keywords; everything else is
-counted as ``other``. The points themselves are never stored: only counts per area and year.
+classes (drugs, wapens, explosies, fraude) by keywords; everything else is ``other``. Those are
+the classes of the default register, ``ondermijning``; any other register keeps the file's own
+categories (:mod:`geoinsight.registers`). The points themselves are never stored: only counts per
+area and year.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Protocol
 import geopandas as gpd
 import pandas as pd
 
+from geoinsight.registers import EventRegister
 from geoinsight.settings import Settings
 from geoinsight.store.model import IngestBatch
 
@@ -83,6 +84,10 @@ class Store(Protocol):
         ...
 
     def rejects(self, ingest_id: int) -> pd.DataFrame: ...
+
+    def event_registers(self) -> list[EventRegister]:
+        """The definitions of the own event registers (``ingest events --name``), by name."""
+        ...
 
 
 def open_store(settings: Settings) -> Store:

@@ -26,6 +26,7 @@ import shapely
 
 from geoinsight.crs import STORE_CRS
 from geoinsight.errors import GeoInsightError
+from geoinsight.registers import REGISTER_ROW, EventRegister
 from geoinsight.store import gpkg_format
 from geoinsight.store.model import (
     ADDRESS_COLUMNS,
@@ -279,6 +280,11 @@ class GeoPackageStore:
         return self._optional_chunks(f"SELECT {', '.join(LINK_COLUMNS)} FROM area_links",
                                      [], "code", codes, LINK_COLUMNS)
 
+    def event_registers(self) -> list[EventRegister]:
+        frame = self._query_optional(f"SELECT {', '.join(REGISTER_ROW)} FROM event_registers"
+                                     " ORDER BY name", REGISTER_ROW)
+        return [EventRegister.from_row(row) for row in frame.to_dict("records")]
+
     def rejects(self, ingest_id: int) -> pd.DataFrame:
         frame = self._query("SELECT row, code, reason FROM ingest_rejects WHERE ingest_id = ?"
                             " ORDER BY fid", [ingest_id])
@@ -368,6 +374,8 @@ def _write_batch(con: sqlite3.Connection, batch: IngestBatch) -> int:
         for point_set in sorted(set(batch.point_areas["point_set"])):
             con.execute("DELETE FROM point_areas WHERE point_set = ?", (point_set,))
         _insert_rows(con, "point_areas", batch.point_areas[POINT_AREA_COLUMNS], None)
+    if batch.event_register is not None:
+        _replace_event_register(con, batch.event_register, ingest_id, now)
     for indicator in batch.replace_indicators:
         con.execute("DELETE FROM indicator_values WHERE indicator = ?", (indicator,))
     v = batch.values
@@ -385,6 +393,26 @@ def _write_batch(con: sqlite3.Connection, batch: IngestBatch) -> int:
         _replace_links(con, batch.links, batch.linked_codes)
     con.execute("UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now')")
     return ingest_id
+
+
+def _replace_event_register(con: sqlite3.Connection, register: EventRegister, ingest_id: int,
+                            now: str) -> None:
+    """A register replaces its previous definition: the values of every indicator that one
+    owned go, and so do the records of indicators the new one no longer has (a class the new
+    file lacks). Other registers are untouched."""
+    old = con.execute(f"SELECT {', '.join(REGISTER_ROW)} FROM event_registers WHERE name = ?",
+                      (register.name,)).fetchone()
+    if old is not None:
+        previous = EventRegister.from_row(dict(zip(REGISTER_ROW, old, strict=True)))
+        con.executemany("DELETE FROM indicator_values WHERE indicator = ?",
+                        [(i,) for i in previous.indicator_ids()])
+        gone = set(previous.indicator_ids()) - set(register.indicator_ids())
+        con.executemany("DELETE FROM indicators WHERE id = ?", [(i,) for i in sorted(gone)])
+    row = {**register.as_row(), "ingested_at": now, "ingest_id": ingest_id}
+    columns = ", ".join(row)
+    con.execute("DELETE FROM event_registers WHERE name = ?", (register.name,))
+    con.execute(f"INSERT INTO event_registers ({columns}) VALUES ({', '.join('?' * len(row))})",
+                tuple(row.values()))
 
 
 def _write_register(con: sqlite3.Connection, register: pd.DataFrame, ingest_id: int) -> None:

@@ -92,6 +92,15 @@ _MORE_ATTRIBUTES: tuple[tuple[str, str, str], ...] = (
           fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, point_set TEXT NOT NULL,
           point_id TEXT NOT NULL, level TEXT NOT NULL, boundary_year INTEGER NOT NULL,
           area_code TEXT NOT NULL, UNIQUE (point_set, point_id, level, boundary_year))"""),
+    ("event_registers", "Own event registers (ingest events --name): title, theme, tier, the"
+     " classes counted and the category mapping, source file", """
+        CREATE TABLE event_registers (
+          fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, name TEXT NOT NULL UNIQUE,
+          title_nl TEXT NOT NULL, title_en TEXT NOT NULL, theme TEXT NOT NULL,
+          tier TEXT NOT NULL CHECK (tier IN ('open', 'internal', 'restricted')),
+          classes TEXT NOT NULL, categories TEXT NOT NULL, source_file TEXT NOT NULL,
+          synthetic INTEGER NOT NULL DEFAULT 0, ingested_at TEXT NOT NULL,
+          ingest_id INTEGER NOT NULL)"""),
 )
 ATTRIBUTE_TABLES = ATTRIBUTE_TABLES + _MORE_ATTRIBUTES
 

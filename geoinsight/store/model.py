@@ -21,6 +21,7 @@ from geoinsight.records import (
     VALUE_COLUMNS,
     Reject,
 )
+from geoinsight.registers import EventRegister
 
 # the vocabulary lives in geoinsight.records; re-exported for the store's users
 __all__ = ["ADDRESS_COLUMNS", "AREA_COLUMNS", "LABEL_COLUMNS", "LEVELS", "LINK_COLUMNS",
@@ -71,6 +72,9 @@ class IngestBatch:
     #: the links of ``linked_codes`` as recomputed after this batch (LINK_COLUMNS)
     links: pd.DataFrame | None = None
     linked_codes: list[str] = field(default_factory=list)
+    #: an event register's definition: replaces the register of that name, and every value
+    #: and indicator its previous definition owned
+    event_register: EventRegister | None = None
 
 
 def empty_values() -> pd.DataFrame:

@@ -9,11 +9,18 @@ from typing import Any
 
 from flask import current_app, g
 
-from geoinsight.access import ANONYMOUS, Principal, effective_tier, strictest, visible_catalog
+from geoinsight.access import (
+    ANONYMOUS,
+    Principal,
+    effective_tier,
+    strictest,
+    visible_catalog,
+)
+from geoinsight.access import indicator_tiers as stored_tiers
 from geoinsight.analysis.priority import PriorityScheme
 from geoinsight.audit import AuditLog, Read
 from geoinsight.catalog import Catalog, Layer
-from geoinsight.indicators import known
+from geoinsight.catalog_registers import with_registers
 from geoinsight.settings import Settings
 from geoinsight.store import Store
 
@@ -28,6 +35,8 @@ class AppState:
     #: (store version, level, gemeente, year) -> (GeoJSON, gzipped GeoJSON, ETag)
     #: store version -> {indicator id: tier}
     tier_cache: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: store version -> the catalogue with the store's event registers
+    catalog_cache: dict[str, Catalog] = field(default_factory=dict)
     geojson_cache: OrderedDict[tuple[object, ...], tuple[bytes, bytes, str]] = field(
         default_factory=OrderedDict)
     #: (store version, layer, selection) -> signals computed from published values
@@ -48,25 +57,33 @@ def principal() -> Principal:
 
 
 def indicator_tiers() -> dict[str, str]:
-    """The access tier of every indicator, read once per store version: the strictest of the
-    tier it was stored with and the tier the registry gives it (so a layer over a restricted
-    indicator is restricted before any of its figures are loaded)."""
+    """The access tier of every indicator (:func:`geoinsight.access.indicator_tiers`), read
+    once per store version."""
     st = state()
     version = st.store.version()
     if version not in st.tier_cache:
-        meta = st.store.indicators()
-        tiers: dict[str, str] = {i.id: i.tier for i in known().values()}
-        for indicator, tier in zip(meta["id"], meta["tier"], strict=True):
-            tiers[indicator] = strictest([tier, tiers.get(indicator, "open")])
+        tiers = stored_tiers(st.store)
         st.tier_cache.clear()
         st.tier_cache[version] = tiers
     return st.tier_cache[version]
 
 
+def full_catalog() -> Catalog:
+    """Every layer: the layer files' and one per event register in the store (read once per
+    store version). Views never see it whole: :func:`catalog` filters it for the request."""
+    st = state()
+    version = st.store.version()
+    if version not in st.catalog_cache:
+        built = with_registers(st.catalog, st.store.event_registers())
+        st.catalog_cache.clear()
+        st.catalog_cache[version] = built
+    return st.catalog_cache[version]
+
+
 def catalog() -> Catalog:
     """The layers this request may know of; every view asks here, never the full catalogue."""
     if "visible_catalog" not in g:
-        g.visible_catalog = visible_catalog(state().catalog, principal(), indicator_tiers())
+        g.visible_catalog = visible_catalog(full_catalog(), principal(), indicator_tiers())
     return g.visible_catalog
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from geoinsight.records import THEMES
+
 Schema = dict[str, Any]
 
 LEVELS = ["gemeente", "wijk", "buurt"]
@@ -68,7 +70,11 @@ def _layer() -> Schema:
         "tier": {"type": "string", "enum": TIERS}, "source": STRING, "licence": STRING,
         "decimals": _nullable(INTEGER), "higher_is": STRING,
         "composite": _nullable(OBJECT), "base": _nullable(OBJECT),
-    }, description="A map layer of the catalogue, with its title in the asked language.")
+    }, {"theme": _nullable({"type": "string",
+                            "description": "the theme it is grouped under, one of "
+                                          + ", ".join(THEMES)})},
+        description="A map layer of the catalogue, with its title in the asked language; a "
+                    "layer per own event register (ingest events --name) among them.")
 
 
 def _layer_detail() -> Schema:
