@@ -16,7 +16,7 @@ import itertools
 import json
 import operator
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -31,7 +31,7 @@ from geoinsight import composite as composites
 from geoinsight.classify import VALID_STATUSES, palette_names
 from geoinsight.errors import BadRequest, ConfigError, NotFound
 from geoinsight.indicators import known
-from geoinsight.records import LEVELS
+from geoinsight.records import LEVELS, THEMES
 from geoinsight.units import unit_in
 
 #: The schema travels with the catalogue in the repository's ``layers/`` folder; it describes
@@ -581,3 +581,13 @@ def _layer(doc: dict[str, Any], file: Path) -> Layer:
         base=(doc["base"]["indicator"], float(doc["base"]["min"])) if "base" in doc else None,
         composite=composite, theme=doc.get("theme"),
     )
+
+
+def by_theme(layers: Iterable[Layer]) -> list[tuple[str, list[Layer]]]:
+    """Layers grouped by theme, in the order of :data:`geoinsight.records.THEMES` (layers
+    without one last, under ``""``); within a theme in the order given."""
+    groups: dict[str, list[Layer]] = {}
+    for layer in layers:
+        groups.setdefault(layer.theme or "", []).append(layer)
+    order = {theme: n for n, theme in enumerate(THEMES)}
+    return sorted(groups.items(), key=lambda kv: order.get(kv[0], len(order)))

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 LEVELS = ("gemeente", "wijk", "buurt")
 STATUSES = ("ok", "missing", "secret", "estimated")
 #: the themes layers are grouped by (a layer's optional ``theme``; every event register has one)
-THEMES = ("population", "housing", "energy", "social", "safety", "economy", "environment")
+#: themes layers are grouped under, in the order switchers and lists show them
+THEMES = ("population", "housing", "energy", "social", "safety", "facilities", "economy",
+          "environment")
 AREA_COLUMNS = ["code", "year", "level", "name", "gemeente_code", "wijk_code", "gemeente_name"]
 ADDRESS_COLUMNS = ["vbo_id", "postcode", "huisnummer", "huisletter", "toevoeging", "gebruiksdoel",
                    "bouwjaar", "status", "oppervlakte"]

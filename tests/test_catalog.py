@@ -59,6 +59,7 @@ def layer_doc(layer_id: str, **changes: Any) -> dict[str, Any]:
         "palette": "PuBu",
         "source": "CBS Kerncijfers wijken en buurten 2024",
         "licence": "CC BY 4.0",
+        "theme": "population",
     }
     doc.update(changes)
     return doc
@@ -397,7 +398,8 @@ def test_base_suppresses_small_areas(tmp_path: Path) -> None:
         'id: share\ntitle: {nl: "a", en: "b"}\n'
         "indicator: population_65_plus / population * 100\nunit: \"%\"\n"
         "kind: share\nlevels: [buurt]\nclassification: {scheme: quantiles, k: 3}\n"
-        "palette: Blues\nsource: x\nlicence: y\nbase: {indicator: population, min: 50}\n")
+        "palette: Blues\nsource: x\nlicence: y\ntheme: population\n"
+        "base: {indicator: population, min: 50}\n")
     layer = load_catalog(tmp_path).get("share")
     values = pd.DataFrame({
         "code": ["BU1", "BU1", "BU2", "BU2", "BU3", "BU3"],
@@ -416,7 +418,7 @@ def test_base_suppresses_small_areas(tmp_path: Path) -> None:
 def test_named_classes_need_one_name_and_colour_per_break(tmp_path: Path) -> None:
     (tmp_path / "lab.yaml").write_text(
         'id: lab\ntitle: {nl: "a", en: "b"}\nindicator: energy_label_median_rank\nunit: ""\n'
-        "kind: index\nlevels: [buurt]\npalette: Blues\nsource: x\nlicence: y\n"
+        "kind: index\nlevels: [buurt]\npalette: Blues\nsource: x\nlicence: y\ntheme: social\n"
         "classification: {scheme: explicit, breaks: [5, 6], labels: {nl: [A, B, C], en: [A, B]},"
         " colors: ['#000000']}\n")
     assert sorted(p.field for p in validate_dir(tmp_path)) == [

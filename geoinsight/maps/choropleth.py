@@ -63,6 +63,8 @@ class MapLayerRef:
 
     id: str
     title: str
+    #: the theme's name in the page's language: the switcher groups layers under it
+    theme: str = ""
 
 
 @dataclass(frozen=True)
@@ -206,7 +208,8 @@ def client_config(config: MapConfig) -> dict[str, Any]:
     return {
         "areas_url": config.areas_url,
         "values_url": config.values_url,
-        "layers": [{"id": layer.id, "title": layer.title} for layer in config.layers],
+        "layers": [{"id": layer.id, "title": layer.title, "theme": layer.theme}
+                   for layer in config.layers],
         "active": config.active,
         "labels": _labels(config.labels, config.lang),
         "locale": LOCALES.get(config.lang, LOCALES["nl"]),

@@ -8,12 +8,12 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from geoinsight import service
-from geoinsight.catalog import Layer
+from geoinsight.catalog import Layer, by_theme
 from geoinsight.holdings import LEVELS, layer_figures
 from geoinsight.maps import MapConfig, MapLayerRef, build_map
 from geoinsight.web.context import catalog, lang, state
 from geoinsight.web.exports import menu_links
-from geoinsight.web.i18n import map_labels
+from geoinsight.web.i18n import map_labels, text
 from geoinsight.web.notices import map_notices
 from geoinsight.web.pickers import chosen_selection, levels_held, municipality_options
 
@@ -73,13 +73,15 @@ def _render(layer: Layer, selection: service.Selection, note: str, asked: str) -
         query["municipality"] = selection.municipality
     values_query = {**query, **({"year": str(selection.year)} if selection.year else {}),
                     "format": "json"}
-    shown = [x for x in offered if found[x.id].available or x.id == layer.id]
+    shown = [x for _, group in by_theme(offered) for x in group
+             if found[x.id].available or x.id == layer.id]
     config = MapConfig(
         areas_url=url_for("api.areas") + "?" + urlencode(
             {**query, "year": str(b_year)}),
         values_url=url_for("api.layer_values", layer_id="LAYER") .replace("LAYER", "{layer}")
         + "?" + urlencode(values_query),
-        layers=[MapLayerRef(x.id, x.title_in(lang())) for x in shown],
+        layers=[MapLayerRef(x.id, x.title_in(lang()), text(lang(), f"theme_{x.theme or ''}"))
+                for x in shown],
         active=layer.id,
         bounds=service.bounds_wgs84(st.store, selection, b_year),
         tiles=st.settings.basemap_tiles()[0],
@@ -101,7 +103,7 @@ def _render(layer: Layer, selection: service.Selection, note: str, asked: str) -
                            downloads=downloads,
                            synthetic=service.is_synthetic(st.store, layer), parts=parts,
                            selection=selection, years=years, notices=notices,
-                           left_out=left_out, layers=shown,
+                           left_out=left_out, layers=shown, themes=by_theme(shown),
                            levels=levels_held(st.store, layer.levels),
                            municipalities=municipality_options(st.store, layer.levels,
                                                                selection.level))

@@ -6,6 +6,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from geoinsight import service
+from geoinsight.catalog import by_theme
 from geoinsight.errors import NotFound
 from geoinsight.profile import area_profile
 from geoinsight.web.context import audit_profile, catalog, lang, readable, state
@@ -21,6 +22,7 @@ def index() -> str:
     selection, _, _ = chosen_selection(st.store, request.args, levels,
                                        [i for x in catalog().layers.values() for i in x.inputs()])
     return render_template("pages/index.html", layers=list(catalog()), selection=selection,
+                           themes=by_theme(catalog()),
                            levels=levels_held(st.store, levels),
                            municipalities=municipality_options(st.store, levels,
                                                                selection.level),

@@ -327,6 +327,23 @@
       }
     }
 
+    function themeHeadings(container) {
+      const list = container && container.querySelector(".leaflet-control-layers-base");
+      if (!list) return;
+      const labels = Array.from(list.children).filter((c) => c.tagName === "LABEL");
+      let previous = null;
+      labels.forEach((label, i) => {
+        const theme = (config.layers[i] && config.layers[i].theme) || "";
+        if (theme && theme !== previous) {
+          const heading = document.createElement("div");
+          heading.className = "gi-layer-theme";
+          heading.textContent = theme;
+          list.insertBefore(heading, label);
+        }
+        previous = theme;
+      });
+    }
+
     function buildLayers() {
       const base = {};
       config.layers.forEach((ref) => {
@@ -341,6 +358,14 @@
       const overlays = {};
       if (spots) overlays[escapeHtml(labels.hotspots)] = spots;
       const control = L.control.layers(base, overlays, { collapsed: config.layers.length > 6 });
+      // group the layers under their theme: a heading before the first layer of each theme,
+      // put back whenever Leaflet redraws the list (config.layers comes sorted by theme)
+      const redraw = control._update;
+      control._update = function () {
+        const result = redraw.apply(this, arguments);
+        themeHeadings(this.getContainer());
+        return result;
+      };
       control.addTo(map);
       if (spots) {
         map.on("overlayadd", (e) => {

@@ -25,7 +25,7 @@ def tiered_app(demo_settings: Settings, tmp_path: Path) -> Iterator[Flask]:
             f'id: {layer_id}\ntitle: {{nl: "{title}", en: "{title} (en)"}}\n'
             "indicator: population\nunit: inwoners\nkind: count\n"
             "levels: [gemeente, wijk, buurt]\nclassification: {scheme: quantiles, k: 5}\n"
-            f"palette: Reds\ntier: {tier}\nsource: test\nlicence: test\n")
+            f"palette: Reds\ntier: {tier}\nsource: test\nlicence: test\ntheme: social\n")
     app = create_app(replace(demo_settings, layers_dir=layers))
     app.config["TESTING"] = True
     yield app
