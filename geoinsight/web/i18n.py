@@ -87,6 +87,59 @@ TEXTS: dict[str, dict[str, str]] = {
         "theme_social": "Sociaal domein", "theme_safety": "Veiligheid",
         "theme_facilities": "Voorzieningen", "theme_economy": "Economie",
         "theme_environment": "Leefomgeving", "theme_": "Overig",
+        # page texts (templates/): one catalogue, no per-language branches
+        "signals_signals": "Signalen",
+        "signals_signals_what_stands_out": "Signalen: wat valt op",
+        "signals_show": "Toon",
+        "signals_against": "vergeleken met",
+        "signals_previous_year": "Vorig jaar",
+        "signals_signal": "Signaal",
+        "signals_vs_parent": "t.o.v. wijk / gemeente",
+        "signals_vs_peers": "t.o.v. vergelijkbare buurten",
+        "signals_per_map_layer_areas": ("Per kaartlaag: gebieden waarvan de verandering sinds "
+                                        "het vorige jaar ver buiten de gebruikelijke spreiding "
+                                        "valt (robuuste z-score ≥ 2), hot- en coldspots "
+                                        "(Getis-Ord Gi*, p ≤ 0,05 na 999 permutaties) en "
+                                        "ruimtelijke uitschieters (Local Moran's I). Alleen "
+                                        "gepubliceerde cijfers tellen mee: geheime cijfers "
+                                        "niet."),
+        "ogc_the_document_as_json": "Het document als JSON",
+        "ogc_path": "Pad",
+        "ogc_summary": "Omschrijving",
+        "ogc_browse_the_features": "Bekijk de objecten",
+        "ogc_properties": "Eigenschappen",
+        "ogc_extent_crs84": "Omvang (CRS84)",
+        "ogc_property": "Eigenschap",
+        "ogc_licence": "Licentie",
+        "ogc_collections": "Collecties",
+        "ogc_collection": "Collectie",
+        "ogc_areas": "Gebieden",
+        "ogc_features": "Objecten",
+        "ogc_conformance": "Conformiteit",
+        "ogc_conformance_classes": "Conformiteitsklassen",
+        "ogc_from": "vanaf",
+        "ogc_api_definition_openapi_3": "API-beschrijving (OpenAPI 3.0)",
+        "ogc_properties_2": "eigenschappen",
+        "planning_these_inputs_are_generated": ("Deze indicatoren zijn voor de demo "
+                                                "gegenereerd; de ranking zegt dus niets over "
+                                                "de echte buurten:"),
+        "planning_weights": "Gewichten",
+        "planning_lower_sooner": "lager = eerder",
+        "planning_higher_sooner": "hoger = eerder",
+        "planning_years": "jaren",
+        "planning_missing_here": "ontbreekt in deze gemeente",
+        "planning_weight": "Gewicht",
+        "planning_default_weights": "Standaardgewichten",
+        "planning_the_ranking_with_every": ("De ranking met elke indicator (waarde, status, "
+                                            "genormaliseerde waarde) en de gebruikte "
+                                            "gewichten."),
+        "planning_ranking": "Rangorde",
+        "planning_rank": "Rang",
+        "planning_used": "Gebruikt",
+        "planning_missing": "ontbreekt",
+        "planning_map_of_the_score": "Kaart van de score",
+        "planning_the_map_needs_javascript": ("De kaart heeft JavaScript nodig; de rangorde "
+                                              "werkt ook zonder."),
         # error pages (geoinsight/web/errors.py): per error code
         "error_generic": "Het verzoek kon niet worden uitgevoerd.",
         "error_not_found": "Deze pagina bestaat niet.",
@@ -219,6 +272,57 @@ TEXTS: dict[str, dict[str, str]] = {
         "theme_social": "Social domain", "theme_safety": "Safety",
         "theme_facilities": "Facilities", "theme_economy": "Economy",
         "theme_environment": "Living environment", "theme_": "Other",
+        # page texts (templates/): one catalogue, no per-language branches
+        "signals_signals": "Signals",
+        "signals_signals_what_stands_out": "Signals: what stands out",
+        "signals_show": "Show",
+        "signals_against": "against",
+        "signals_previous_year": "Previous year",
+        "signals_signal": "Signal",
+        "signals_vs_parent": "vs parent",
+        "signals_vs_peers": "vs peers",
+        "signals_per_map_layer_areas": ("Per map layer: areas whose change since the previous "
+                                        "year lies far outside the usual spread (robust "
+                                        "z-score ≥ 2), hot and cold spots (Getis-Ord Gi*, p ≤ "
+                                        "0.05 after 999 permutations) and spatial outliers "
+                                        "(Local Moran's I). Only published figures count: "
+                                        "secret ones do not."),
+        "ogc_the_document_as_json": "The document as JSON",
+        "ogc_path": "Path",
+        "ogc_summary": "Summary",
+        "ogc_browse_the_features": "Browse the features",
+        "ogc_properties": "Properties",
+        "ogc_extent_crs84": "Extent (CRS84)",
+        "ogc_property": "Property",
+        "ogc_licence": "Licence",
+        "ogc_collections": "Collections",
+        "ogc_collection": "Collection",
+        "ogc_areas": "Areas",
+        "ogc_features": "Features",
+        "ogc_conformance": "Conformance",
+        "ogc_conformance_classes": "Conformance classes",
+        "ogc_from": "from",
+        "ogc_api_definition_openapi_3": "API definition (OpenAPI 3.0)",
+        "ogc_properties_2": "properties",
+        "planning_these_inputs_are_generated": ("These inputs are generated for the demo, so "
+                                                "this ranking says nothing about the real "
+                                                "neighbourhoods:"),
+        "planning_weights": "Weights",
+        "planning_lower_sooner": "lower = sooner",
+        "planning_higher_sooner": "higher = sooner",
+        "planning_years": "years",
+        "planning_missing_here": "missing here",
+        "planning_weight": "Weight",
+        "planning_default_weights": "Default weights",
+        "planning_the_ranking_with_every": ("The ranking with every input (value, status, "
+                                            "normalised value) and the weights used."),
+        "planning_ranking": "Ranking",
+        "planning_rank": "Rank",
+        "planning_used": "Used",
+        "planning_missing": "missing",
+        "planning_map_of_the_score": "Map of the score",
+        "planning_the_map_needs_javascript": ("The map needs JavaScript; the ranking works "
+                                              "without it."),
         "links": "Links",
         "all_municipalities": "All municipalities",
         "partial_title": "Not every area of this municipality is in the store",
