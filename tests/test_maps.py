@@ -126,7 +126,7 @@ def test_leaflet_css_images_are_vendored() -> None:
 def test_config_is_embedded_escaped() -> None:
     title = EVIL + " \u2028 & co"
     config = make_config(
-        layers=[MapLayerRef("evil", title)],
+        layers=[MapLayerRef("evil", title, EVIL)],
         active="evil",
         labels={**make_config().labels, "missing": "<b>geen</b>"},
     )
@@ -138,7 +138,7 @@ def test_config_is_embedded_escaped() -> None:
     assert "\u2028" not in text
     assert text.count("</script>") == parts.script.count("<script>") + parts.header.count("<script")
     embedded = embedded_config(parts)
-    assert embedded["layers"] == [{"id": "evil", "title": title}]
+    assert embedded["layers"] == [{"id": "evil", "title": title, "theme": EVIL}]
     assert embedded["areas_url"] == config.areas_url
 
 
