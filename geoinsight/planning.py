@@ -310,7 +310,7 @@ def percent(share: float) -> int:
 
 
 def coverage_text(result: Plan) -> str:
-    """One line in English (export metadata; pages and the API use geoinsight.web.i18n)."""
+    """One line in English (export metadata; pages and the API use geoinsight.i18n)."""
     c = result.coverage
     if c.inputs == 0:
         return "every weight is 0: no scores"

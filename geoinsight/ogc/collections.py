@@ -23,18 +23,12 @@ import pandas as pd
 from geoinsight.catalog import Catalog, Layer
 from geoinsight.errors import NotFound
 from geoinsight.export.table import LayerColumn, column_info
+from geoinsight.i18n import text
 from geoinsight.records import LEVELS
 from geoinsight.service import Selection, figure_years, is_synthetic
 from geoinsight.store import Store
 
 _ID = re.compile(r"^(gemeente|wijk|buurt)_(\d{4})$")
-
-_TITLES = {
-    "nl": {"gemeente": "Gemeenten", "wijk": "Wijken", "buurt": "Buurten"},
-    "en": {"gemeente": "Municipalities (gemeenten)", "wijk": "Districts (wijken)",
-           "buurt": "Neighbourhoods (buurten)"},
-}
-
 
 @dataclass(frozen=True)
 class Column:
@@ -63,9 +57,8 @@ class Collection:
     columns: tuple[Column, ...]
 
     def title(self, lang: str) -> str:
-        titles = _TITLES.get(lang, _TITLES["nl"])
-        what = "grenzen" if lang == "nl" else "boundaries of"
-        return f"{titles[self.level]} ({what} {self.boundary_year})"
+        title = text(lang, f"ogc_title_{self.level}")
+        return f"{title} ({text(lang, 'boundaries_of')} {self.boundary_year})"
 
     @property
     def synthetic(self) -> bool:
@@ -73,23 +66,17 @@ class Collection:
 
     def description(self, lang: str) -> str:
         """One readable paragraph: what the features are and which figures they carry."""
-        en = lang == "en"
-        head = (f"CBS {self.level} boundaries of {self.boundary_year}, {self.count} areas"
-                if en else
-                f"CBS-{self.level}grenzen van {self.boundary_year}, {self.count} gebieden")
+        head = text(lang, "ogc_collection_head").format(
+            level=self.level, year=self.boundary_year, count=self.count)
         if not self.columns:
-            return head + (". No figures on these boundaries yet." if en
-                           else ". Nog geen cijfers op deze grenzen.")
+            return head + text(lang, "ogc_collection_no_figures")
         parts = []
         for c in self.columns:
-            mark = (" synthetic" if en else " synthetisch") if c.synthetic else ""
+            mark = " " + text(lang, "synthetic") if c.synthetic else ""
             unit = f"{c.layer.unit_in(lang)}, " if c.layer.unit else ""
             parts.append(f"{c.layer.id} ({unit}{c.year}{mark}; "
                          f"{c.layer.source}, {c.layer.licence})")
-        intro = (", with per layer a value and a status (ok, missing, secret, estimated): "
-                 if en else ", met per laag een waarde en een status "
-                            "(ok, missing, secret, estimated): ")
-        return head + intro + "; ".join(parts) + "."
+        return head + text(lang, "ogc_collection_columns") + "; ".join(parts) + "."
 
 
 def collection_id(level: str, year: int) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from geoinsight import __version__
+from geoinsight.i18n import text
 from geoinsight.ogc import CONFORMANCE, GEOJSON, HTML, JSON, OPENAPI, SCHEMA
 from geoinsight.ogc.collections import Collection
 from geoinsight.ogc.crs import CRS84, STORAGE_CRS, SUPPORTED, lonlat_bounds
@@ -24,13 +25,9 @@ _REL_QUERYABLES = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
 
 
 def landing(links: Links, fmt: str, lang: str) -> dict[str, Any]:
-    en = lang == "en"
     return {
         "title": "GeoInsight OGC API – Features",
-        "description": ("CBS gemeenten, wijken and buurten with the figures of GeoInsight's "
-                        "map layers, as published (after disclosure control)." if en else
-                        "CBS-gemeenten, -wijken en -buurten met de cijfers van de kaartlagen "
-                        "van GeoInsight, zoals gepubliceerd (na onthullingscontrole)."),
+        "description": text(lang, "ogc_landing_description"),
         "version": __version__,
         "links": [
             *links.self_and_alternate("", fmt, None, title="this landing page"),

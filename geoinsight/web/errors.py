@@ -6,8 +6,8 @@ from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from geoinsight.errors import GeoInsightError
+from geoinsight.i18n import TEXTS, text
 from geoinsight.web.context import lang
-from geoinsight.web.i18n import TEXTS, text
 
 _HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed",
                413: "too_large", 500: "internal_error"}

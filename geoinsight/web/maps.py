@@ -10,10 +10,10 @@ from werkzeug.wrappers import Response
 from geoinsight import service
 from geoinsight.catalog import Layer, by_theme
 from geoinsight.holdings import LEVELS, layer_figures
+from geoinsight.i18n import map_labels, text
 from geoinsight.maps import MapConfig, MapLayerRef, build_map
 from geoinsight.web.context import catalog, lang, state
 from geoinsight.web.exports import menu_links
-from geoinsight.web.i18n import map_labels, text
 from geoinsight.web.notices import map_notices
 from geoinsight.web.pickers import chosen_selection, levels_held, municipality_options
 

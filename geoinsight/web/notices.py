@@ -5,10 +5,10 @@ from __future__ import annotations
 from geoinsight import service
 from geoinsight.catalog import Layer
 from geoinsight.holdings import LayerFigures, gemeenten
+from geoinsight.i18n import text
 from geoinsight.placement import unplaced
 from geoinsight.store import Store
 from geoinsight.web.context import lang
-from geoinsight.web.i18n import text
 
 
 def map_notices(store: Store, layer: Layer, selection: service.Selection, year: int,

@@ -10,9 +10,9 @@ from flask import Blueprint, Response, jsonify, render_template, request, url_fo
 from geoinsight import planning
 from geoinsight.analysis.priority import NO_WEIGHT, PriorityScheme, parse_weights
 from geoinsight.errors import BadRequest, NotFound
+from geoinsight.i18n import text
 from geoinsight.indicators import known
 from geoinsight.web.context import audit_indicators, lang, readable, state
-from geoinsight.web.i18n import text
 from geoinsight.web.pickers import chosen_selection, municipality_options
 
 bp = Blueprint("planning", __name__)

@@ -9,8 +9,8 @@ from flask import Blueprint, Response, jsonify, render_template, request
 from geoinsight import service, signal_report
 from geoinsight.catalog import Layer
 from geoinsight.holdings import LEVELS
+from geoinsight.i18n import text
 from geoinsight.web.context import audit_layer, catalog, lang, state
-from geoinsight.web.i18n import text
 from geoinsight.web.pickers import chosen_selection, levels_held, municipality_options
 
 bp = Blueprint("signals", __name__)

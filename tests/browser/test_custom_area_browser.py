@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 import pytest
 from browser_support import BASEMAP_HOST, BrowserPage, LiveServer
 
-from geoinsight.web.i18n import text
+from geoinsight.i18n import text
 
 MAP_URL = "/map/population_density?level=buurt&municipality=GM0503"
 PANEL = "#gi-area"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from functools import partial
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -15,6 +16,7 @@ from werkzeug.test import TestResponse
 
 from geoinsight import PROJECT_ROOT
 from geoinsight.accounts import Accounts
+from geoinsight.i18n import text
 from geoinsight.settings import Settings
 from geoinsight.web.auth import SESSION_LIFETIME, current_principal, register, safe_next
 
@@ -37,6 +39,8 @@ def make_app(accounts: Accounts, *, testing: bool = True, **options: bool) -> Fl
     app.jinja_loader = ChoiceLoader([
         DictLoader({"base.html": BASE}), FileSystemLoader(PROJECT_ROOT / "templates")])
     register(app, accounts, **options)
+    # the page texts, as create_app provides them (in Dutch, the default language)
+    app.context_processor(lambda: {"t": partial(text, "nl"), "lang": "nl"})
 
     @app.route("/whoami", methods=["GET", "POST"])
     def whoami() -> Response:
@@ -290,8 +294,8 @@ def test_english_login_page(client: FlaskClient) -> None:
     app = client.application
 
     @app.context_processor
-    def _english() -> dict[str, str]:
-        return {"lang": "en"}
+    def _english() -> dict[str, object]:
+        return {"lang": "en", "t": partial(text, "en")}
 
     assert "Sign in" in client.get("/login").get_data(as_text=True)
     assert "Unknown name or wrong password" in login(client, password="x" * 12).get_data(

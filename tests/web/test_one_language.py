@@ -5,6 +5,7 @@ legend words, error pages, OGC HTML)."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
@@ -15,16 +16,19 @@ PAGES = ["/", "/layers", "/map/population?level=buurt&municipality=GM0503",
          "/signals?level=gemeente", "/ogc", "/ogc/collections", "/ogc/collections/buurt_2023",
          "/ogc/collections/buurt_2023/items?limit=5",
          "/ogc/collections/buurt_2023/items/BU05031101",
+         "/ogc/collections/buurt_2023/schema", "/ogc/conformance", "/login",
          "/no-such-page", "/map/no_such_layer", "/areas/BU99999999"]
 
 #: words of English that must not stand on a Dutch page, and the other way round
 NOT_IN = {
     "nl": ["too few", "Not found", ">Links<", "synthetic demo data", "no data", "Show map",
            "unknown layer", "Something went wrong", "inhabitants", "no figures",
-           "No figures", "Back to the map"],
+           "No figures", "Back to the map", "Sign in", "Password", "Collections", "Previous",
+           "Description", "boundaries of", "Neighbourhoods"],
     "en": ["geheim", "geen gegevens", "Toon kaart", "meest recent", "Niet gevonden",
            "Verwijzingen", "synthetische demodata", "te weinig", "inwoners per km",
-           "Terug naar de kaart", "Zonder cijfers"],
+           "Terug naar de kaart", "Zonder cijfers", "Inloggen", "Wachtwoord", "Collecties",
+           "Omschrijving", "grenzen van", "Buurten ("],
 }
 
 
@@ -53,3 +57,16 @@ def test_values_speak_the_page_language(client: FlaskClient, lang: str) -> None:
     assert doc["unit"] == ("inwoners per km²" if lang == "nl" else "inhabitants per km²")
     labels = [b["label"] for b in doc["nodata"]]
     assert ("geen gegevens" in labels) == (lang == "nl")
+
+
+BRANCH = re.compile(r"\{%-?\s*if\s+(not\s+)?en\b|\bif\s+(not\s+)?en\s+else\b"
+                    r"|lang\s*==\s*['\"]en['\"]")
+
+
+def test_no_template_branches_on_language() -> None:
+    """Page texts come from the one catalogue (geoinsight/i18n.py), never from a template's
+    own ``{% if en %}`` branch that the other language can miss."""
+    templates = Path(__file__).parents[2] / "templates"
+    branched = [str(p.relative_to(templates)) for p in sorted(templates.rglob("*.html"))
+                if BRANCH.search(p.read_text(encoding="utf-8"))]
+    assert branched == []

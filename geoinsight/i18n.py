@@ -88,6 +88,72 @@ TEXTS: dict[str, dict[str, str]] = {
         "theme_facilities": "Voorzieningen", "theme_economy": "Economie",
         "theme_environment": "Leefomgeving", "theme_": "Overig",
         # page texts (templates/): one catalogue, no per-language branches
+        "ogc_title_gemeente": "Gemeenten", "ogc_title_wijk": "Wijken",
+        "ogc_title_buurt": "Buurten",
+        "ogc_landing_description": (
+            "CBS-gemeenten, -wijken en -buurten met de cijfers van de kaartlagen van "
+            "GeoInsight, zoals gepubliceerd (na onthullingscontrole)."),
+        "ogc_collection_head": "CBS-{level}grenzen van {year}, {count} gebieden",
+        "ogc_collection_no_figures": ". Nog geen cijfers op deze grenzen.",
+        "ogc_collection_columns": (
+            ", met per laag een waarde en een status (ok, missing, secret, estimated): "),
+        "audit_title": "Auditlog",
+        "audit_intro": (
+            "Elke inzage van interne of beperkte gegevens, nieuwste eerst (de laatste 500). "
+            "Het log kan niet worden gewijzigd."),
+        "audit_when": "Wanneer",
+        "audit_who": "Wie",
+        "audit_what": "Wat",
+        "audit_area": "Gebied",
+        "audit_from": "Vanaf",
+        "auth_sign_in": "Inloggen",
+        "auth_bad_login": "Onbekende naam of onjuist wachtwoord.",
+        "auth_bad_csrf": (
+            "Het formulier was verlopen of kwam niet van deze site. Probeer het opnieuw."),
+        "auth_cookie_dropped": (
+            "Deze server stuurt het inlogcookie alleen via https, maar deze pagina kwam via "
+            "gewoon http: uw browser bewaart het dan niet en inloggen lukt hier niet. Gebruik"
+            " https, of open de demo op http://127.0.0.1."),
+        "auth_signed_in_as": "Ingelogd als",
+        "auth_sign_out": "Uitloggen",
+        "auth_name": "Naam",
+        "auth_password": "Wachtwoord",
+        "auth_help": (
+            "Accounts maakt een beheerder aan (<code>geoinsight users add</code>). Voor open "
+            "data is geen account nodig."),
+        "signals_kind_rising": "sterke stijging",
+        "signals_kind_falling": "sterke daling",
+        "signals_kind_hot": "hotspot",
+        "signals_kind_cold": "coldspot",
+        "signals_kind_HL": "uitschieter hoog tussen laag",
+        "signals_kind_LH": "uitschieter laag tussen hoog",
+        "ogc_returned_of": "{returned} van {matched} objecten",
+        "ogc_prev": "Vorige",
+        "ogc_next": "Volgende",
+        "ogc_open_in_qgis": (
+            "Open deze dienst in QGIS (Laag › Laag toevoegen › WFS / OGC API – Features) of "
+            "met"),
+        "ogc_description": "Omschrijving",
+        "plan_partial_note": (
+            "Van deze gemeente staat maar een deel in de opslag: de ranking vergelijkt alleen"
+            " de {n} aanwezige gebieden, niet de hele gemeente."),
+        "plan_score_help": (
+            "De score (0–100) is het gewogen gemiddelde van de indicatoren, genormaliseerd "
+            "over de getoonde gebieden ({normalisation}; 1 = eerst aanpakken). Ontbrekende "
+            "indicatoren tellen niet mee, nooit als nul."),
+        "plan_noscript": (
+            "Gewichten aanpassen kan met JavaScript aan, of met "
+            "<code>&amp;weights=poor_labels:3,old_stock:0</code> in het adres."),
+        "plan_legend_title": "Prioriteitsscore",
+        "plan_legend_unit": "0–100, hoger = eerder aanpakken",
+        "plan_rank": "Rang",
+        "plan_of": "van",
+        "plan_updating": "Ranking bijwerken…",
+        "plan_update_error": "De ranking kon niet worden bijgewerkt.",
+        "plan_map_error": "De kaartgebieden konden niet worden geladen.",
+        "plan_sort_asc": "oplopend gesorteerd",
+        "plan_sort_desc": "aflopend gesorteerd",
+        "plan_sort_by": "Sorteer op",
         "signals_signals": "Signalen",
         "signals_signals_what_stands_out": "Signalen: wat valt op",
         "signals_show": "Toon",
@@ -273,6 +339,70 @@ TEXTS: dict[str, dict[str, str]] = {
         "theme_facilities": "Facilities", "theme_economy": "Economy",
         "theme_environment": "Living environment", "theme_": "Other",
         # page texts (templates/): one catalogue, no per-language branches
+        "ogc_title_gemeente": "Municipalities (gemeenten)",
+        "ogc_title_wijk": "Districts (wijken)", "ogc_title_buurt": "Neighbourhoods (buurten)",
+        "ogc_landing_description": (
+            "CBS gemeenten, wijken and buurten with the figures of GeoInsight's map layers, "
+            "as published (after disclosure control)."),
+        "ogc_collection_head": "CBS {level} boundaries of {year}, {count} areas",
+        "ogc_collection_no_figures": ". No figures on these boundaries yet.",
+        "ogc_collection_columns": (
+            ", with per layer a value and a status (ok, missing, secret, estimated): "),
+        "audit_title": "Audit log",
+        "audit_intro": (
+            "Every read of internal or restricted data, newest first (the last 500). The log "
+            "cannot be changed."),
+        "audit_when": "When",
+        "audit_who": "Who",
+        "audit_what": "What",
+        "audit_area": "Area",
+        "audit_from": "From",
+        "auth_sign_in": "Sign in",
+        "auth_bad_login": "Unknown name or wrong password.",
+        "auth_bad_csrf": "The form had expired or did not come from this site. Please try again.",
+        "auth_cookie_dropped": (
+            "This server sends its sign-in cookie over https only, but this page came over "
+            "plain http: your browser will not keep it, so signing in cannot work here. Use "
+            "https, or open the demo on http://127.0.0.1."),
+        "auth_signed_in_as": "Signed in as",
+        "auth_sign_out": "Sign out",
+        "auth_name": "Name",
+        "auth_password": "Password",
+        "auth_help": (
+            "Accounts are made by an administrator (<code>geoinsight users add</code>). Open "
+            "data needs no account."),
+        "signals_kind_rising": "sharp rise",
+        "signals_kind_falling": "sharp fall",
+        "signals_kind_hot": "hot spot",
+        "signals_kind_cold": "cold spot",
+        "signals_kind_HL": "high among low",
+        "signals_kind_LH": "low among high",
+        "ogc_returned_of": "{returned} of {matched} features",
+        "ogc_prev": "Previous",
+        "ogc_next": "Next",
+        "ogc_open_in_qgis": (
+            "Open this service in QGIS (Layer › Add Layer › WFS / OGC API – Features) or with"),
+        "ogc_description": "Description",
+        "plan_partial_note": (
+            "Only part of this municipality is in the store: the ranking compares the {n} "
+            "areas present, not the whole municipality."),
+        "plan_score_help": (
+            "The score (0–100) is the weighted mean of each input, normalised over the areas "
+            "in view ({normalisation}; 1 = tackle first). Inputs missing here are left out, "
+            "never counted as zero."),
+        "plan_noscript": (
+            "Weights can be changed with JavaScript on, or with "
+            "<code>&amp;weights=poor_labels:3,old_stock:0</code> in the address."),
+        "plan_legend_title": "Priority score",
+        "plan_legend_unit": "0–100, higher = tackle first",
+        "plan_rank": "Rank",
+        "plan_of": "of",
+        "plan_updating": "Updating ranking…",
+        "plan_update_error": "The ranking could not be updated.",
+        "plan_map_error": "The map areas could not be loaded.",
+        "plan_sort_asc": "sorted ascending",
+        "plan_sort_desc": "sorted descending",
+        "plan_sort_by": "Sort by",
         "signals_signals": "Signals",
         "signals_signals_what_stands_out": "Signals: what stands out",
         "signals_show": "Show",
