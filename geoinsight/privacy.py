@@ -13,12 +13,16 @@ follow CBS practice and can be changed in configuration (``disclosure:`` in conf
    one that has a figure) is published
    and exactly one of its children is suppressed, the smallest other published child is
    suppressed too, so the hidden one cannot be found as "total minus the rest". This repeats
-   over buurt → wijk → gemeente → country until nothing changes.
+   over buurt → wijk → gemeente → country until nothing changes. A *missing* figure is no
+   protection (it is often zero, or known elsewhere): it counts as known, so it neither shields
+   a hidden sibling nor makes anything else hidden; where a parent's figure is missing, its
+   children are also summed into the next area up.
 
 5. **Categories**: where a total is the sum of its categories (events per class of every
    event register, dwellings per energy label class; :func:`additive_groups`) and a category
    of an area is suppressed while its total is published, every other non-zero category of
-   that area is suppressed too (the total itself when none is left). Rules 4 and 5 are
+   that area is suppressed too (the total itself when none is left; a missing total counts as
+   known, as in rule 4). Rules 4 and 5 are
    repeated together until nothing changes, so a cell hidden for one cannot be recovered
    through the other.
 
@@ -175,7 +179,7 @@ def _protect_categories(rows: pd.DataFrame, total: str, members: tuple[str, ...]
         for (_indicator, _year), group in rows.groupby(["indicator", "year"], sort=False):
             published = group["status"].isin(["ok", "estimated"]) & group["value"].notna()
             hidden_by_rule_4 = _complementary(group["code"], group["value"].astype(float),
-                                              published)
+                                              published, group["status"] == "secret")
             if hidden_by_rule_4.any():
                 rows.loc[hidden_by_rule_4[hidden_by_rule_4].index,
                          ["value", "status"]] = [np.nan, "secret"]
@@ -191,11 +195,19 @@ def _category_cells(rows: pd.DataFrame, total: str, members: tuple[str, ...]) ->
         return pd.Index([])
     secret = wide["_secret"][parts].fillna(False).astype(bool)
     shown = wide["_shown"][parts].fillna(False).astype(bool)
-    trigger = wide["_shown"][total].fillna(False).astype(bool) & secret.any(axis=1)
+    # a missing total is as good as known (often zero, or known elsewhere): it protects nothing
+    total_shown = wide["_shown"][total].fillna(False).astype(bool)
+    total_known = wide["_row"][total].notna() & ~wide["_secret"][total].fillna(False).astype(
+        bool)
+    trigger = total_known & secret.any(axis=1)
     kids = shown & (wide["value"][parts] != 0) & trigger.to_numpy()[:, None]
     lone = trigger & ~kids.any(axis=1) & (secret.sum(axis=1) == 1)
     labels = list(wide["_row"][parts].to_numpy()[kids.to_numpy()])
-    labels += list(wide["_row"][total][lone])
+    labels += list(wide["_row"][total][lone & total_shown])
+    # a lone hidden category under a missing total: its zero siblings go (the total, less
+    # what is known, no longer says which of them holds what)
+    zeros = shown & (wide["value"][parts] == 0) & (lone & ~total_shown).to_numpy()[:, None]
+    labels += list(wide["_row"][parts].to_numpy()[zeros.to_numpy()])
     return pd.Index(labels)
 
 
@@ -208,7 +220,8 @@ def _protect_one(group: pd.DataFrame, info: IndicatorMeta, population: Mapping[s
     if info.disclosive_count:
         threshold = rules.min_count_restricted if info.tier == "restricted" else rules.min_count
         secret |= shown & (value > 0) & (value < threshold)
-        secret |= _complementary(group["code"], value, shown & ~secret)
+        secret |= _complementary(group["code"], value, shown & ~secret,
+                                 (group["status"] == "secret") | secret)
     elif info.kind in ("share", "rate", "mean"):
         pop = group["code"].map(lambda c: population.get(c, np.nan)).astype(float)
         secret |= shown & (pop < rules.min_population)
@@ -222,45 +235,96 @@ def _protect_one(group: pd.DataFrame, info: IndicatorMeta, population: Mapping[s
     return group
 
 
-def _complementary(codes: pd.Series, value: pd.Series, published: pd.Series) -> pd.Series:
-    """Extra cells to suppress so no suppressed child is its parent minus its siblings."""
+def _complementary(codes: pd.Series, value: pd.Series, published: pd.Series,
+                   hidden: pd.Series) -> pd.Series:
+    """Extra cells to suppress so no hidden child is its parent minus its siblings.
+
+    Only ``hidden`` cells (suppressed here or marked secret by the source) protect each other.
+    A missing cell is no protection: it is often zero or known from elsewhere, so it counts as
+    known — it neither shields a hidden sibling nor asks for a sibling to be hidden.
+    """
     published = published.copy()
+    hidden = hidden.copy()
     by_code = dict(zip(codes, codes.index, strict=True))
-    children: dict[str, list[Any]] = {}
-    for index, code in codes.items():
-        parent = parent_of(str(code))
-        while parent is not None and parent not in by_code:  # no wijk figure: the gemeente's
-            parent = parent_of(parent)
-        if parent is not None:
-            children.setdefault(parent, []).append(index)
+    missing = ~published & ~hidden
+    groups = _sum_groups(codes, by_code, missing)
     extra = pd.Series(False, index=codes.index)
+    # hidden cells that nothing can shield (a hidden wijk whose buurten are all missing is
+    # their sum): they count as known, and so protect no sibling
+    exposed = pd.Series(False, index=codes.index)
+
+    def hide(index: Any) -> None:
+        published[index] = False
+        hidden[index] = True
+        extra[index] = True
+
     changed = True
     while changed:
         changed = False
-        for parent, kids in children.items():
-            if not published[by_code[parent]]:
+        for parent, kids in groups:
+            unknown = [k for k in kids if hidden[k] and not exposed[k]]
+            # the smallest non-zero published child, else a zero one (a zero hidden beside
+            # another hidden cell still hides which of the two holds what)
+            shown_kids = [k for k in kids if published[k]]
+            smallest = min(shown_kids, key=lambda k: (value[k] == 0, value[k], str(codes[k])),
+                           default=None)
+            total = parent
+            if hidden[total] and not exposed[total]:
                 # a hidden parent is the sum of its children: one of them must be hidden too
-                shown_kids = [k for k in kids if published[k] and value[k] != 0]
-                if shown_kids and all(published[k] for k in kids):
-                    pick = min(shown_kids, key=lambda k: (value[k], str(codes[k])))
-                    published[pick] = False
-                    extra[pick] = True
+                if not unknown:
+                    if smallest is not None:
+                        hide(smallest)
+                    else:
+                        exposed[total] = True
                     changed = True
                 continue
-            hidden = [k for k in kids if not published[k]]
-            if len(hidden) != 1:
+            if len(unknown) != 1:
                 continue  # none hidden, or two or more hide each other
-            candidates = [k for k in kids if published[k]]
-            # an only child: the parent's total is the child's figure, so the parent goes
-            # the smallest non-zero sibling (hiding a zero hides nothing: the others still add
-            # up); with none, or an only child, the parent's total goes
-            nonzero = [k for k in candidates if value[k] != 0]
-            pick = min(nonzero, key=lambda k: (value[k], str(codes[k]))) if nonzero \
-                else by_code[parent]
-            published[pick] = False
-            extra[pick] = True
+            # the smallest non-zero published sibling goes; with none, or an only child, the
+            # parent's total; with a missing parent, a zero sibling
+            if smallest is not None and value[smallest] != 0:
+                hide(smallest)
+            elif published[total]:
+                hide(total)
+            elif smallest is not None:
+                hide(smallest)
+            else:
+                exposed[unknown[0]] = True
             changed = True
     return extra
+
+
+def _sum_groups(codes: pd.Series, by_code: Mapping[str, Any],
+                missing: pd.Series) -> list[tuple[Any, list[Any]]]:
+    """Every "parent = sum of its children" a reader can use, as (parent row, child rows).
+
+    A child's parent is the nearest area above it with a figure (no wijk figure: the
+    gemeente's). Where that parent's figure is missing it counts as known, and the children
+    are also summed into the nearest area above it whose figure is not missing: if the missing
+    total is in fact unknown, that larger sum is the one a reader differences against.
+    """
+    direct: dict[Any, list[Any]] = {}
+    skipping: dict[Any, list[Any]] = {}
+    for index, code in codes.items():
+        parent = parent_of(str(code))
+        while parent is not None and parent not in by_code:
+            parent = parent_of(parent)
+        if parent is None:
+            continue
+        direct.setdefault(by_code[parent], []).append(index)
+        if missing[by_code[parent]]:
+            above = parent_of(parent)
+            while above is not None and (above not in by_code or missing[by_code[above]]):
+                above = parent_of(above)
+            if above is not None:
+                skipping.setdefault(by_code[above], []).append(index)
+    groups = list(direct.items())
+    for parent, kids in skipping.items():
+        # the flattened sum: the parent's own children that are not missing, and the children
+        # of its missing ones (recursively gathered above)
+        own = [k for k in direct.get(parent, []) if not missing[k]]
+        groups.append((parent, own + kids))
+    return groups
 
 
 class PublishedStore:

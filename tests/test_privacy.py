@@ -198,16 +198,27 @@ def test_a_hidden_category_is_not_the_total_minus_the_others() -> None:
 def unknowns_determined(table: pd.DataFrame, out: pd.DataFrame) -> list[str]:
     """Hidden cells an attacker can solve for from every published figure: hierarchy sums
     (parent = sum of children, per indicator) and category sums (total = sum of parts, per
-    area), solved as one linear system."""
+    area), solved as one linear system — by an attacker who knows the missing cells (they are
+    often zero, or known elsewhere; cells that follow from the missing ones alone, which no
+    publication can shield, are left out) and by one to whom they are unknown."""
+    key = list(zip(out["code"], out["indicator"], strict=True))
+    hidden = [k for k, s in zip(key, out["status"], strict=True) if s == "secret"]
+    assert len(hidden) < len(key)  # the attacker has something to work with
+    not_missing = [k for k, s in zip(key, out["status"], strict=True) if s != "missing"]
+    missing = [k for k, s in zip(key, out["status"], strict=True) if s == "missing"]
+    unavoidable = set(solvable(out, not_missing))
+    knowing = [k for k in solvable(out, hidden) if k not in unavoidable]
+    guessing = [k for k in solvable(out, hidden + missing) if k in set(hidden)]
+    return [f"{k[0]} {k[1]}" for k in knowing + guessing]
+
+
+def solvable(out: pd.DataFrame, unknown: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The ``unknown`` cells the hierarchy and category sums fix, given every other cell."""
     import numpy as np
 
     from geoinsight.privacy import parent_of
 
-    key = list(zip(out["code"], out["indicator"], strict=True))
-    hidden = [k for k, s in zip(key, out["status"], strict=True) if s == "secret"]
-    index = {k: i for i, k in enumerate(hidden)}
-    known = {k: v for k, v, s in zip(key, out["value"], out["status"], strict=True)
-             if s != "secret"}
+    index = {k: i for i, k in enumerate(unknown)}
     equations: list[list[tuple[str, str]]] = []  # each: lhs key, then rhs keys (lhs = sum)
     codes = set(out["code"])
     for indicator in set(out["indicator"]):
@@ -219,7 +230,7 @@ def unknowns_determined(table: pd.DataFrame, out: pd.DataFrame) -> list[str]:
         equations.append([(code, "events_total"), *((code, p) for p in EVENT_PARTS)])
     rows = []
     for eq in equations:
-        row = np.zeros(len(hidden))
+        row = np.zeros(len(unknown))
         for sign, k in [(1.0, eq[0]), *((-1.0, k) for k in eq[1:])]:
             if k in index:
                 row[index[k]] += sign
@@ -229,14 +240,8 @@ def unknowns_determined(table: pd.DataFrame, out: pd.DataFrame) -> list[str]:
         return []
     matrix = np.array(rows)
     rank = np.linalg.matrix_rank(matrix)
-    found = []
-    for k, i in index.items():
-        unit = np.zeros(len(hidden))
-        unit[i] = 1
-        if np.linalg.matrix_rank(np.vstack([matrix, unit])) == rank:
-            found.append(f"{k[0]} {k[1]}")
-    assert known  # the attacker has something to work with
-    return found
+    return [k for k, i in index.items()
+            if np.linalg.matrix_rank(np.vstack([matrix, np.eye(len(unknown))[i]])) == rank]
 
 
 @pytest.mark.parametrize("seed", range(12))
@@ -261,3 +266,140 @@ def test_random_event_tables_never_leak_across_levels_and_categories(seed: int) 
     out = protect(table, EVENT_META, {}, DisclosureRules())
     assert (out["status"] == "secret").any()
     assert unknowns_determined(table, out) == []
+
+
+# --- a missing cell is no protection (red team: secret = wijk minus its published buurten) ---
+
+def tree_system_leaks(tree: dict[str, float], out: pd.DataFrame) -> list[str]:
+    """Hidden cells an attacker solves for from every parent = sum of children.
+
+    Two attackers: one who knows every missing cell (a missing cell is often zero, or known
+    elsewhere) — less the cells that follow from the missing ones alone, which no publication
+    can shield — and one to whom the missing cells are as unknown as the hidden ones."""
+    status = dict(zip(out["code"], out["status"], strict=True))
+    hidden = [c for c in tree if status[c] == "secret"]
+    missing = [c for c in tree if status[c] == "missing"]
+    unavoidable = determined(tree, [c for c in tree if status[c] != "missing"])
+    knowing = [c for c in determined(tree, hidden) if c not in unavoidable]
+    guessing = [c for c in determined(tree, hidden + missing) if c in hidden]
+    return knowing + guessing
+
+
+def determined(tree: dict[str, float], unknown: list[str]) -> list[str]:
+    """The ``unknown`` cells that parent = sum of children fixes, given every other cell."""
+    import numpy as np
+
+    from geoinsight.privacy import parent_of
+
+    index = {c: i for i, c in enumerate(unknown)}
+    rows = []
+    for parent in tree:
+        kids = [c for c in tree if parent_of(c) == parent]
+        if not kids:
+            continue
+        row = np.zeros(len(unknown))
+        for sign, c in [(1.0, parent), *((-1.0, k) for k in kids)]:
+            if c in index:
+                row[index[c]] += sign
+        if row.any():
+            rows.append(row)
+    if not rows:
+        return []
+    matrix = np.array(rows)
+    rank = np.linalg.matrix_rank(matrix)
+    return [c for c, i in index.items()
+            if np.linalg.matrix_rank(np.vstack([matrix, np.eye(len(unknown))[i]])) == rank]
+
+
+def with_missing(tree: dict[str, float], missing: set[str]) -> pd.DataFrame:
+    table = frame(tree)
+    gone = table["code"].isin(missing)
+    table.loc[gone, ["value", "status"]] = [float("nan"), "missing"]
+    return table
+
+
+def test_a_missing_sibling_does_not_shield_a_secret_one() -> None:
+    """The red team's case: one buurt suppressed, a sibling missing (zero, or known), the wijk
+    published: before, the missing cell counted as a second hidden one and the secret buurt was
+    the wijk minus its published siblings."""
+    tree = {**TREE, "BU00010102": 0, "BU00010103": 57}  # BU…0102 is zero: stored as missing
+    out = protect(with_missing(tree, {"BU00010102"}), COUNT, {}, RULES)
+    result = published(out)
+    assert result["BU00010101"] is None  # 3 < 5
+    assert result["BU00010103"] is None  # hidden with it: the missing sibling protects nothing
+    assert tree_system_leaks(tree, out) == []
+
+
+def test_a_missing_cell_alone_hides_nothing() -> None:
+    """No figure is small: a missing buurt is no reason to hide a large neighbour."""
+    tree = {**TREE, "BU00010101": 13, "WK000101": 70, "GM0001": 110}
+    result = published(protect(with_missing(tree, {"BU00010103", "BU00010202"}), COUNT, {},
+                               RULES))
+    assert [c for c, v in result.items() if v is None] == []
+
+
+def test_a_missing_parent_still_protects_against_its_known_total() -> None:
+    tree = dict(TREE)
+    out = protect(with_missing(tree, {"WK000101"}), COUNT, {}, RULES)
+    assert published(out)["BU00010102"] is None
+    assert tree_system_leaks(tree, out) == []
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_random_trees_with_missing_cells_never_leak(seed: int) -> None:
+    import numpy as np
+
+    rng = np.random.default_rng(1000 + seed)
+    tree: dict[str, float] = {}
+    for w in range(1, int(rng.integers(2, 5))):
+        kids = {f"BU0001{w:02d}{b:02d}": float(rng.choice([0, 2, 4, 7, 12, 30, 80]))
+                for b in range(1, int(rng.integers(2, 6)))}
+        tree.update(kids)
+        tree[f"WK0001{w:02d}"] = sum(kids.values())
+    tree["GM0001"] = sum(v for k, v in tree.items() if k.startswith("WK"))
+    missing = {c for c in tree if rng.random() < 0.2}
+    out = protect(with_missing(tree, missing), COUNT, {}, RULES)
+    assert tree_system_leaks(tree, out) == [], (seed, missing, published(out))
+    small = [c for c in tree if c not in missing and 0 < tree[c] < 5]
+    assert all(published(out)[c] is None for c in small)
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_random_event_tables_with_missing_cells_never_leak(seed: int) -> None:
+    """Hierarchy and categories solved together, with missing cells known to the attacker."""
+    import numpy as np
+
+    rng = np.random.default_rng(500 + seed)
+    buurten: dict[str, dict[str, float]] = {}
+    for w in range(int(rng.integers(2, 4))):
+        for b in range(int(rng.integers(2, 5))):
+            buurten[f"BU0503{w:02d}{b:02d}"] = {
+                p: float(rng.choice([0, 1, 4, 11, 15, 30])) for p in EVENT_PARTS}
+    wijken: dict[str, dict[str, float]] = {}
+    for code, parts in buurten.items():
+        acc = wijken.setdefault("WK" + code[2:8], dict.fromkeys(EVENT_PARTS, 0.0))
+        for p, v in parts.items():
+            acc[p] += v
+    gemeente = {p: sum(w[p] for w in wijken.values()) for p in EVENT_PARTS}
+    table = event_table({**buurten, **wijken, "GM0503": gemeente})
+    gone = rng.random(len(table)) < 0.15
+    table.loc[gone, ["value", "status"]] = [float("nan"), "missing"]
+    out = protect(table, EVENT_META, {}, DisclosureRules())
+    assert unknowns_determined(table, out) == []
+
+
+def test_the_demo_hides_no_cell_behind_a_missing_sibling(demo_file: Path) -> None:
+    """On the demo, as published to anyone, no hidden count of any indicator and year can be
+    solved from its hierarchy, with the missing cells known or not."""
+    from geoinsight.privacy import indicator_meta
+    from geoinsight.store.gpkg import GeoPackageStore
+
+    gate = PublishedStore(GeoPackageStore(demo_file), DisclosureRules())
+    counts = [i for i, m in indicator_meta(gate).items() if m.disclosive_count]
+    values = gate.values(indicators=counts)
+    leaks = []
+    for (indicator, year), rows in values.groupby(["indicator", "year"]):
+        if (rows["status"] == "secret").any():
+            tree = dict.fromkeys(rows["code"], 0.0)
+            leaks += [f"{indicator} {year} {c}" for c in tree_system_leaks(tree, rows)]
+    assert leaks == []

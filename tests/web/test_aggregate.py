@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import sqlite3
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -21,10 +22,24 @@ from flask.testing import FlaskClient
 from web.tiers import HIDDEN
 
 from geoinsight.indicators_energy import EXISTING
+from geoinsight.settings import Settings
 
 URL = "/api/aggregate"
 RD = "EPSG:28992"
 DELFT = ["BU05031101", "BU05031102"]  # two neighbouring Delft buurten, both published
+#: a Delft buurt given a population of 3 here, so that its population is suppressed (the real
+#: demo figures have no buurt that small)
+SMALL = "BU05032504"
+
+
+@pytest.fixture
+def demo_settings(demo_settings: Settings) -> Settings:
+    """The demo with one buurt of 3 inhabitants (of every year): small counts are suppressed."""
+    with sqlite3.connect(demo_settings.store_path) as db:
+        changed = db.execute("UPDATE indicator_values SET value = 3, status = 'ok' WHERE "
+                             "area_code = ? AND indicator = 'population'", (SMALL,)).rowcount
+    assert changed
+    return demo_settings
 
 
 def store_of(app: Flask) -> Any:
