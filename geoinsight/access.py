@@ -9,7 +9,7 @@ does not exist.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from geoinsight.catalog import Catalog, Layer
@@ -81,8 +81,18 @@ def effective_tier(layer: Layer, indicator_tiers: Mapping[str, str]) -> str:
     return strictest([layer.tier, *(indicator_tiers.get(i, "open") for i in layer.reads())])
 
 
+def with_effective_tiers(catalog: Catalog, indicator_tiers: Mapping[str, str]) -> Catalog:
+    """The catalogue with every layer's tier its effective one, so that every place that states
+    a tier (``/api/layers``, export metadata, ``geoinsight layers list``) states the one that
+    is enforced, never a layer file's lower declaration."""
+    return Catalog({layer_id: replace(layer, tier=effective_tier(layer, indicator_tiers))
+                    for layer_id, layer in catalog.layers.items()})
+
+
 def visible_catalog(catalog: Catalog, principal: Principal,
                     indicator_tiers: Mapping[str, str]) -> Catalog:
-    """The catalogue as this principal may know it: hidden layers are simply not there."""
-    return Catalog({layer_id: layer for layer_id, layer in catalog.layers.items()
-                    if principal.may_read(effective_tier(layer, indicator_tiers))})
+    """The catalogue as this principal may know it: hidden layers are simply not there, and
+    every layer states its effective tier."""
+    effective = with_effective_tiers(catalog, indicator_tiers)
+    return Catalog({layer_id: layer for layer_id, layer in effective.layers.items()
+                    if principal.may_read(layer.tier)})

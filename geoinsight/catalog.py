@@ -576,7 +576,7 @@ def _layer(doc: dict[str, Any], file: Path) -> Layer:
         indicator=indicator, unit=doc["unit"], kind=doc["kind"],
         levels=tuple(doc["levels"]), classification=dict(doc["classification"]),
         palette=doc["palette"], reverse=bool(doc.get("reverse", False)),
-        tier=doc.get("tier", "open"), source=doc["source"], licence=doc["licence"],
+        tier=doc["tier"], source=doc["source"], licence=doc["licence"],
         decimals=doc.get("decimals"), higher_is=doc.get("higher_is", "neutral"), path=file,
         base=(doc["base"]["indicator"], float(doc["base"]["min"])) if "base" in doc else None,
         composite=composite, theme=doc.get("theme"),

@@ -251,8 +251,11 @@ def layers() -> None:
 @layers.command("list")
 @click.pass_obj
 def layers_list(settings: Settings) -> None:
-    """Every layer: id, levels, tier and title (with the store's event registers)."""
-    for layer in _catalog(settings).layers.values():
+    """Every layer: id, levels, effective tier and title (with the store's event registers)."""
+    from geoinsight.access import indicator_tiers, with_effective_tiers
+
+    catalog = with_effective_tiers(_catalog(settings), indicator_tiers(_store(settings)))
+    for layer in catalog.layers.values():
         click.echo(f"{layer.id:32} {','.join(layer.levels):22} {layer.tier:10} "
                    f"{layer.title_in('nl')}")
 

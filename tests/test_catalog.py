@@ -60,6 +60,7 @@ def layer_doc(layer_id: str, **changes: Any) -> dict[str, Any]:
         "source": "CBS Kerncijfers wijken en buurten 2024",
         "licence": "CC BY 4.0",
         "theme": "population",
+        "tier": "open",
     }
     doc.update(changes)
     return doc
@@ -398,7 +399,7 @@ def test_base_suppresses_small_areas(tmp_path: Path) -> None:
         'id: share\ntitle: {nl: "a", en: "b"}\n'
         "indicator: population_65_plus / population * 100\nunit: \"%\"\n"
         "kind: share\nlevels: [buurt]\nclassification: {scheme: quantiles, k: 3}\n"
-        "palette: Blues\nsource: x\nlicence: y\ntheme: population\n"
+        "palette: Blues\nsource: x\nlicence: y\ntheme: population\ntier: open\n"
         "base: {indicator: population, min: 50}\n")
     layer = load_catalog(tmp_path).get("share")
     values = pd.DataFrame({
@@ -419,7 +420,33 @@ def test_named_classes_need_one_name_and_colour_per_break(tmp_path: Path) -> Non
     (tmp_path / "lab.yaml").write_text(
         'id: lab\ntitle: {nl: "a", en: "b"}\nindicator: energy_label_median_rank\nunit: ""\n'
         "kind: index\nlevels: [buurt]\npalette: Blues\nsource: x\nlicence: y\ntheme: social\n"
+        "tier: open\n"
         "classification: {scheme: explicit, breaks: [5, 6], labels: {nl: [A, B, C], en: [A, B]},"
         " colors: ['#000000']}\n")
     assert sorted(p.field for p in validate_dir(tmp_path)) == [
         "classification.colors", "classification.labels.nl"]
+
+
+def test_a_layer_without_a_tier_is_refused(tmp_path: Path) -> None:
+    """No layer is open by default: a file that forgets its tier is an error, named."""
+    doc = layer_doc("untiered")
+    del doc["tier"]
+    write(tmp_path, "untiered.yaml", doc)
+    problems = [str(p) for p in validate_dir(tmp_path)]
+    assert len(problems) == 1 and "tier" in problems[0] and "untiered.yaml" in problems[0]
+
+
+def test_every_listed_tier_is_the_effective_one(tmp_path: Path) -> None:
+    """A layer declared open over restricted event counts is restricted wherever it is listed,
+    and hidden from whoever may not read restricted data."""
+    from geoinsight.access import ANONYMOUS, Principal, visible_catalog, with_effective_tiers
+
+    write(tmp_path, "mixed.yaml", layer_doc("mixed", indicator="events_total + population",
+                                            kind="count", unit="meldingen"))
+    catalog = load_catalog(tmp_path)
+    tiers = {"events_total": "restricted", "population": "open"}
+    assert catalog.get("mixed").tier == "open"  # as declared
+    assert with_effective_tiers(catalog, tiers).get("mixed").tier == "restricted"
+    ondermijning = Principal("o", frozenset({"ondermijning"}))
+    assert visible_catalog(catalog, ondermijning, tiers).get("mixed").tier == "restricted"
+    assert "mixed" not in visible_catalog(catalog, ANONYMOUS, tiers)

@@ -111,3 +111,22 @@ def test_a_bad_token_is_refused_not_treated_as_anonymous(tiered_app: Flask) -> N
         "/api/layers", headers={"Authorization": "Bearer gi_not-a-real-token"})
     assert response.status_code == 401
     assert response.get_json()["error"]["code"] == "bad_token"
+
+
+def test_every_stated_tier_is_the_effective_one(tiered_app: Flask,
+                                                token_for: Callable[[str, str],
+                                                                    dict[str, str]]) -> None:
+    """The ondermijning signal index reads restricted event counts: the layer list and the
+    export metadata call it restricted (a red team found "open" in both)."""
+    client = tiered_app.test_client()
+    auth = token_for("user-o", "ondermijning")
+    listed = {layer["id"]: layer["tier"]
+              for layer in client.get("/api/layers", headers=auth).get_json()["layers"]}
+    assert listed["ondermijning_signal_index"] == "restricted"
+    assert listed["events_total"] == "restricted" and listed["population"] == "open"
+    export = client.get("/api/export/ondermijning_signal_index,population?level=buurt"
+                        "&municipality=GM0503", headers=auth)
+    assert export.status_code == 200, export.get_data(as_text=True)
+    meta = client.get(export.headers["Link"].split(">")[0].lstrip("<"), headers=auth).get_json()
+    tiers = {m["id"]: m["tier"] for m in meta["geoinsight"]["layers"]}
+    assert tiers == {"ondermijning_signal_index": "restricted", "population": "open"}
