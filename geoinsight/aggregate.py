@@ -142,7 +142,7 @@ class _Points:
         labels = self.store.labels(ids=list(pairs["vbo_id"]))
         if "energy_labels" in years and len(labels):
             year = years["energy_labels"]
-            # the rule of ingest_points.current_state: valid on the last day of the label year
+            # the rule of ingest.points.current_state: valid on the last day of the label year
             parts.append(label_aggregates([CUSTOM_AREA], pairs, self.addresses(), labels,
                                           year, pd.Timestamp(year, 12, 31)))
         if not parts:

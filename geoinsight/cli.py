@@ -140,7 +140,7 @@ def ingest_indicators_cmd(settings: Settings, path: Path, year: int | None,
 def ingest_addresses_cmd(settings: Settings, path: Path, year: int | None, crs: str | None,
                          rejects_path: Path | None) -> None:
     """BAG address points (verblijfsobjecten): GeoPackage, GeoJSON, or CSV with x, y."""
-    from geoinsight.ingest_points import ingest_addresses
+    from geoinsight.ingest.points import ingest_addresses
 
     report = _report_target(settings, rejects_path)
     _report(ingest_addresses(_store(settings), path, year=year, crs=crs), report)
@@ -152,7 +152,7 @@ def ingest_addresses_cmd(settings: Settings, path: Path, year: int | None, crs: 
 @click.pass_obj
 def ingest_labels_cmd(settings: Settings, path: Path, rejects_path: Path | None) -> None:
     """The EP-Online bulk file (ZIP or CSV); replaces the labels stored before."""
-    from geoinsight.ingest_points import ingest_energy_labels
+    from geoinsight.ingest.points import ingest_energy_labels
 
     report = _report_target(settings, rejects_path)
     _report(ingest_energy_labels(_store(settings), path), report)
@@ -188,7 +188,7 @@ def ingest_events_cmd(settings: Settings, path: Path, name: str, title: str | No
     Only the counts are stored, never the points. The summary lists how every category value
     of the file was counted.
     """
-    from geoinsight.ingest_events import ingest_events
+    from geoinsight.ingest.events import ingest_events
     from geoinsight.registers import RegisterSpec, check_spec
 
     spec = RegisterSpec(name=name, title=title, theme=theme, tier=tier)

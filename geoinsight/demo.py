@@ -18,8 +18,8 @@ import uuid
 from pathlib import Path
 
 from geoinsight.ingest import IngestResult, ingest_boundaries, ingest_indicators
-from geoinsight.ingest_events import ingest_events
-from geoinsight.ingest_points import ingest_addresses, ingest_energy_labels
+from geoinsight.ingest.events import ingest_events
+from geoinsight.ingest.points import ingest_addresses, ingest_energy_labels
 from geoinsight.sources.eponline_synth import synthetic_labels, write_bulk_file
 from geoinsight.sources.events_synth import synthetic_events, write_events_file
 from geoinsight.store.gpkg import GeoPackageStore

@@ -10,41 +10,9 @@ camelCase and snake_case spellings alike.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Literal
 
-Kind = Literal["count", "share", "rate", "mean", "index"]
-Tier = Literal["open", "internal", "restricted"]
-
-CBS_SOURCE = "CBS Kerncijfers wijken en buurten"
-CBS_LICENCE = "CC BY 4.0"
-
-
-@dataclass(frozen=True)
-class Indicator:
-    id: str
-    title_nl: str
-    title_en: str
-    unit: str
-    kind: Kind
-    aliases: tuple[str, ...] = ()
-    #: Regular expressions over the normalised column name whose one group is the year.
-    year_patterns: tuple[str, ...] = ()
-    tier: Tier = "open"
-    source: str = CBS_SOURCE
-    licence: str = CBS_LICENCE
-    extra: dict[str, str] = field(default_factory=dict)
-    #: what a share or mean is per (its denominator): areas are combined weighted by it
-    per: str = "population"
-
-    def title(self, lang: str) -> str:
-        return self.title_en if lang == "en" else self.title_nl
-
-
-def normalise(name: str) -> str:
-    """``AANT_INW`` -> ``aantinw``; both spellings of aantal inwoners -> ``aantalinwoners``."""
-    return re.sub(r"[^0-9a-z]", "", name.lower())
-
+from geoinsight.indicators_energy import address_indicators, label_indicators
+from geoinsight.records import Indicator, normalise
 
 _I = Indicator
 POLICE = "Politie / CBS geregistreerde criminaliteit"
@@ -290,8 +258,6 @@ _PATTERNS: list[tuple[re.Pattern[str], Indicator]] = [
 
 def known() -> dict[str, Indicator]:
     """Every indicator a layer may use: CBS figures and the BAG / EP-Online aggregates."""
-    from geoinsight.indicators_energy import address_indicators, label_indicators
-
     derived = (*address_indicators(), *label_indicators())
     return {**BY_ID, **{i.id: i for i in derived}}
 

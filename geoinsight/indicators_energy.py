@@ -6,7 +6,7 @@ these ids without importing analysis code.
 
 from __future__ import annotations
 
-from geoinsight.indicators import Indicator
+from geoinsight.records import Indicator
 
 LABEL_CLASSES = ("A+++++", "A++++", "A+++", "A++", "A+", "A", "B", "C", "D", "E", "F", "G")
 A_OR_BETTER = frozenset(LABEL_CLASSES[:6])

@@ -6,7 +6,9 @@ areas and point sets; defining them here lets imports keep going one way (source
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
+from typing import Literal
 
 LEVELS = ("gemeente", "wijk", "buurt")
 STATUSES = ("ok", "missing", "secret", "estimated")
@@ -37,3 +39,36 @@ class Reject:
     row: str
     code: str
     reason: str
+
+
+Kind = Literal["count", "share", "rate", "mean", "index"]
+Tier = Literal["open", "internal", "restricted"]
+
+CBS_SOURCE = "CBS Kerncijfers wijken en buurten"
+CBS_LICENCE = "CC BY 4.0"
+
+
+@dataclass(frozen=True)
+class Indicator:
+    id: str
+    title_nl: str
+    title_en: str
+    unit: str
+    kind: Kind
+    aliases: tuple[str, ...] = ()
+    #: Regular expressions over the normalised column name whose one group is the year.
+    year_patterns: tuple[str, ...] = ()
+    tier: Tier = "open"
+    source: str = CBS_SOURCE
+    licence: str = CBS_LICENCE
+    extra: dict[str, str] = field(default_factory=dict)
+    #: what a share or mean is per (its denominator): areas are combined weighted by it
+    per: str = "population"
+
+    def title(self, lang: str) -> str:
+        return self.title_en if lang == "en" else self.title_nl
+
+
+def normalise(name: str) -> str:
+    """``AANT_INW`` -> ``aantinw``; both spellings of aantal inwoners -> ``aantalinwoners``."""
+    return re.sub(r"[^0-9a-z]", "", name.lower())

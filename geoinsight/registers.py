@@ -27,8 +27,8 @@ from typing import Any, cast, get_args
 import pandas as pd
 
 from geoinsight.errors import InputError
-from geoinsight.indicators import BY_ID, EVENT_CATEGORIES, EVENT_SOURCE, Indicator, Tier, known
-from geoinsight.records import THEMES
+from geoinsight.indicators import BY_ID, EVENT_CATEGORIES, EVENT_SOURCE, known
+from geoinsight.records import THEMES, Indicator, Tier
 
 DEFAULT_NAME = "ondermijning"
 #: the ids of the default register start with this, as they did before registers had names

@@ -98,7 +98,7 @@ def address_store(n_buurten: int, n_addresses: int) -> Path:
     """
     import shapely
 
-    from geoinsight.ingest_points import ingest_addresses
+    from geoinsight.ingest.points import ingest_addresses
     from geoinsight.sources.eponline_synth import synthetic_addresses
     from geoinsight.store.gpkg import GeoPackageStore
 

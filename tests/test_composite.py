@@ -189,7 +189,7 @@ def composite_doc(layer_id: str, **changes: Any) -> dict[str, Any]:
             {"indicator": "population_65_plus / population * 100", "direction": "higher"}]},
         "unit": "standaardscore", "kind": "index", "levels": ["buurt"],
         "classification": {"scheme": "quantiles", "k": 5}, "palette": "OrRd",
-        "source": "CBS", "licence": "CC BY 4.0", "theme": "social",
+        "source": "CBS", "licence": "CC BY 4.0", "theme": "social", "tier": "open",
     }
     doc.update(changes)
     return doc

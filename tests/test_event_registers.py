@@ -20,7 +20,7 @@ from geoinsight.catalog import load_catalog
 from geoinsight.catalog_registers import with_registers
 from geoinsight.errors import InputError
 from geoinsight.ingest import ingest_boundaries
-from geoinsight.ingest_events import ingest_events
+from geoinsight.ingest.events import ingest_events
 from geoinsight.privacy import DisclosureRules, PublishedStore, additive_groups, indicator_meta
 from geoinsight.records import THEMES
 from geoinsight.registers import (

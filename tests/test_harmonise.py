@@ -15,7 +15,7 @@ from geoinsight import PROJECT_ROOT
 from geoinsight.catalog import load_catalog
 from geoinsight.harmonise import harmonise_indicators, harmonised_layer_values
 from geoinsight.ingest import ingest_boundaries
-from geoinsight.ingest_points import ingest_addresses
+from geoinsight.ingest.points import ingest_addresses
 from geoinsight.privacy import DisclosureRules, PublishedStore
 from geoinsight.service import Selection
 from geoinsight.store.gpkg import GeoPackageStore

@@ -12,7 +12,7 @@ from builders import RD, squares
 
 from geoinsight.errors import InputError
 from geoinsight.ingest import ingest_boundaries
-from geoinsight.ingest_points import ingest_addresses, ingest_energy_labels
+from geoinsight.ingest.points import ingest_addresses, ingest_energy_labels
 from geoinsight.store.gpkg import GeoPackageStore
 
 PUBLISHED = dt.date(2026, 9, 1)

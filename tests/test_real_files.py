@@ -11,7 +11,7 @@ import pytest
 from geoinsight import PROJECT_ROOT
 from geoinsight.errors import InputError
 from geoinsight.ingest import ingest_boundaries, ingest_indicators
-from geoinsight.ingest_events import ingest_events
+from geoinsight.ingest.events import ingest_events
 from geoinsight.registers import RegisterSpec
 from geoinsight.store.gpkg import GeoPackageStore
 

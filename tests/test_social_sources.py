@@ -13,7 +13,7 @@ from test_cli import run
 
 from geoinsight.errors import InputError
 from geoinsight.ingest import ingest_boundaries, ingest_indicators
-from geoinsight.ingest_events import ingest_events
+from geoinsight.ingest.events import ingest_events
 from geoinsight.settings import Settings
 from geoinsight.sources.events import event_class
 from geoinsight.sources.regions import gemeente_names, match_names

@@ -18,8 +18,7 @@ import shapely
 
 from geoinsight.crs import STORE_CRS, looks_like_rd, to_store_crs
 from geoinsight.errors import InputError
-from geoinsight.indicators import normalise
-from geoinsight.records import ADDRESS_COLUMNS, Reject
+from geoinsight.records import ADDRESS_COLUMNS, Reject, normalise
 from geoinsight.sources import statline
 from geoinsight.sources.files import check_input_file
 from geoinsight.sources.values import parse_column

@@ -20,8 +20,7 @@ import pandas as pd
 import pyarrow as pa
 
 from geoinsight.errors import InputError
-from geoinsight.indicators import normalise
-from geoinsight.records import Reject
+from geoinsight.records import Reject, normalise
 from geoinsight.sources.bag import read_points
 from geoinsight.sources.eponline_fields import dates
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from geoinsight.indicators import normalise
+from geoinsight.records import normalise
 from geoinsight.sources.codes import COUNTRY_CODE, clean_code, is_code
 
 #: columns that may hold region names, in order of preference (normalised)

@@ -85,7 +85,7 @@ DIMENSIONS = ("soortmisdrijf",)
 
 def widen_dimensions(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """One row per ``keys`` (region, period): categories of a dimension column become columns."""
-    from geoinsight.indicators import normalise
+    from geoinsight.records import normalise
 
     dimension = next((c for c in frame.columns if normalise(str(c)) in DIMENSIONS), None)
     if dimension is None:

@@ -18,7 +18,7 @@ from flask.testing import FlaskClient
 from web.test_access import steady, urls_for
 from web.tiers import CODE, QUERY, UNKNOWN
 
-from geoinsight.ingest_events import ingest_events
+from geoinsight.ingest.events import ingest_events
 from geoinsight.registers import RegisterSpec
 from geoinsight.settings import Settings
 from geoinsight.store.gpkg import GeoPackageStore

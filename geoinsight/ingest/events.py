@@ -19,7 +19,7 @@ import shapely
 
 from geoinsight.crs import STORE_CRS
 from geoinsight.errors import InputError
-from geoinsight.ingest import IngestResult, checksum, finish
+from geoinsight.ingest.common import IngestResult, checksum, finish
 from geoinsight.registers import (
     DEFAULT_NAME,
     EventRegister,

@@ -1,4 +1,4 @@
-"""Raw files -> validated frames -> the store, atomically.
+"""Boundary files and tables -> validated frames -> the store, atomically.
 
 Each ingest reads a file, keys its rows by CBS code and year, cleans what can be cleaned (CRS,
 invalid geometry, CBS sentinels), rejects what cannot (with a reason), and hands the store one
@@ -7,9 +7,7 @@ batch that is written all or nothing.
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -20,6 +18,7 @@ import shapely
 from geoinsight.crs import STORE_CRS, looks_like_rd, to_store_crs
 from geoinsight.errors import InputError
 from geoinsight.indicators import Indicator, normalise
+from geoinsight.ingest.common import IngestResult, checksum, finish
 from geoinsight.placement import (
     PlacementReport,
     links_after,
@@ -31,39 +30,6 @@ from geoinsight.sources.codes import find_code_column
 from geoinsight.sources.keys import Keyed, is_water, key_rows, register_rows, to_long
 from geoinsight.store import Store
 from geoinsight.store.model import AREA_COLUMNS, IngestBatch, IngestCounts, Reject, empty_values
-
-
-@dataclass
-class IngestResult:
-    ingest_id: int
-    kind: str
-    path: Path
-    counts: IngestCounts
-    rejects: list[Reject]
-    notes: list[str]
-    levels: dict[str, int]
-    years: list[int]
-    #: how the figures' codes meet the stored boundaries (tables and boundary files)
-    placement: PlacementReport | None = None
-    #: lines the summary prints below its first (``ingest events``: the category mapping)
-    details: list[str] = field(default_factory=list)
-
-    def summary(self) -> str:
-        what = ", ".join(f"{n} {level}" for level, n in self.levels.items()) or "no areas"
-        years = "/".join(str(y) for y in self.years) or "-"
-        line = (f"{self.kind.replace('_', ' ')} {self.path.name}: "
-                f"{self.counts.summary(self.kind)} ({what}; {years})")
-        placed = self.placement.summary() if self.placement else ""
-        more = [placed] if placed else []
-        return "\n  ".join([line, *more, *self.details])
-
-
-def checksum(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 @dataclass
@@ -162,7 +128,7 @@ def ingest_boundaries(store: Store, path: Path, year: int | None = None,
                    all_areas)
     batch.rejects = batch.rejects + report.rejects
     if not store.addresses().empty:  # new boundaries: place the addresses in them too
-        from geoinsight.ingest_points import current_state, refresh_points
+        from geoinsight.ingest.points import current_state, refresh_points
 
         state = current_state(store)
         state.areas = _merged_areas(state.areas, all_areas)
@@ -301,16 +267,6 @@ def _merged_areas(stored: gpd.GeoDataFrame, new: gpd.GeoDataFrame) -> gpd.GeoDat
     replaced = key.isin(new["code"] + "/" + new["year"].astype(str))
     return gpd.GeoDataFrame(pd.concat([stored[~replaced], new], ignore_index=True),
                             crs=STORE_CRS)
-
-
-def finish(store: Store, batch: IngestBatch, rows: pd.DataFrame,
-           years: Iterable[int], placement: PlacementReport | None = None) -> IngestResult:
-    """Write the batch; the summary reports ``rows`` per level and the ``years`` given."""
-    ingest_id = store.write(batch)
-    levels = rows["level"].value_counts()
-    ordered = {lv: int(levels[lv]) for lv in ("gemeente", "wijk", "buurt") if lv in levels}
-    return IngestResult(ingest_id, batch.kind, batch.source, batch.counts, batch.rejects,
-                        batch.notes, ordered, sorted({int(y) for y in years}), placement)
 
 
 def _repair(frame: pd.DataFrame) -> tuple[gpd.GeoDataFrame, int, list[Reject]]:

@@ -20,7 +20,7 @@ from geoinsight.analysis.energy import address_aggregates, label_aggregates
 from geoinsight.errors import InputError
 from geoinsight.indicators import Indicator
 from geoinsight.indicators_energy import address_indicators, label_indicators
-from geoinsight.ingest import IngestResult, checksum, finish
+from geoinsight.ingest.common import IngestResult, checksum, finish
 from geoinsight.sources.bag import read_addresses
 from geoinsight.sources.codes import level_of
 from geoinsight.sources.eponline import read_eponline

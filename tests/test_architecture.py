@@ -1,0 +1,65 @@
+"""The package's shape: its imports, read from the source (AST), form no cycle."""
+
+from __future__ import annotations
+
+import ast
+from graphlib import CycleError, TopologicalSorter
+from pathlib import Path
+
+PACKAGE = Path(__file__).parents[1] / "geoinsight"
+
+
+def modules() -> dict[str, Path]:
+    found = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        found[name] = path
+    return found
+
+
+def imports(name: str, path: Path, known: set[str]) -> set[str]:
+    """The package modules ``name`` imports, anywhere in the file (a function-level import is
+    a dependency too), each resolved to the most specific module it names."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*anchor, *([node.module] if node.module else [])])
+            targets = [f"{base}.{alias.name}" for alias in node.names]
+        else:
+            continue
+        for target in targets:
+            while target and target not in known:
+                target = target.rpartition(".")[0]
+            if target and target != name:
+                found.add(target)
+    return found
+
+
+def graph() -> dict[str, set[str]]:
+    known = modules()
+    names = set(known)
+    return {name: imports(name, path, names) for name, path in known.items()}
+
+
+def test_the_graph_is_read() -> None:
+    edges = graph()
+    assert "geoinsight.ingest.tables" in edges["geoinsight.ingest"]
+    assert "geoinsight.errors" in edges["geoinsight.ingest.tables"]
+
+
+def test_no_import_cycle() -> None:
+    """A package may re-export its modules (``geoinsight.ingest``): a module that imports
+    ``geoinsight.ingest.common`` depends on that module, not on the package."""
+    edges = graph()
+    try:
+        tuple(TopologicalSorter(edges).static_order())
+    except CycleError as error:
+        raise AssertionError(f"import cycle: {' -> '.join(error.args[1])}") from None
+
