@@ -310,8 +310,8 @@ def export_cmd(settings: Settings, layer_ids: tuple[str, ...], level: str,
     """
     from geoinsight.export import build_export
     from geoinsight.export.formats import format_for_path, get_format
+    from geoinsight.privacy import disclosure_rules, open_published_store
     from geoinsight.service import parse_selection
-    from geoinsight.store import disclosure_rules, open_published_store
 
     fmt = get_format(fmt_name) if fmt_name else format_for_path(output)
     if not output.parent.is_dir():

@@ -39,7 +39,9 @@ import numpy as np
 import pandas as pd
 
 from geoinsight.indicators_energy import LABEL_CLASSES, class_id
+from geoinsight.settings import Settings
 from geoinsight.sources.codes import COUNTRY_CODE
+from geoinsight.store import open_store
 
 #: totals that are the sum of their parts, per area and year (see rule 5)
 ADDITIVE: dict[str, tuple[str, ...]] = {
@@ -395,3 +397,14 @@ class PublishedStore:
         rows = rows[(rows["year"] <= year) & rows["status"].isin(["ok", "estimated"])]
         latest = rows.sort_values("year").drop_duplicates("code", keep="last")
         return dict(zip(latest["code"], latest["value"].astype(float), strict=True))
+
+
+def disclosure_rules(settings: Settings) -> DisclosureRules:
+    """The disclosure rules of the settings (``disclosure:`` in config.yaml), else defaults."""
+    return DisclosureRules.from_config(settings.extra.get("disclosure"))
+
+
+def open_published_store(settings: Settings) -> PublishedStore:
+    """The store as it may be published: every value read through disclosure control, with
+    the rules of the settings (``disclosure:``). Web routes and exports read through this."""
+    return PublishedStore(open_store(settings), disclosure_rules(settings))

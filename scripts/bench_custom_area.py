@@ -173,8 +173,8 @@ def _hwm_mb() -> float:
 
 def _open(data_dir: Path) -> tuple[Any, Any, Any]:
     from geoinsight.catalog import load_catalog
+    from geoinsight.privacy import disclosure_rules, open_published_store
     from geoinsight.settings import load_settings
-    from geoinsight.store import disclosure_rules, open_published_store
 
     settings = load_settings(data_dir=data_dir)
     store = open_published_store(settings)

@@ -185,9 +185,9 @@ def run_export(side: str, fmt_name: str, data_dir: Path, level: str, layers: lis
     from geoinsight.export import build_export
     from geoinsight.export.formats import get_format
     from geoinsight.export.table import area_table
+    from geoinsight.privacy import disclosure_rules, open_published_store
     from geoinsight.service import Selection
     from geoinsight.settings import load_settings
-    from geoinsight.store import disclosure_rules, open_published_store
 
     settings = load_settings(data_dir=data_dir)
     base = _hwm_mb()

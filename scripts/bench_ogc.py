@@ -103,9 +103,9 @@ def export_collection(data_dir: Path, collection_id: str, target: Path) -> dict[
     from geoinsight.export.formats import get_format
     from geoinsight.ogc.cache import BoundedCache
     from geoinsight.ogc.tables import Source
+    from geoinsight.privacy import disclosure_rules, open_published_store
     from geoinsight.service import Selection
     from geoinsight.settings import load_settings
-    from geoinsight.store import disclosure_rules, open_published_store
 
     settings = load_settings(data_dir=data_dir)
     store = open_published_store(settings)

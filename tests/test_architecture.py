@@ -63,3 +63,34 @@ def test_no_import_cycle() -> None:
     except CycleError as error:
         raise AssertionError(f"import cycle: {' -> '.join(error.args[1])}") from None
 
+
+
+#: the foundation every part may use: shared records, errors, settings, CRS, units, texts
+FOUNDATION = {"geoinsight", "geoinsight.records", "geoinsight.errors", "geoinsight.settings",
+              "geoinsight.crs", "geoinsight.units", "geoinsight.i18n"}
+
+
+def outside(edges: dict[str, set[str]], part: str, allowed: set[str]) -> list[str]:
+    """Imports of modules in ``part`` that reach neither ``part`` nor ``allowed``."""
+    inside = {m for m in edges if m == part or m.startswith(part + ".")}
+    return sorted(f"{m} -> {d}" for m in inside for d in edges[m]
+                  if d not in inside and d not in allowed)
+
+
+def test_sources_only_read_files() -> None:
+    """Readers of raw files know nothing of the registry, the store or anything above."""
+    assert outside(graph(), "geoinsight.sources", FOUNDATION) == []
+
+
+def test_the_store_imports_nothing_above_it() -> None:
+    """The store keeps what it is given: no disclosure control, catalogue or web in it."""
+    allowed = FOUNDATION | {"geoinsight.registers"}
+    assert outside(graph(), "geoinsight.store", allowed) == []
+
+
+def test_only_the_web_imports_the_web() -> None:
+    """The core returns data; HTTP lives in geoinsight.web (the CLI's ``serve`` starts it)."""
+    edges = graph()
+    assert sorted(f"{m} -> {d}" for m, deps in edges.items()
+                  if not m.startswith("geoinsight.web") and m != "geoinsight.cli"
+                  for d in deps if d.startswith("geoinsight.web")) == []

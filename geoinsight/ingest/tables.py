@@ -19,6 +19,7 @@ from geoinsight.crs import STORE_CRS, looks_like_rd, to_store_crs
 from geoinsight.errors import InputError
 from geoinsight.indicators import Indicator, normalise
 from geoinsight.ingest.common import IngestResult, checksum, finish
+from geoinsight.ingest.keys import Keyed, is_water, key_rows, register_rows, to_long
 from geoinsight.placement import (
     PlacementReport,
     links_after,
@@ -27,7 +28,6 @@ from geoinsight.placement import (
 )
 from geoinsight.sources import cbs, regions, statline
 from geoinsight.sources.codes import find_code_column
-from geoinsight.sources.keys import Keyed, is_water, key_rows, register_rows, to_long
 from geoinsight.store import Store
 from geoinsight.store.model import AREA_COLUMNS, IngestBatch, IngestCounts, Reject, empty_values
 

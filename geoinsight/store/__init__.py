@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 import geopandas as gpd
 import pandas as pd
@@ -11,9 +11,6 @@ import pandas as pd
 from geoinsight.registers import EventRegister
 from geoinsight.settings import Settings
 from geoinsight.store.model import IngestBatch
-
-if TYPE_CHECKING:
-    from geoinsight.privacy import DisclosureRules
 
 
 class Store(Protocol):
@@ -97,19 +94,3 @@ def open_store(settings: Settings) -> Store:
         raise ConfigError("the PostGIS store is not available yet; unset GEOINSIGHT_DATABASE_URL")
     from geoinsight.store.gpkg import GeoPackageStore
     return GeoPackageStore(settings.store_path)
-
-
-def open_published_store(settings: Settings) -> Store:
-    """The store as it may be published: every value read through disclosure control, with
-    the rules of the settings (``disclosure:``). Web routes and exports read through this."""
-    from geoinsight.privacy import PublishedStore
-
-    return PublishedStore(open_store(settings),
-                          disclosure_rules(settings))
-
-
-def disclosure_rules(settings: Settings) -> DisclosureRules:
-    """The disclosure rules of the settings (``disclosure:`` in config.yaml), else defaults."""
-    from geoinsight.privacy import DisclosureRules
-
-    return DisclosureRules.from_config(settings.extra.get("disclosure"))

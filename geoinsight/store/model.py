@@ -8,7 +8,6 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from geoinsight.indicators import Indicator
 from geoinsight.records import (
     ADDRESS_COLUMNS,
     AREA_COLUMNS,
@@ -19,6 +18,7 @@ from geoinsight.records import (
     REGISTER_COLUMNS,
     STATUSES,
     VALUE_COLUMNS,
+    Indicator,
     Reject,
 )
 from geoinsight.registers import EventRegister

@@ -13,8 +13,8 @@ from geoinsight.audit import AuditLog
 from geoinsight.catalog import load_catalog
 from geoinsight.i18n import LANGUAGES, text
 from geoinsight.planning import load_schemes
+from geoinsight.privacy import open_published_store
 from geoinsight.settings import Settings, load_settings
-from geoinsight.store import open_published_store
 from geoinsight.web import errors
 from geoinsight.web.context import AppState
 from geoinsight.web.sparkline import sparkline

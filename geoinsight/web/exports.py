@@ -16,7 +16,7 @@ from geoinsight.errors import BadRequest
 from geoinsight.export import build_export
 from geoinsight.export.formats import get_format
 from geoinsight.export.table import parse_layer_ids
-from geoinsight.store import disclosure_rules
+from geoinsight.privacy import disclosure_rules
 from geoinsight.web.context import audit_layer, catalog, lang, state
 
 bp = Blueprint("exports", __name__)
