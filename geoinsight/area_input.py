@@ -14,6 +14,7 @@ read with bounds on bytes, features, vertices and work (:mod:`geoinsight.uploads
 
 from __future__ import annotations
 
+import hashlib
 import json
 import tempfile
 from collections.abc import Callable
@@ -27,6 +28,7 @@ from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError, ProjError
 from shapely.validation import explain_validity
 
+from geoinsight.audit import CustomArea
 from geoinsight.crs import (
     CRS84_URI,
     LATLON_SPELLINGS,
@@ -54,6 +56,17 @@ class DrawnArea:
 
     geometry: shapely.Geometry
     vertices: int
+
+    def fingerprint(self) -> CustomArea:
+        """What the audit log records of this area: the same polygon gives the same hash,
+        however its rings were started or oriented, because the hash is of the normalised
+        geometry's WKB (2D, little-endian ISO WKB, no SRID: one byte string per geometry)."""
+        normal = shapely.normalize(self.geometry)
+        wkb = shapely.to_wkb(normal, output_dimension=2, byte_order=1, include_srid=False,
+                             flavor="iso")
+        minx, miny, maxx, maxy = (float(v) for v in normal.bounds)
+        return CustomArea((minx, miny, maxx, maxy), float(normal.area), self.vertices,
+                          hashlib.sha256(wkb).hexdigest())
 
 
 def area_from_geojson(doc: Any, crs: str | None, limits: UploadLimits,

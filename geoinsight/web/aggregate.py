@@ -43,8 +43,9 @@ def aggregate() -> Response:
     visible = catalog()
     result = aggregate_area(st.store, visible, area, year=year, lang=lang(),
                             rules=getattr(st.store, "rules", None))
+    which = area.fingerprint()  # the row says which area: it has no CBS code
     for row in result["layers"]:
-        audit_layer(visible.get(row["layer"]), "custom area aggregate", None)
+        audit_layer(visible.get(row["layer"]), "custom area aggregate", None, which)
     response = jsonify(result)
     response.headers["Cache-Control"] = "no-store"
     return response
