@@ -68,7 +68,12 @@ def _area() -> DrawnArea:
         if len(data) > limits.max_bytes:
             raise RequestEntityTooLarge(f"the file is larger than {limits.max_bytes:,} bytes")
         return area_from_upload(data, upload.filename or "", crs, limits, stats)
-    body = request.get_data(cache=False)  # bounded by MAX_CONTENT_LENGTH (413 beyond it)
+    body = request.stream.read(limits.max_bytes + 1)
+    # a body sent without a length (chunked) is cut at the limit by the server's stream, so
+    # one that reaches the limit may have been longer: refused too, not parsed truncated
+    reached = limits.max_bytes if request.content_length is None else limits.max_bytes + 1
+    if len(body) >= reached:
+        raise RequestEntityTooLarge(f"the request is larger than {limits.max_bytes:,} bytes")
     if not body.strip():
         raise BadRequest("send a GeoJSON geometry, Feature or FeatureCollection as the JSON "
                          "body, or a file upload (multipart field 'file')", code="bad_geojson")

@@ -293,3 +293,14 @@ def test_geojson_features_are_counted(app: Flask) -> None:
         read = g.upload_read
     error(response, 400, "too_many_features")
     assert read.features == limit + 1
+
+
+def test_a_json_body_without_length_is_cut_at_the_limit(app: Flask) -> None:
+    """A chunked body (no Content-Length) is read up to the limit, then refused with 413."""
+    limit = app.extensions["geoinsight"].settings.aggregate_max_upload_bytes
+    body = b'{"type": "Polygon", "coordinates": [' + b" " * limit + b"]}"
+    response = app.test_client().post(
+        URL, input_stream=io.BytesIO(body), content_type="application/json",
+        headers={"Transfer-Encoding": "chunked"},
+        environ_overrides={"wsgi.input_terminated": True})
+    error(response, 413, "too_large")
