@@ -8,18 +8,18 @@ one they can find in their own file.
 
 Accepted: a GeoJSON geometry, Feature or FeatureCollection (the union of its polygons), in
 CRS84 (longitude, latitude) unless ``crs`` says EPSG:28992; or an uploaded file: GeoJSON,
-GeoPackage (first polygon layer) or a zipped Shapefile, in the CRS the file declares.
+GeoPackage (first polygon table) or a zipped Shapefile, in the CRS the file declares. Files are
+read with bounds on bytes, features, vertices and work (:mod:`geoinsight.uploads`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import tempfile
-import warnings
-import zipfile
-import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -28,6 +28,7 @@ from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError, ProjError
 from shapely.validation import explain_validity
 
+from geoinsight.audit import CustomArea
 from geoinsight.crs import (
     CRS84_URI,
     LATLON_SPELLINGS,
@@ -37,13 +38,16 @@ from geoinsight.crs import (
     looks_like_lonlat,
     parse_crs,
 )
-from geoinsight.errors import BadRequest
+from geoinsight.errors import BadRequest, GeoInsightError
+from geoinsight.uploads import Budget, ReadStats, TooLarge, UploadLimits
+from geoinsight.uploads.geojson import depth as geojson_depth
+from geoinsight.uploads.geojson import parse_geojson, too_deep
+from geoinsight.uploads.gpkg import read_geopackage
+from geoinsight.uploads.shapefile import read_shapefile, unzip_shapefile
 
 LONLAT = CRS84_URI
 RD = RD_URI
 _POLYGONAL = ("Polygon", "MultiPolygon")
-#: an unzipped Shapefile may be this many times the upload limit (a zip bomb is refused)
-_UNZIP_FACTOR = 20
 
 
 @dataclass(frozen=True)
@@ -53,17 +57,37 @@ class DrawnArea:
     geometry: shapely.Geometry
     vertices: int
 
+    def fingerprint(self) -> CustomArea:
+        """What the audit log records of this area: the same polygon gives the same hash,
+        however its rings were started or oriented, because the hash is of the normalised
+        geometry's WKB (2D, little-endian ISO WKB, no SRID: one byte string per geometry)."""
+        normal = shapely.normalize(self.geometry)
+        wkb = shapely.to_wkb(normal, output_dimension=2, byte_order=1, include_srid=False,
+                             flavor="iso")
+        minx, miny, maxx, maxy = (float(v) for v in normal.bounds)
+        return CustomArea((minx, miny, maxx, maxy), float(normal.area), self.vertices,
+                          hashlib.sha256(wkb).hexdigest())
 
-def area_from_geojson(doc: Any, crs: str | None, max_vertices: int) -> DrawnArea:
+
+def area_from_geojson(doc: Any, crs: str | None, limits: UploadLimits,
+                      budget: Budget | None = None) -> DrawnArea:
     """A GeoJSON geometry, Feature or FeatureCollection as one area.
 
-    ``crs`` (a query parameter) wins over a legacy ``crs`` member in the document.
+    ``crs`` (a query parameter) wins over a legacy ``crs`` member in the document. Each part is
+    counted as it is read, so a document past the feature or vertex limit stops at that part.
     """
     if not isinstance(doc, dict) or "type" not in doc:
         raise BadRequest("send a GeoJSON geometry, Feature or FeatureCollection (an object "
                          "with a \"type\")", code="bad_geojson")
-    parts = [_shape(g) for g in _geometries(doc)]
-    return _checked(parts, parse_crs(crs) if crs else _legacy_crs(doc), max_vertices)
+    if geojson_depth(doc, limits.max_json_depth) > limits.max_json_depth:
+        raise too_deep(limits.max_json_depth)
+    budget = budget or Budget(limits)
+    parts = []
+    for geometry in _geometries(doc):
+        part = _shape(geometry)
+        budget.take(part)
+        parts.append(part)
+    return _checked(parts, parse_crs(crs) if crs else _legacy_crs(doc), limits.max_vertices)
 
 
 def _legacy_crs(doc: dict[str, Any]) -> str:
@@ -77,27 +101,28 @@ def _legacy_crs(doc: dict[str, Any]) -> str:
     return LONLAT if crs_key(name) in LATLON_SPELLINGS else parse_crs(name)
 
 
-def area_from_upload(data: bytes, filename: str, crs: str | None, max_vertices: int,
-                     max_bytes: int) -> DrawnArea:
-    """An uploaded GeoJSON, GeoPackage or zipped Shapefile as one area."""
+def area_from_upload(data: bytes, filename: str, crs: str | None, limits: UploadLimits,
+                     stats: ReadStats | None = None) -> DrawnArea:
+    """An uploaded GeoJSON, GeoPackage or zipped Shapefile as one area, read with the bounds
+    of ``limits``; ``stats`` (when given) tells how far the read got."""
+    budget = Budget(limits, stats if stats is not None else ReadStats())
     if data[:1] in (b"{", b"[") or filename.lower().endswith((".geojson", ".json")):
-        try:
-            doc = json.loads(data.decode("utf-8-sig"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise BadRequest(f"the file is not valid GeoJSON: {exc}", code="bad_geojson") \
-                from None
-        return area_from_geojson(doc, crs, max_vertices)
+        return area_from_geojson(parse_geojson(data, limits), crs, limits, budget)
+    if len(data) > limits.max_bytes:
+        raise TooLarge(f"the file is larger than {limits.max_bytes:,} bytes")
     with tempfile.TemporaryDirectory(prefix="geoinsight-upload-") as tmp:
         if data.startswith(b"SQLite format 3\0"):
             path = Path(tmp) / "upload.gpkg"
             path.write_bytes(data)
+            parts, file_crs = _gdal_errors(read_geopackage, path, budget)
         elif data.startswith(b"PK"):
-            path = _unzip_shapefile(data, Path(tmp), max_bytes * _UNZIP_FACTOR)
+            path = unzip_shapefile(data, Path(tmp), budget)
+            parts, file_crs = _gdal_errors(read_shapefile, path, budget)
         else:
             raise BadRequest("upload a GeoJSON file, a GeoPackage or a zipped Shapefile",
                              code="bad_upload")
-        parts, file_crs = _read_file(path)
-    return _checked(parts, file_crs or parse_crs(crs), max_vertices)
+    parts, known = _in_known_crs(parts, file_crs)
+    return _checked(parts, known or parse_crs(crs), limits.max_vertices)
 
 
 def _geometries(doc: Any) -> list[dict[str, Any]]:
@@ -134,67 +159,40 @@ def _shape(geometry: dict[str, Any]) -> shapely.Geometry:
                          code="bad_geojson") from None
 
 
-def _unzip_shapefile(data: bytes, folder: Path, max_unzipped: int) -> Path:
-    """The .shp of a zip (with its .shx, .dbf, .prj, .cpg), written flat into ``folder``."""
-    import io
+_Reader = Callable[[Path, Budget], tuple[list[shapely.Geometry], CRS | None]]
 
+
+def _gdal_errors(reader: _Reader, path: Path,
+                 budget: Budget) -> tuple[list[shapely.Geometry], CRS | None]:
+    """Run a reader; what the libraries under it cannot read is a 400 that names no path of
+    this server."""
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        raise BadRequest("the upload is not a valid zip file", code="bad_upload") from None
-    with archive:
-        members = [m for m in archive.infolist() if not m.is_dir()]
-        if sum(m.file_size for m in members) > max_unzipped:
-            raise BadRequest("the zip unpacks to too much data for one area", code="bad_upload")
-        shps = [m for m in members if m.filename.lower().endswith(".shp")
-                and not PurePosixPath(m.filename).name.startswith(".")]
-        if len(shps) != 1:
-            raise BadRequest(f"the zip must hold one Shapefile (.shp), found {len(shps)}",
-                             code="bad_upload")
-        stem = str(PurePosixPath(shps[0].filename).with_suffix(""))
-        for member in members:
-            path = PurePosixPath(member.filename)
-            if str(path.with_suffix("")) == stem:
-                try:
-                    data = archive.read(member)
-                except (zipfile.BadZipFile, NotImplementedError, zlib.error, EOFError) as exc:
-                    raise BadRequest(f"the zip cannot be unpacked ({path.name}: {exc})",
-                                     code="bad_upload") from None
-                (folder / f"upload{path.suffix.lower()}").write_bytes(data)
-    return folder / "upload.shp"
-
-
-def _read_file(path: Path) -> tuple[list[shapely.Geometry], str | None]:
-    """The polygons of the first polygon layer of a file, and its CRS (LONLAT, RD or None)."""
-    import pyogrio
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            layers = pyogrio.list_layers(path)
-            chosen = next((str(name) for name, kind in layers
-                           if kind is None or "polygon" in str(kind).lower()
-                           or str(kind).lower() == "unknown"), None)
-            if chosen is None:
-                raise BadRequest("the file has no polygon layer", code="not_a_polygon")
-            frame = pyogrio.read_dataframe(path, layer=chosen)
-    except BadRequest:
+        return reader(path, budget)
+    except GeoInsightError:
         raise
-    except Exception as exc:  # GDAL says what it could not read
+    except Exception as exc:  # GDAL or PROJ says what it could not read
         reason = (str(exc).splitlines() or [type(exc).__name__])[0]
         # GDAL names the file it failed on: that is a temporary path of this server
         reason = reason.replace(str(path.parent) + "/", "").replace(str(path), path.name)
         raise BadRequest(f"the file cannot be read: {reason}", code="bad_upload") from None
-    if frame.crs is None:
-        return list(frame.geometry), None
+
+
+def _in_known_crs(parts: list[shapely.Geometry],
+                  crs: CRS | None) -> tuple[list[shapely.Geometry], str | None]:
+    """The parts in RD New or CRS84 (reprojected to CRS84 from any other system), and which;
+    None when the file names no CRS."""
+    if crs is None:
+        return parts, None
     try:
-        crs = CRS.from_user_input(frame.crs)
         if crs.equals(STORE_CRS):
-            return list(frame.geometry), RD
+            return parts, RD
         if crs.equals(CRS.from_epsg(4326), ignore_axis_order=True) or crs.equals(
                 CRS.from_user_input("OGC:CRS84")):
-            return list(frame.geometry), LONLAT
-        return list(frame.to_crs("OGC:CRS84").geometry), LONLAT
+            return parts, LONLAT
+        transformer = Transformer.from_crs(crs, "OGC:CRS84", always_xy=True)
+        moved = [shapely.transform(p, lambda xy: np.column_stack(
+            transformer.transform(xy[:, 0], xy[:, 1]))) for p in parts]
+        return moved, LONLAT
     except (CRSError, ProjError) as exc:
         raise BadRequest(f"the file's coordinate system cannot be used: {exc}",
                          code="bad_crs") from None

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -53,6 +54,14 @@ class Settings:
     #: largest request body (an upload); a larger one is refused with 413.
     aggregate_max_vertices: int = 10_000
     aggregate_max_upload_bytes: int = 5 * 2**20
+    #: Uploaded area files are read with bounds (geoinsight/uploads): most features, most bytes
+    #: a zipped Shapefile may unpack to, and the longest a read may take.
+    aggregate_max_features: int = 1_000
+    aggregate_max_unzipped_bytes: int = 20 * 2**20
+    aggregate_read_seconds: float = 10.0
+    #: The public address of this server (https://geo.example.nl, with a path prefix if it has
+    #: one). Absolute links (OGC API) are built from it, never from the request's Host header.
+    base_url: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -71,6 +80,8 @@ class Settings:
         return self.basemap, self.basemap_attribution
 
 
+_WHOLE_NUMBERS = {"aggregate_max_vertices", "aggregate_max_upload_bytes",
+                  "aggregate_max_features", "aggregate_max_unzipped_bytes"}
 _VAR = re.compile(r"\$\{(\w+)(?::-([^}]*))?\}")
 
 
@@ -87,7 +98,7 @@ def _expand(value: Any) -> Any:
 def _coerce(name: str, value: Any) -> Any:
     if name in {"data_dir", "layers_dir", "demo_dir", "planning_dir"}:
         return Path(value)
-    if name in {"aggregate_max_vertices", "aggregate_max_upload_bytes"}:
+    if name in _WHOLE_NUMBERS:
         try:
             number = int(value)
         except (TypeError, ValueError):
@@ -95,11 +106,41 @@ def _coerce(name: str, value: Any) -> Any:
         if number < 1:
             raise ConfigError(f"{name} must be at least 1, not {number}")
         return number
+    if name == "aggregate_read_seconds":
+        return _positive_seconds(name, value)
+    if name == "base_url":
+        return _base_url(value)
     if name == "simplify_m":
         if not isinstance(value, dict):
             raise ConfigError("simplify_m must map a level to metres")
         return {str(k): float(v) for k, v in value.items()}
     return value
+
+
+def _positive_seconds(name: str, value: Any) -> float:
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{name} must be a number of seconds, not {value!r}") from None
+    if not seconds > 0:
+        raise ConfigError(f"{name} must be more than 0 seconds, not {value!r}")
+    return seconds
+
+
+def _base_url(value: Any) -> str:
+    """``https://host[:port][/prefix]`` without a trailing slash, or '' (unset).
+
+    Checked at start-up: a typo here would put a wrong host into every link handed out.
+    """
+    text = str(value or "").strip().rstrip("/")
+    if not text:
+        return ""
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query \
+            or parts.fragment or parts.username or parts.password:
+        raise ConfigError("base_url must be an http(s) address such as https://geo.example.nl "
+                          f"(optionally with a path), without query or user, not {text!r}")
+    return text
 
 
 def _from_file(path: Path) -> dict[str, Any]:

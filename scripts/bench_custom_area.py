@@ -187,9 +187,11 @@ def run_geoinsight(data_dir: Path, polygon_wkt: str, repeat: int) -> dict[str, A
 
     from geoinsight.aggregate import aggregate_area
     from geoinsight.area_input import area_from_geojson
+    from geoinsight.uploads import UploadLimits
 
     polygon = shapely.from_wkt(polygon_wkt)
-    area = area_from_geojson(json.loads(shapely.to_geojson(polygon)), "EPSG:28992", 10_000)
+    area = area_from_geojson(json.loads(shapely.to_geojson(polygon)), "EPSG:28992",
+                             UploadLimits(max_vertices=10_000))
     store, catalog, rules = _open(data_dir)
     base = _hwm_mb()
     start = time.perf_counter()

@@ -1,7 +1,8 @@
-"""Absolute links, as OGC API documents carry them: every link names its relation and type.
+"""Links, as OGC API documents carry them: every link names its relation and type.
 
-The base is the API's own address as the client reached it (``http://host/ogc``); the web layer
-passes it in, so the core builds no URL from Flask and works the same behind a proxy.
+The base is the API's public address (``https://geo.example.nl/ogc`` from the ``base_url``
+setting; ``/ogc``, relative, when that is unset in production): the web layer passes it in
+(geoinsight/web/public_url.py), so the core builds no URL from Flask or from a request's Host.
 """
 
 from __future__ import annotations

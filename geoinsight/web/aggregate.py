@@ -4,13 +4,15 @@ Thin: read the area (a GeoJSON body, or a multipart upload in field ``file``), c
 :func:`geoinsight.aggregate.aggregate_area` with the layers this request may see, audit the
 reads of protected layers, answer JSON. The request body is limited by ``MAX_CONTENT_LENGTH``
 (setting ``aggregate_max_upload_bytes``): a larger one is answered 413 ``too_large`` before it is
-read. Scripts send a bearer token (no CSRF token needed); pages send their session's CSRF token
-in ``X-CSRF-Token`` (geoinsight/web/auth.py); anonymous requests see the open layers only.
+read. Uploaded files are read with bounds on features, vertices, unpacked bytes and work
+(:mod:`geoinsight.uploads`). Scripts send a bearer token (no CSRF token needed); pages send
+their session's CSRF token in ``X-CSRF-Token`` (geoinsight/web/auth.py); anonymous requests
+see the open layers only.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
 from flask.sansio.blueprints import BlueprintSetupState
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -18,6 +20,8 @@ from geoinsight.aggregate import aggregate_area
 from geoinsight.area_input import DrawnArea, area_from_geojson, area_from_upload
 from geoinsight.errors import BadRequest
 from geoinsight.service import parse_selection
+from geoinsight.uploads import Budget, ReadStats, UploadLimits
+from geoinsight.uploads.geojson import parse_geojson
 from geoinsight.web.context import audit_layer, catalog, lang, state
 
 bp = Blueprint("aggregate", __name__)
@@ -35,38 +39,42 @@ def _limit_uploads(setup: BlueprintSetupState) -> None:
 def aggregate() -> Response:
     st = state()
     year = parse_selection("buurt", None, request.args.get("year")).year
-    try:
-        area = _area()
-    except RecursionError:  # json and the GeoJSON walk both recurse
-        raise BadRequest("the GeoJSON is nested too deeply", code="bad_geojson") from None
+    area = _area()
     visible = catalog()
     result = aggregate_area(st.store, visible, area, year=year, lang=lang(),
                             rules=getattr(st.store, "rules", None))
+    which = area.fingerprint()  # the row says which area: it has no CBS code
     for row in result["layers"]:
-        audit_layer(visible.get(row["layer"]), "custom area aggregate", None)
+        audit_layer(visible.get(row["layer"]), "custom area aggregate", None, which)
     response = jsonify(result)
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
 def _area() -> DrawnArea:
-    settings = state().settings
-    limit = settings.aggregate_max_upload_bytes
-    if request.content_length is not None and request.content_length > limit:
-        raise RequestEntityTooLarge(f"the request is larger than {limit:,} bytes")
+    """The area of the request, read with the upload bounds; ``g.upload_read`` keeps how far
+    the read got (features, vertices, SQLite steps), also when it was refused."""
+    limits = UploadLimits.from_settings(state().settings)
+    if request.content_length is not None and request.content_length > limits.max_bytes:
+        raise RequestEntityTooLarge(f"the request is larger than {limits.max_bytes:,} bytes")
     crs = request.args.get("crs")
+    g.upload_read = stats = ReadStats()
     if request.mimetype == "multipart/form-data":
         upload = request.files.get("file")
         if upload is None:
             raise BadRequest("send the area as a file in the multipart field 'file'",
                              code="no_file")
-        data = upload.read(limit + 1)
-        if len(data) > limit:
-            raise RequestEntityTooLarge(f"the file is larger than {limit:,} bytes")
-        return area_from_upload(data, upload.filename or "", crs,
-                                settings.aggregate_max_vertices, limit)
-    doc = request.get_json(force=True, silent=True)
-    if doc is None:
+        data = upload.read(limits.max_bytes + 1)
+        if len(data) > limits.max_bytes:
+            raise RequestEntityTooLarge(f"the file is larger than {limits.max_bytes:,} bytes")
+        return area_from_upload(data, upload.filename or "", crs, limits, stats)
+    body = request.stream.read(limits.max_bytes + 1)
+    # a body sent without a length (chunked) is cut at the limit by the server's stream, so
+    # one that reaches the limit may have been longer: refused too, not parsed truncated
+    reached = limits.max_bytes if request.content_length is None else limits.max_bytes + 1
+    if len(body) >= reached:
+        raise RequestEntityTooLarge(f"the request is larger than {limits.max_bytes:,} bytes")
+    if not body.strip():
         raise BadRequest("send a GeoJSON geometry, Feature or FeatureCollection as the JSON "
                          "body, or a file upload (multipart field 'file')", code="bad_geojson")
-    return area_from_geojson(doc, crs, settings.aggregate_max_vertices)
+    return area_from_geojson(parse_geojson(body, limits), crs, limits, Budget(limits, stats))

@@ -18,7 +18,7 @@ from geoinsight.access import (
 )
 from geoinsight.access import indicator_tiers as stored_tiers
 from geoinsight.analysis.priority import PriorityScheme
-from geoinsight.audit import AuditLog, Read
+from geoinsight.audit import AuditLog, CustomArea, Read
 from geoinsight.catalog import Catalog, Layer
 from geoinsight.catalog_registers import with_registers
 from geoinsight.settings import Settings
@@ -92,9 +92,11 @@ def readable(indicator: str) -> bool:
     return principal().may_read(indicator_tiers().get(indicator, "open"))
 
 
-def audit_layer(layer: Layer, what: str, area: str | None) -> None:
-    """Note a read of a layer's values; only internal and restricted reads are logged."""
-    audit_read(what, effective_tier(layer, indicator_tiers()), area)
+def audit_layer(layer: Layer, what: str, area: str | None,
+                custom: CustomArea | None = None) -> None:
+    """Note a read of a layer's values; only internal and restricted reads are logged.
+    ``custom``: which drawn or uploaded area was read, for reads that have no area code."""
+    audit_read(what, effective_tier(layer, indicator_tiers()), area, custom)
 
 
 def audit_profile(profile: dict[str, Any], what: str) -> None:
@@ -110,6 +112,7 @@ def audit_indicators(indicators: Iterable[str], what: str, area: str | None) -> 
     audit_read(what, strictest(tiers.get(i, "open") for i in indicators), area)
 
 
-def audit_read(what: str, tier: str, area: str | None) -> None:
+def audit_read(what: str, tier: str, area: str | None,
+               custom: CustomArea | None = None) -> None:
     if tier != "open":
-        g.setdefault("audit_reads", []).append(Read(what, tier, area or ""))
+        g.setdefault("audit_reads", []).append(Read(what, tier, area or "", custom))

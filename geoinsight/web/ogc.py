@@ -25,6 +25,7 @@ from geoinsight.ogc.links import Links
 from geoinsight.ogc.openapi import openapi
 from geoinsight.ogc.tables import Source, Table
 from geoinsight.web.context import audit_layer, catalog, lang, state
+from geoinsight.web.public_url import public_root
 
 bp = Blueprint("ogc", __name__, url_prefix="/ogc")
 
@@ -42,7 +43,8 @@ def _source() -> Source:
 
 
 def _links() -> Links:
-    return Links(request.url_root.rstrip("/") + "/ogc")
+    """Links under the configured public address, never the request's Host (public_url.py)."""
+    return Links(public_root() + "/ogc")
 
 
 def _format() -> str:

@@ -44,7 +44,8 @@ def document() -> Response:
                for scheme_id, scheme in state().schemes.items()}
     doc = build_document(version=__version__, layer_ids=[layer.id for layer in catalog()],
                          schemes=schemes, beheerder=principal().has_role("beheerder"),
-                         routed=api_routes(current_app), server=request.script_root or "/")
+                         routed=api_routes(current_app),
+                         server=state().settings.base_url or request.script_root or "/")
     response = jsonify(doc)
     response.headers["Cache-Control"] = "no-cache"
     response.vary.update(("Authorization", "Cookie"))
