@@ -88,6 +88,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "theme_facilities": "Voorzieningen", "theme_economy": "Economie",
         "theme_environment": "Leefomgeving", "theme_": "Overig",
         # page texts (templates/): one catalogue, no per-language branches
+        "audit_tier": "Toegang", "audit_route": "Route",
         "ogc_title_gemeente": "Gemeenten", "ogc_title_wijk": "Wijken",
         "ogc_title_buurt": "Buurten",
         "ogc_landing_description": (
@@ -343,6 +344,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "theme_facilities": "Facilities", "theme_economy": "Economy",
         "theme_environment": "Living environment", "theme_": "Other",
         # page texts (templates/): one catalogue, no per-language branches
+        "audit_tier": "Tier", "audit_route": "Route",
         "ogc_title_gemeente": "Municipalities (gemeenten)",
         "ogc_title_wijk": "Districts (wijken)", "ogc_title_buurt": "Neighbourhoods (buurten)",
         "ogc_landing_description": (
