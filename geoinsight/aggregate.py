@@ -41,13 +41,13 @@ from geoinsight.privacy import (
     CUSTOM_AREA,
     GROUP_OF,
     DisclosureRules,
+    Published,
     indicator_meta,
     protect_custom_area,
 )
 from geoinsight.records import LEVELS
 from geoinsight.service import layer_years, synthetic_indicators
 from geoinsight.spatial.interpolate import Overlay, overlay, roughest
-from geoinsight.store import Store
 
 ADDRESS_BASED = frozenset(i.id for i in address_indicators())
 LABEL_BASED = frozenset(i.id for i in label_indicators())
@@ -86,7 +86,7 @@ class Placement:
 class _Points:
     """The address points inside the area, and the years of the point sets (lazily read)."""
 
-    store: Store
+    store: Published
     geometry: shapely.Geometry
     _inside: pd.DataFrame | None = None
     _addresses: gpd.GeoDataFrame | None = None
@@ -150,7 +150,7 @@ class _Points:
         return pd.concat(parts, ignore_index=True).assign(method="points", coverage=1.0)
 
 
-def aggregate_area(store: Store, catalog: Catalog, area: DrawnArea, *, year: int | None = None,
+def aggregate_area(store: Published, catalog: Catalog, area: DrawnArea, *, year: int | None = None,
                    lang: str = "nl", rules: DisclosureRules | None = None) -> dict[str, Any]:
     """The answer of ``POST /api/aggregate`` for ``area`` over the layers of ``catalog`` (pass
     only the layers the asker may see), read from ``store`` (pass the published store).
@@ -158,7 +158,7 @@ def aggregate_area(store: Store, catalog: Catalog, area: DrawnArea, *, year: int
     ``year`` means "as of": each layer shows its latest figures up to that year (a panel over
     every layer wants the 2022 BAG count beside the 2024 CBS figures), and says which.
     """
-    rules = rules or getattr(store, "rules", None) or DisclosureRules()
+    rules = rules or store.rules
     summary = {"area_m2": round(float(area.geometry.area), 1), "vertices": area.vertices,
                "bbox": to_lonlat_bounds(area.geometry)}
     points = _Points(store, area.geometry)
@@ -181,7 +181,7 @@ def aggregate_area(store: Store, catalog: Catalog, area: DrawnArea, *, year: int
             "overlapping_areas": len(placements[finest].areas), "layers": layers}
 
 
-def place(store: Store, level: str, points: _Points) -> Placement | None:
+def place(store: Published, level: str, points: _Points) -> Placement | None:
     """The latest boundary set of ``level`` whose areas meet the area and have figures."""
     geometry = points.geometry
     target = gpd.GeoDataFrame({"code": [CUSTOM_AREA]}, geometry=[geometry], crs=28992)
@@ -221,7 +221,7 @@ class _Plan:
     reads: dict[str, int]
 
 
-def _plan(store: Store, layer: Layer, placements: dict[str, Placement],
+def _plan(store: Published, layer: Layer, placements: dict[str, Placement],
           asked: int | None) -> _Plan | None:
     level = next((lvl for lvl in reversed(LEVELS) if lvl in layer.levels and lvl in placements),
                  None)
@@ -244,13 +244,13 @@ def _plan(store: Store, layer: Layer, placements: dict[str, Placement],
     return _Plan(layer, level, year, reads)
 
 
-def _placed_years(store: Store, indicators: list[str], codes: list[str],
+def _placed_years(store: Published, indicators: list[str], codes: list[str],
                   b_year: int) -> list[int]:
     found = placed_values(store, indicators=indicators, codes=codes, boundary_year=b_year)
     return sorted({int(y) for y in found["year"]})
 
 
-def _level_values(store: Store, placement: Placement, points: _Points, rules: DisclosureRules,
+def _level_values(store: Published, placement: Placement, points: _Points, rules: DisclosureRules,
                   plans: list[_Plan]) -> pd.DataFrame:
     """Every figure the layers at this level read, for the area, after disclosure control."""
     wanted: dict[tuple[str, int], None] = {}

@@ -25,7 +25,7 @@ from geoinsight.classify import classify
 from geoinsight.errors import BadRequest, NotFound
 from geoinsight.indicators import known
 from geoinsight.placement import placed_values, same_links
-from geoinsight.privacy import DisclosureRules, indicator_meta, protect
+from geoinsight.privacy import Published, indicator_meta, protect
 from geoinsight.service import (
     LayerValues,
     Selection,
@@ -45,7 +45,6 @@ from geoinsight.spatial.interpolate import (
     per_weighting,
     roughest,
 )
-from geoinsight.store import Store
 
 #: Share of a source area below which a piece is boundary noise, not a real transfer. Measured
 #: on the real 2022 (v1) and 2023 PDOK gemeenten, two simplifications of mostly the same lines:
@@ -60,12 +59,12 @@ HARMONISE_OUTSIDE = 0.10
 RESULT_COLUMNS = ["code", "indicator", "year", "value", "status", "method", "coverage"]
 
 
-def kinds(store: Store) -> dict[str, tuple[str, str]]:
+def kinds(store: Published) -> dict[str, tuple[str, str]]:
     """Indicator -> (kind, unit): the store's record, else the registry's."""
     return {name: (m.kind, m.unit) for name, m in indicator_meta(store).items()}
 
 
-def reexpress(store: Store, over: Overlay, requests: Mapping[str, int],
+def reexpress(store: Published, over: Overlay, requests: Mapping[str, int],
               source_years: Mapping[str, int], published_only: bool = False) -> pd.DataFrame:
     """Published figures of the overlay's sources, indicator -> year, on its targets.
 
@@ -108,7 +107,7 @@ def _by_boundary_year(codes: list[str], source_years: Mapping[str, int]) -> dict
     return groups
 
 
-def _source_figures(store: Store, indicators: list[str], codes: list[str],
+def _source_figures(store: Published, indicators: list[str], codes: list[str],
                     source_years: Mapping[str, int], year: int) -> pd.DataFrame:
     """The figures of ``year`` that belong to each source on its own boundaries."""
     parts = [placed_values(store, indicators=indicators, codes=group, boundary_year=b, year=year)
@@ -118,7 +117,7 @@ def _source_figures(store: Store, indicators: list[str], codes: list[str],
         store.values(indicators=indicators, codes=[])
 
 
-def _protected(store: Store, over: Overlay, found: pd.DataFrame,
+def _protected(store: Published, over: Overlay, found: pd.DataFrame,
                population: pd.Series) -> pd.DataFrame:
     """Re-expressed figures through the rules every published figure passes (small counts,
     rounding, small populations): an estimate is no way around them. Unchanged areas keep
@@ -130,7 +129,7 @@ def _protected(store: Store, over: Overlay, found: pd.DataFrame,
                                        "value": population.to_numpy(), "status": "ok"}),
                          over, {"population": "sum"})
     target_population = dict(zip(people["code"], people["value"], strict=True))
-    rules = getattr(store, "rules", None) or DisclosureRules()
+    rules = store.rules
     rows = found[estimated]
     done = protect(rows[["code", "year", "indicator", "value", "status"]],
                    indicator_meta(store), target_population, rules)
@@ -144,13 +143,13 @@ def _per(indicator: str) -> str:
     return found.per if found is not None else "population"
 
 
-def _population(store: Store, codes: list[str], source_years: Mapping[str, int],
+def _population(store: Published, codes: list[str], source_years: Mapping[str, int],
                 year: int) -> pd.Series:
     """Published inhabitants per source from the latest year up to ``year`` (NaN: unknown)."""
     return _published_figures(store, "population", codes, source_years, year)
 
 
-def _published_figures(store: Store, indicator: str, codes: list[str],
+def _published_figures(store: Published, indicator: str, codes: list[str],
                        source_years: Mapping[str, int], year: int) -> pd.Series:
     """An indicator's published figure per source from its latest year up to ``year``."""
     parts = []
@@ -163,7 +162,8 @@ def _published_figures(store: Store, indicator: str, codes: list[str],
                      index=shown["code"].to_numpy(dtype=object))
 
 
-def source_areas(store: Store, level: str, year: int, indicators: list[str]) -> gpd.GeoDataFrame:
+def source_areas(store: Published, level: str, year: int,
+                 indicators: list[str]) -> gpd.GeoDataFrame:
     """The areas whose figures of ``year`` of ``indicators`` can be re-expressed, each on the
     outline its figures belong to: that of the boundary year they were published on, else that
     of a year in which the code provably names the same area (:mod:`geoinsight.placement`).
@@ -194,7 +194,7 @@ def source_areas(store: Store, level: str, year: int, indicators: list[str]) -> 
     return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=parts[0].crs)
 
 
-def boundary_overlay(store: Store, level: str, sources: gpd.GeoDataFrame, target_year: int,
+def boundary_overlay(store: Published, level: str, sources: gpd.GeoDataFrame, target_year: int,
                      targets: gpd.GeoDataFrame,
                      tolerance: float = HARMONISE_TOLERANCE) -> Overlay:
     """``sources`` that reach ``targets``, cut by every ``target_year`` area they reach.
@@ -219,7 +219,7 @@ def _positions(frame: gpd.GeoDataFrame, subset: gpd.GeoDataFrame) -> list[int]:
     return [i for i, code in enumerate(frame["code"]) if code in wanted]
 
 
-def _address_points(store: Store, level: str, sources: gpd.GeoDataFrame,
+def _address_points(store: Published, level: str, sources: gpd.GeoDataFrame,
                     target_year: int) -> pd.DataFrame | None:
     """(source, target) per address point placed in the sources' and the targets' boundary
     sets; None where no source holds addresses."""
@@ -237,7 +237,7 @@ def _address_points(store: Store, level: str, sources: gpd.GeoDataFrame,
     return joined[["source", "target"]]
 
 
-def harmonise_indicators(store: Store, indicators: list[str], level: str, year: int,
+def harmonise_indicators(store: Published, indicators: list[str], level: str, year: int,
                          boundaries_year: int, municipality: str | None = None,
                          tolerance: float = HARMONISE_TOLERANCE) -> pd.DataFrame:
     """Figures of ``year`` of some indicators on the ``boundaries_year`` areas of a level.
@@ -254,7 +254,7 @@ def harmonise_indicators(store: Store, indicators: list[str], level: str, year: 
     return out[["code", "name", "indicator", "value", "status", "source_year", "method"]]
 
 
-def _targets(store: Store, level: str, municipality: str | None,
+def _targets(store: Published, level: str, municipality: str | None,
              boundaries_year: int) -> gpd.GeoDataFrame:
     if boundaries_year not in store.area_years(level=level):
         years = ", ".join(map(str, store.area_years(level=level))) or "none"
@@ -267,7 +267,7 @@ def _targets(store: Store, level: str, municipality: str | None,
     return targets
 
 
-def harmonised_layer_values(store: Store, catalog: Catalog, layer_id: str, selection: Selection,
+def harmonised_layer_values(store: Published, catalog: Catalog, layer_id: str, selection: Selection,
                             boundaries_year: int, lang: str = "nl",
                             tolerance: float = HARMONISE_TOLERANCE) -> LayerValues:
     """A layer's figures of ``selection.year`` (else its latest) on ``boundaries_year`` areas.
@@ -315,7 +315,7 @@ def harmonised_layer_values(store: Store, catalog: Catalog, layer_id: str, selec
                        classes, is_synthetic(store, layer))
 
 
-def layer_values_on(store: Store, catalog: Catalog, layer_id: str, selection: Selection,
+def layer_values_on(store: Published, catalog: Catalog, layer_id: str, selection: Selection,
                     boundaries: int | None, lang: str = "nl") -> LayerValues:
     """A layer's figures on their own boundaries, or with ``boundaries`` re-expressed on
     that year's (the values API and exports both ask here)."""
@@ -324,7 +324,7 @@ def layer_values_on(store: Store, catalog: Catalog, layer_id: str, selection: Se
     return harmonised_layer_values(store, catalog, layer_id, selection, boundaries, lang)
 
 
-def _requests(store: Store, layer: Layer, over: Overlay, year: int) -> dict[str, int]:
+def _requests(store: Published, layer: Layer, over: Overlay, year: int) -> dict[str, int]:
     """Each input at the figures' year; a base from its latest year up to it."""
     requests = dict.fromkeys(layer.inputs(), year)
     if layer.base is not None and layer.base[0] not in requests:
@@ -339,7 +339,7 @@ def _years_of(sources: gpd.GeoDataFrame) -> dict[str, int]:
     return {str(c): int(y) for c, y in zip(sources["code"], sources["year"], strict=True)}
 
 
-def _figures_year(store: Store, layer: Layer, asked: int | None) -> int:
+def _figures_year(store: Published, layer: Layer, asked: int | None) -> int:
     """The figure year to re-express: the one asked for, else the layer's latest."""
     years = layer_years(store, layer)
     if not years:

@@ -25,7 +25,7 @@ import pandas as pd
 from geoinsight.catalog import Layer
 from geoinsight.placement import lands
 from geoinsight.sources.codes import gemeente_of
-from geoinsight.store import Store
+from geoinsight.store import Reader
 
 LEVELS = ("buurt", "wijk", "gemeente")
 #: buurten covering at least this share of their gemeente's outline are all there
@@ -57,7 +57,7 @@ _MEMO: dict[tuple[str, str, str], list[Gemeente]] = {}
 _MEMO_LOCK = Lock()
 
 
-def gemeenten(store: Store, level: str | None = None) -> list[Gemeente]:
+def gemeenten(store: Reader, level: str | None = None) -> list[Gemeente]:
     """Gemeenten with areas at ``level`` (every level when None), sorted by name.
 
     Memoised per store version: the coverage check reads geometry.
@@ -74,7 +74,7 @@ def gemeenten(store: Store, level: str | None = None) -> list[Gemeente]:
     return found
 
 
-def _gemeenten(store: Store, level: str | None) -> list[Gemeente]:
+def _gemeenten(store: Reader, level: str | None) -> list[Gemeente]:
     if level is None:
         merged: dict[str, Gemeente] = {}
         for each in LEVELS:
@@ -124,7 +124,7 @@ def _names(frame: pd.DataFrame, outlines: pd.DataFrame) -> dict[str, str]:
     return names
 
 
-def _missing(store: Store, here: pd.DataFrame, latest: pd.Series) -> dict[str, int]:
+def _missing(store: Reader, here: pd.DataFrame, latest: pd.Series) -> dict[str, int]:
     """Per gemeente: codes of its latest indeling that a table names but no boundary has."""
     register = store.register()
     if register.empty:
@@ -140,7 +140,7 @@ def _missing(store: Store, here: pd.DataFrame, latest: pd.Series) -> dict[str, i
     return out
 
 
-def _covered(store: Store, level: str, latest: pd.Series,
+def _covered(store: Reader, level: str, latest: pd.Series,
              outlines: pd.DataFrame) -> dict[str, float]:
     """Per gemeente with a stored outline: the share of it its latest areas cover."""
     codes = [c for c in latest.index if c in set(outlines["code"])]
@@ -165,7 +165,7 @@ def _covered(store: Store, level: str, latest: pd.Series,
 # -- figures -------------------------------------------------------------------------------------
 
 
-def landing_masks(store: Store, areas: pd.DataFrame,
+def landing_masks(store: Reader, areas: pd.DataFrame,
                   values: pd.DataFrame) -> dict[int, pd.Series]:
     """For each boundary year of ``areas``: which of ``values`` belong to their code's area on
     it (:func:`geoinsight.placement.lands`), computed once for every layer."""
@@ -174,7 +174,7 @@ def landing_masks(store: Store, areas: pd.DataFrame,
     return {on: lands(store, values, on) for on in sorted(set(areas["year"].astype(int)))}
 
 
-def landing_years(store: Store, areas: pd.DataFrame, values: pd.DataFrame,
+def landing_years(store: Reader, areas: pd.DataFrame, values: pd.DataFrame,
                   indicators: Iterable[str],
                   masks: dict[int, pd.Series] | None = None) -> dict[int, int]:
     """Figure year -> boundary year for every year in which some of ``indicators`` (among the
@@ -228,7 +228,7 @@ class LayerFigures:
         return bool(self.years)
 
 
-def layer_figures(store: Store, layers: Sequence[Layer], level: str,
+def layer_figures(store: Reader, layers: Sequence[Layer], level: str,
                   municipality: str | None) -> dict[str, LayerFigures]:
     """For each layer: the years its figures land on the selection's areas — with one read of
     the areas and one of the values."""
@@ -246,7 +246,7 @@ def layer_figures(store: Store, layers: Sequence[Layer], level: str,
     return out
 
 
-def _reason(store: Store, layer: Layer, values: pd.DataFrame) -> str:
+def _reason(store: Reader, layer: Layer, values: pd.DataFrame) -> str:
     if values["indicator"].isin(set(layer.inputs())).any():
         return "other_boundaries"
     if store.value_years(indicators=list(layer.inputs())):
@@ -254,7 +254,7 @@ def _reason(store: Store, layer: Layer, values: pd.DataFrame) -> str:
     return "not_loaded"
 
 
-def default_gemeente(store: Store, level: str,
+def default_gemeente(store: Reader, level: str,
                      indicators: Sequence[str]) -> tuple[str | None, int]:
     """The gemeente to show at ``level`` when a request names none, and how many of its areas
     have figures: the one with most areas whose figures of ``indicators`` belong to them, then
@@ -272,7 +272,7 @@ def default_gemeente(store: Store, level: str,
 _LANDED: dict[tuple[str, str, str, tuple[str, ...]], dict[str, int]] = {}
 
 
-def _landed_per_gemeente(store: Store, level: str, indicators: Sequence[str]) -> dict[str, int]:
+def _landed_per_gemeente(store: Reader, level: str, indicators: Sequence[str]) -> dict[str, int]:
     """Per gemeente: its areas at ``level`` that some figure of ``indicators`` belongs to.
 
     Memoised per store version (every page without a gemeente asks it)."""
@@ -289,7 +289,7 @@ def _landed_per_gemeente(store: Store, level: str, indicators: Sequence[str]) ->
     return found
 
 
-def _count_landed(store: Store, level: str, indicators: Sequence[str]) -> dict[str, int]:
+def _count_landed(store: Reader, level: str, indicators: Sequence[str]) -> dict[str, int]:
     areas = store.areas(level=level, geometry=False)
     if areas.empty or not indicators:
         return {}
@@ -324,7 +324,7 @@ class Choice:
     asked_level: str = ""
 
 
-def choose(store: Store, levels: Sequence[str], indicators: Sequence[str],
+def choose(store: Reader, levels: Sequence[str], indicators: Sequence[str],
            level: str | None = None, municipality: str | None = None) -> Choice:
     """The level and gemeente to show for a request, never one without boundaries when the
     store has some: the asked ones where they exist; a gemeente with most areas that have

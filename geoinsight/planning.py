@@ -35,7 +35,7 @@ from geoinsight.classify import Classification, classify
 from geoinsight.errors import BadRequest, NotFound
 from geoinsight.placement import placed_values
 from geoinsight.service import Selection, boundary_year
-from geoinsight.store import Store
+from geoinsight.store import Reader
 
 PUBLISHED = ("ok", "estimated")
 #: Why an input has no figure for any area in view (``Missing.reason``).
@@ -123,7 +123,7 @@ class Plan:
         return any(i.synthetic and i.available for i in self.inputs)
 
 
-def plan(store: Store, scheme: PriorityScheme, selection: Selection,
+def plan(store: Reader, scheme: PriorityScheme, selection: Selection,
          weights: dict[str, float], lang: str = "nl",
          readable: Callable[[str], bool] = lambda _: True) -> Plan:
     """``readable`` says which indicators the asker may see; others count as missing."""
@@ -179,7 +179,7 @@ def _coverage(infos: list[InputInfo], weights: dict[str, float], rows: pd.DataFr
         partial=[i.id for i in infos if 0 < i.areas_with_value < len(rows)])
 
 
-def _why_missing(store: Store, ids: tuple[str, ...], codes: list[str], year: int | None,
+def _why_missing(store: Reader, ids: tuple[str, ...], codes: list[str], year: int | None,
                  b_year: int, readable: Callable[[str], bool]) -> Missing:
     """Why an input has no figure for any of ``codes``, as far as the store can tell.
 
@@ -209,7 +209,7 @@ def _why_missing(store: Store, ids: tuple[str, ...], codes: list[str], year: int
     return Missing(NO_OVERLAP)
 
 
-def _latest_values(store: Store, ids: tuple[str, ...], codes: list[str],
+def _latest_values(store: Reader, ids: tuple[str, ...], codes: list[str],
                    year: int | None, b_year: int) -> tuple[pd.DataFrame, list[int]]:
     """Each indicator at its own latest year (≤ ``year`` when given) on ``b_year``'s areas,
     relabelled to one year."""

@@ -31,17 +31,19 @@ Suppressed figures get status ``secret`` and no value, and show as their own leg
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, replace
-from typing import Any
+from typing import Any, Protocol
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from geoinsight.indicators_energy import LABEL_CLASSES, class_id
+from geoinsight.registers import EventRegister
 from geoinsight.settings import Settings
 from geoinsight.sources.codes import COUNTRY_CODE
-from geoinsight.store import open_store
+from geoinsight.store import Reader, Store, open_store
 
 #: totals that are the sum of their parts, per area and year (see rule 5)
 ADDITIVE: dict[str, tuple[str, ...]] = {
@@ -329,24 +331,84 @@ def _sum_groups(codes: pd.Series, by_code: Mapping[str, Any],
     return groups
 
 
+class Published(Reader, Protocol):
+    """A read-only store whose figures passed disclosure control, with the rules they passed
+    (what a re-expressed or drawn area's figures must pass too). :class:`PublishedStore` and
+    :class:`geoinsight.gate.Gate` are such stores; a raw store is not, so a use case that
+    needs the rules cannot be handed one by mistake."""
+
+    @property
+    def rules(self) -> DisclosureRules: ...
+
+
 class PublishedStore:
-    """A store whose ``values()`` are what may be published: the one gate every route reads
-    through. Everything else is passed on to the underlying store unchanged.
+    """A read-only store whose ``values()`` are what may be published. It answers the read
+    protocol (:class:`geoinsight.store.Reader`) and nothing else: no ``write``, and no
+    pass-through of what it does not define. Requests reach it only through a
+    :class:`geoinsight.gate.Gate`.
 
     Protection is computed over the whole hierarchy of an indicator and year (every area the
     store holds), so a figure is published or suppressed the same way in every answer: two
     requests with different scopes cannot be differenced against each other.
     """
 
-    def __init__(self, store: Any, rules: DisclosureRules) -> None:
+    def __init__(self, store: Store, rules: DisclosureRules) -> None:
         self._store = store
         self.rules = rules
         self._cache: dict[tuple[str, str, int], pd.DataFrame] = {}
         self._context: dict[tuple[str, int], tuple[dict[str, IndicatorMeta],
                                                    dict[str, float]]] = {}
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._store, name)
+    # what is no figure is read as stored: boundaries, registers, links, metadata, points
+    def version(self) -> str:
+        return self._store.version()
+
+    def is_empty(self) -> bool:
+        return self._store.is_empty()
+
+    def areas(self, *, level: str | None = None, municipality: str | None = None,
+              year: int | None = None, codes: Sequence[str] | None = None,
+              geometry: bool = True) -> gpd.GeoDataFrame:
+        return self._store.areas(level=level, municipality=municipality, year=year,
+                                 codes=codes, geometry=geometry)
+
+    def area_years(self, *, level: str | None = None,
+                   municipality: str | None = None) -> list[int]:
+        return self._store.area_years(level=level, municipality=municipality)
+
+    def value_years(self, *, indicators: Sequence[str] | None = None,
+                    codes: Sequence[str] | None = None) -> list[int]:
+        return self._store.value_years(indicators=indicators, codes=codes)
+
+    def indicators(self) -> pd.DataFrame:
+        return self._store.indicators()
+
+    def inventory(self) -> dict[str, pd.DataFrame]:
+        return self._store.inventory()
+
+    def ingest_log(self) -> pd.DataFrame:
+        return self._store.ingest_log()
+
+    def event_registers(self) -> list[EventRegister]:
+        return self._store.event_registers()
+
+    def register(self, codes: Sequence[str] | None = None) -> pd.DataFrame:
+        return self._store.register(codes)
+
+    def links(self, codes: Sequence[str] | None = None) -> pd.DataFrame:
+        return self._store.links(codes)
+
+    def addresses(self, ids: Sequence[str] | None = None) -> gpd.GeoDataFrame:
+        return self._store.addresses(ids)
+
+    def labels(self, ids: Sequence[str] | None = None) -> pd.DataFrame:
+        return self._store.labels(ids)
+
+    def point_areas(self, point_set: str, *, level: str | None = None,
+                    boundary_year: int | None = None,
+                    area_codes: Sequence[str] | None = None) -> pd.DataFrame:
+        return self._store.point_areas(point_set, level=level, boundary_year=boundary_year,
+                                       area_codes=area_codes)
 
     def values(self, *, indicators: Any = None, codes: Any = None,
                year: int | None = None) -> pd.DataFrame:

@@ -16,12 +16,12 @@ from geoinsight.indicators_energy import LABEL_CLASSES, LABEL_COLOURS, class_id
 from geoinsight.placement import placed_values
 from geoinsight.service import area_record, synthetic_indicators
 from geoinsight.sources.codes import COUNTRY_CODE, is_code
-from geoinsight.store import Store
+from geoinsight.store import Reader
 
 LABEL_COUNTS = {f"labels_class_{class_id(c)}": c for c in LABEL_CLASSES}
 
 
-def area_profile(store: Store, catalog: Catalog, code: str, lang: str = "nl",
+def area_profile(store: Reader, catalog: Catalog, code: str, lang: str = "nl",
                  year: int | None = None,
                  readable: Callable[[str], bool] = lambda _: True) -> dict[str, Any]:
     """``catalog`` is the one the asker may see; ``readable`` says which indicators they may."""
@@ -87,7 +87,7 @@ def _base_at(values: pd.DataFrame, indicator: str, year: int) -> pd.DataFrame:
     return rows.sort_values("year").drop_duplicates("code", keep="last").assign(year=year)
 
 
-def _other_rows(store: Store, values: pd.DataFrame, code: str, compare: list[tuple[str, str]],
+def _other_rows(store: Reader, values: pd.DataFrame, code: str, compare: list[tuple[str, str]],
                 shown: set[str], lang: str) -> list[dict[str, Any]]:
     """Indicators no layer shows (label counts go to the chart instead)."""
     meta = store.indicators().set_index("id")
@@ -106,7 +106,7 @@ def _other_rows(store: Store, values: pd.DataFrame, code: str, compare: list[tup
     return sorted(rows, key=lambda r: r["title"].lower())
 
 
-def _label_distribution(store: Store, values: pd.DataFrame, code: str) -> dict[str, Any] | None:
+def _label_distribution(store: Reader, values: pd.DataFrame, code: str) -> dict[str, Any] | None:
     own = values[(values["code"] == code) & values["indicator"].isin(LABEL_COUNTS)]
     if own.empty:
         return None
@@ -132,7 +132,7 @@ def _comparison_codes(area: dict[str, Any]) -> list[tuple[str, str]]:
     return pairs
 
 
-def _names(store: Store, codes: Sequence[str]) -> dict[str, str]:
+def _names(store: Reader, codes: Sequence[str]) -> dict[str, str]:
     frame = store.areas(codes=[c for c in codes if is_code(c)], geometry=False)
     names = {r.code: r.name for r in frame.sort_values("year").itertuples() if r.name}
     names.setdefault(COUNTRY_CODE, "Nederland")

@@ -23,7 +23,7 @@ from geoinsight.placement import Unplaced, placed_values, unplaced
 from geoinsight.records import LEVELS
 from geoinsight.sources.codes import is_code
 from geoinsight.spatial.simplify import feature_collection
-from geoinsight.store import Store
+from geoinsight.store import Reader
 
 
 @dataclass(frozen=True)
@@ -69,21 +69,21 @@ def layer_info(layer: Layer, lang: str) -> dict[str, Any]:
             "base": {"indicator": layer.base[0], "min": layer.base[1]} if layer.base else None}
 
 
-def synthetic_indicators(store: Store) -> set[str]:
+def synthetic_indicators(store: Reader) -> set[str]:
     """Indicators derived from synthetic demo data (flagged when they were ingested)."""
     meta = store.indicators()
     return set(meta.loc[meta["synthetic"].astype(int) == 1, "id"]) if len(meta) else set()
 
 
-def is_synthetic(store: Store, layer: Layer) -> bool:
+def is_synthetic(store: Reader, layer: Layer) -> bool:
     return bool(set(layer.inputs()) & synthetic_indicators(store))
 
 
-def layer_years(store: Store, layer: Layer) -> list[int]:
+def layer_years(store: Reader, layer: Layer) -> list[int]:
     return store.value_years(indicators=list(layer.inputs()))
 
 
-def boundary_year(store: Store, selection: Selection, year: int,
+def boundary_year(store: Reader, selection: Selection, year: int,
                   figures_on: Iterable[int] = ()) -> int:
     """The boundaries that go with figures of ``year``: the ones the figures were published
     on (``figures_on``) where stored, else that year's, else the latest before it.
@@ -100,7 +100,7 @@ def boundary_year(store: Store, selection: Selection, year: int,
     return pick_boundary_year(years, year, figures_on)
 
 
-def figure_years(store: Store, layer: Layer, selection: Selection) -> dict[int, int]:
+def figure_years(store: Reader, layer: Layer, selection: Selection) -> dict[int, int]:
     """Figure year -> boundary year, for every year of which the layer has a figure (also a
     suppressed one) that lands on the selection's areas; oldest first."""
     areas = store.areas(level=selection.level, municipality=selection.municipality,
@@ -126,7 +126,7 @@ class LayerValues:
     unplaced: Unplaced | None = None
 
 
-def layer_values(store: Store, catalog: Catalog, layer_id: str, selection: Selection,
+def layer_values(store: Reader, catalog: Catalog, layer_id: str, selection: Selection,
                  lang: str = "nl") -> LayerValues:
     layer = catalog.get(layer_id)
     if selection.level not in layer.levels:
@@ -148,7 +148,7 @@ def layer_values(store: Store, catalog: Catalog, layer_id: str, selection: Selec
                        is_synthetic(store, layer), elsewhere)
 
 
-def evaluate_areas(store: Store, layer: Layer, level: str, areas: pd.DataFrame,
+def evaluate_areas(store: Reader, layer: Layer, level: str, areas: pd.DataFrame,
                    b_year: int, year: int) -> pd.DataFrame:
     """The layer's figures of ``year`` for ``areas`` on ``b_year``'s boundaries (and, for an
     index, more codes).
@@ -164,7 +164,7 @@ def evaluate_areas(store: Store, layer: Layer, level: str, areas: pd.DataFrame,
     return evaluate(layer, values, groups)
 
 
-def reference_groups(store: Store, level: str, areas: pd.DataFrame, b_year: int) -> pd.Series:
+def reference_groups(store: Reader, level: str, areas: pd.DataFrame, b_year: int) -> pd.Series:
     """Code -> gemeente of every area of ``level`` and ``b_year`` in the gemeenten of ``areas``;
     at the gemeente level, every stored gemeente in one group."""
     if level == "gemeente":
@@ -178,7 +178,7 @@ def reference_groups(store: Store, level: str, areas: pd.DataFrame, b_year: int)
                      index=everything["code"].to_numpy())
 
 
-def figures_year(store: Store, layer: Layer, selection: Selection) -> tuple[int, int]:
+def figures_year(store: Reader, layer: Layer, selection: Selection) -> tuple[int, int]:
     """The year a request shows and the boundary year they are shown on: the year asked for
     (which must have figures somewhere), else the latest with figures on the selection's areas,
     else the layer's latest (its figures then land nowhere here, and the answer says why)."""
@@ -200,7 +200,7 @@ def figures_year(store: Store, layer: Layer, selection: Selection) -> tuple[int,
     return year, boundary_year(store, selection, year, on.astype(int).unique().tolist())
 
 
-def layer_inputs(store: Store, layer: Layer, codes: list[str], year: int,
+def layer_inputs(store: Reader, layer: Layer, codes: list[str], year: int,
                  b_year: int) -> pd.DataFrame:
     """The values a layer needs for ``year`` on ``b_year``'s areas: its inputs of that year,
     and its base from the latest year up to it (the 2022 BAG dwellings are the base of 2026
@@ -213,7 +213,7 @@ def layer_inputs(store: Store, layer: Layer, codes: list[str], year: int,
     return pd.concat([values, base.assign(year=year)], ignore_index=True)
 
 
-def latest_values(store: Store, indicator: str, codes: list[str],
+def latest_values(store: Reader, indicator: str, codes: list[str],
                   up_to: int | None, b_year: int) -> tuple[pd.DataFrame, int | None]:
     """An indicator's figures on ``b_year``'s areas from its latest year (up to ``up_to`` when
     given), and that year.
@@ -234,7 +234,7 @@ GeoJsonCache = MutableMapping[tuple[object, ...], tuple[bytes, bytes, str]]
 _CACHE_SIZE = 64
 
 
-def areas_geojson(store: Store, selection: Selection, tolerance_m: float,
+def areas_geojson(store: Reader, selection: Selection, tolerance_m: float,
                   cache: GeoJsonCache) -> tuple[bytes, bytes, str]:
     """The areas of a selection as GeoJSON for browsers, gzipped, and an ETag.
 
@@ -259,7 +259,7 @@ def areas_geojson(store: Store, selection: Selection, tolerance_m: float,
     return cached
 
 
-def bounds_wgs84(store: Store, selection: Selection,
+def bounds_wgs84(store: Reader, selection: Selection,
                  year: int) -> tuple[float, float, float, float]:
     """The lon/lat box of a selection (the whole country when it is empty)."""
     areas = store.areas(level=selection.level, municipality=selection.municipality, year=year)
@@ -300,13 +300,13 @@ def values_json(result: LayerValues, lang: str) -> dict[str, Any]:
             "values": records}
 
 
-def municipalities(store: Store, level: str | None = None) -> list[dict[str, Any]]:
+def municipalities(store: Reader, level: str | None = None) -> list[dict[str, Any]]:
     """Gemeenten with areas at ``level`` (any level when None) for pickers; ``complete`` is
     False only where areas are provably missing (see :mod:`geoinsight.holdings`)."""
     return [g.as_dict() for g in gemeenten(store, level)]
 
 
-def area_record(store: Store, code: str, year: int | None = None) -> dict[str, Any]:
+def area_record(store: Reader, code: str, year: int | None = None) -> dict[str, Any]:
     code = code.strip().upper()
     if not is_code(code):
         raise NotFound(f"{code!r} is not a CBS area code", code="unknown_area")

@@ -22,7 +22,7 @@ from geoinsight.holdings import layer_figures
 from geoinsight.privacy import parent_of
 from geoinsight.service import Selection
 from geoinsight.sources.codes import COUNTRY_CODE
-from geoinsight.store import Store
+from geoinsight.store import Reader
 
 PARENT_LEVEL = {"buurt": "wijk", "wijk": "gemeente"}
 PEER_INDICATOR = "urbanity"  # CBS stedelijkheid 1-5: the peer group of an area
@@ -47,7 +47,7 @@ class LayerSignals:
 SignalCache = MutableMapping[tuple[object, ...], LayerSignals]
 
 
-def layer_signals(store: Store, catalog: Catalog, layer_id: str, selection: Selection,
+def layer_signals(store: Reader, catalog: Catalog, layer_id: str, selection: Selection,
                   cache: SignalCache | None = None) -> LayerSignals:
     layer = catalog.get(layer_id)
     key = (store.version(), layer.id, selection)
@@ -89,7 +89,7 @@ def layer_signals(store: Store, catalog: Catalog, layer_id: str, selection: Sele
     return result
 
 
-def _comparisons(store: Store, catalog: Catalog, layer: Layer, selection: Selection, year: int,
+def _comparisons(store: Reader, catalog: Catalog, layer: Layer, selection: Selection, year: int,
                  b_year: int, rows: pd.DataFrame) -> None:
     """Beside each area: its parent area (of the same indeling), the country and its peers
     (same urbanity class)."""
@@ -124,7 +124,7 @@ def _comparisons(store: Store, catalog: Catalog, layer: Layer, selection: Select
                         for v, r in zip(rows["value"], rows[reference], strict=True)]
 
 
-def _country_value(store: Store, layer: Layer, year: int) -> float | None:
+def _country_value(store: Reader, layer: Layer, year: int) -> float | None:
     if getattr(layer, "composite", None) is not None:
         return None  # an index is relative to its own reference set, not the country's
     values = service.layer_inputs(store, layer, [COUNTRY_CODE], year, year)
@@ -135,7 +135,7 @@ def _country_value(store: Store, layer: Layer, year: int) -> float | None:
     return None if hit.empty else float(hit["value"].iloc[0])
 
 
-def _peer_classes(store: Store, codes: list[str], year: int, b_year: int) -> dict[str, float]:
+def _peer_classes(store: Reader, codes: list[str], year: int, b_year: int) -> dict[str, float]:
     rows, _ = service.latest_values(store, PEER_INDICATOR, codes, year, b_year)
     rows = rows[rows["status"].isin(["ok", "estimated"]) & rows["value"].notna()]
     return {str(c): float(v) for c, v in zip(rows["code"], rows["value"], strict=True)}
@@ -174,7 +174,7 @@ def signals_json(result: LayerSignals, lang: str) -> dict[str, Any]:
             "standouts": standouts(result)}
 
 
-def overview(store: Store, catalog: Catalog, selection: Selection,
+def overview(store: Reader, catalog: Catalog, selection: Selection,
              cache: SignalCache | None = None) -> tuple[list[LayerSignals], list[Layer]]:
     """Signals of every layer with figures for the selection, and the layers left out (no
     figure of theirs belongs to the selection's areas)."""

@@ -94,3 +94,29 @@ def test_only_the_web_imports_the_web() -> None:
     assert sorted(f"{m} -> {d}" for m, deps in edges.items()
                   if not m.startswith("geoinsight.web") and m != "geoinsight.cli"
                   for d in deps if d.startswith("geoinsight.web")) == []
+
+
+
+
+def test_no_view_imports_the_store() -> None:
+    """Views parse, call, respond: they reach data through the request's gate only, never the
+    store or the published store themselves."""
+    edges = graph()
+    views = [m for m in edges if m.startswith("geoinsight.web.")]
+    assert views
+    found = sorted(f"{m} -> {d}" for m in views for d in edges[m]
+                   if d.startswith(("geoinsight.store", "geoinsight.privacy")))
+    assert found == []
+
+
+def test_no_view_reaches_behind_the_gate() -> None:
+    """Only the request context builds a gate; no view reads the gates' store attribute."""
+    behind = []
+    for path in sorted((PACKAGE / "web").glob("*.py")):
+        if path.name in ("context.py", "__init__.py"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and node.attr in ("gates", "published",
+                                                                 "_store", "store"):
+                behind.append(f"{path.name}:{node.lineno} .{node.attr}")
+    assert behind == []

@@ -14,9 +14,8 @@ from geoinsight.catalog import Catalog
 from geoinsight.export.formats import Format, csvw_metadata, stream
 from geoinsight.export.metadata import export_metadata, file_stem
 from geoinsight.export.table import AreaTable, area_table
-from geoinsight.privacy import DisclosureRules
+from geoinsight.privacy import DisclosureRules, Published
 from geoinsight.service import Selection
-from geoinsight.store import Store
 
 
 @dataclass
@@ -34,7 +33,7 @@ class Export:
         return csvw_metadata(self.table, self.metadata, self.filename)
 
 
-def build_export(store: Store, catalog: Catalog, layer_ids: Sequence[str],
+def build_export(store: Published, catalog: Catalog, layer_ids: Sequence[str],
                  selection: Selection, fmt: Format, rules: DisclosureRules, lang: str = "nl",
                  boundaries: int | None = None, cell_m: float = 100.0) -> Export:
     """The export of ``layer_ids`` (figures as ``store`` publishes them: pass a

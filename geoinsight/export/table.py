@@ -19,8 +19,8 @@ import pandas as pd
 from geoinsight.catalog import Catalog, Layer
 from geoinsight.errors import BadRequest, NotFound
 from geoinsight.harmonise import layer_values_on
+from geoinsight.privacy import Published
 from geoinsight.service import LayerValues, Selection, layer_years
-from geoinsight.store import Store
 
 #: the columns before the layers' columns, in every format
 AREA_FIELDS = ["code", "name", "level", "gemeente_code", "year", "boundary_year"]
@@ -73,7 +73,7 @@ def parse_layer_ids(text: str | Sequence[str]) -> list[str]:
     return list(dict.fromkeys(ids))
 
 
-def common_year(store: Store, layers: Sequence[Layer], asked: int | None) -> int:
+def common_year(store: Published, layers: Sequence[Layer], asked: int | None) -> int:
     """The figure year of a table: the one asked for, else the latest all layers have."""
     years = {layer.id: set(layer_years(store, layer)) for layer in layers}
     for layer_id, found in years.items():
@@ -96,7 +96,7 @@ def _years_text(years: dict[str, set[int]]) -> str:
     return "; ".join(f"{i} {', '.join(map(str, sorted(y)))}" for i, y in years.items())
 
 
-def area_table(store: Store, catalog: Catalog, layer_ids: Sequence[str], selection: Selection,
+def area_table(store: Published, catalog: Catalog, layer_ids: Sequence[str], selection: Selection,
                lang: str = "nl", boundaries: int | None = None,
                geometry: bool = True) -> AreaTable:
     """Every named layer's figures for the selection, joined on the areas' codes.

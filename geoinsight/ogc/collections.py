@@ -26,7 +26,7 @@ from geoinsight.export.table import LayerColumn, column_info
 from geoinsight.i18n import text
 from geoinsight.records import LEVELS
 from geoinsight.service import Selection, figure_years, is_synthetic
-from geoinsight.store import Store
+from geoinsight.store import Reader
 
 _ID = re.compile(r"^(gemeente|wijk|buurt)_(\d{4})$")
 
@@ -102,7 +102,7 @@ def gemeente_of(areas: pd.DataFrame) -> pd.Series:
     return areas["gemeente_code"].where(areas["level"] != "gemeente", areas["code"])
 
 
-def plan_columns(store: Store, catalog: Catalog, level: str, b_year: int,
+def plan_columns(store: Reader, catalog: Catalog, level: str, b_year: int,
                  areas: pd.DataFrame, up_to: int | None = None) -> tuple[Column, ...]:
     """Per layer of ``catalog`` at ``level``: the latest figure year (up to ``up_to``) whose
     figures lie on the ``b_year`` boundaries of ``areas``, and the scopes to read it in."""
@@ -146,7 +146,7 @@ def _scopes(gemeenten: Sequence[str], year: int,
     return tuple(gm for gm in gemeenten if on_these(gm, year))
 
 
-def levels_and_years(store: Store) -> list[tuple[str, int]]:
+def levels_and_years(store: Reader) -> list[tuple[str, int]]:
     """Every (level, boundary year) in the store: gemeente first, newest year first."""
     return [(level, year) for level in LEVELS
             for year in sorted(store.area_years(level=level), reverse=True)]

@@ -30,8 +30,8 @@ from geoinsight.ogc.collections import (
     parse_collection_id,
     plan_columns,
 )
+from geoinsight.privacy import Published
 from geoinsight.service import Selection
-from geoinsight.store import Store
 
 #: the area attributes every feature carries, before the layers' values
 AREA_PROPERTIES = ("code", "name", "level", "gemeente_code")
@@ -72,7 +72,7 @@ class Table:
 class Source:
     """The collections of one store as one caller may see them."""
 
-    def __init__(self, store: Store, catalog: Catalog, cache: BoundedCache,
+    def __init__(self, store: Published, catalog: Catalog, cache: BoundedCache,
                  lang: str = "nl") -> None:
         self.store = store
         self.catalog = catalog

@@ -13,17 +13,15 @@ from geoinsight.settings import Settings
 from geoinsight.store.model import IngestBatch
 
 
-class Store(Protocol):
-    """Everything the rest of GeoInsight may ask of a store. Geometry is in EPSG:28992."""
+class Reader(Protocol):
+    """What use cases may ask of a store: reading only. Geometry is in EPSG:28992. A request
+    reads through a :class:`geoinsight.gate.Gate`, which answers this protocol as its principal
+    may see it."""
 
     def is_empty(self) -> bool: ...
 
     def version(self) -> str:
         """Changes with every successful write (used for ETags and caches)."""
-        ...
-
-    def write(self, batch: IngestBatch) -> int:
-        """Store a batch atomically and return its ingest id; on failure nothing changes."""
         ...
 
     def areas(self, *, level: str | None = None, municipality: str | None = None,
@@ -50,7 +48,9 @@ class Store(Protocol):
 
     def indicators(self) -> pd.DataFrame: ...
 
-    def ingest_log(self) -> pd.DataFrame: ...
+    def ingest_log(self) -> pd.DataFrame:
+        """Every ingest: kind, file name, checksum, time, year and counts."""
+        ...
 
     def inventory(self) -> dict[str, pd.DataFrame]:
         """Counts of what the store holds (``geoinsight status``)."""
@@ -80,11 +80,19 @@ class Store(Protocol):
         """Whether a code names the same area in two years (LINK_COLUMNS), of ``codes``."""
         ...
 
-    def rejects(self, ingest_id: int) -> pd.DataFrame: ...
-
     def event_registers(self) -> list[EventRegister]:
         """The definitions of the own event registers (``ingest events --name``), by name."""
         ...
+
+
+class Store(Reader, Protocol):
+    """Everything the rest of GeoInsight may ask of a store: reading, and writing a batch."""
+
+    def write(self, batch: IngestBatch) -> int:
+        """Store a batch atomically and return its ingest id; on failure nothing changes."""
+        ...
+
+    def rejects(self, ingest_id: int) -> pd.DataFrame: ...
 
 
 def open_store(settings: Settings) -> Store:

@@ -11,6 +11,7 @@ from markupsafe import Markup
 from geoinsight import PROJECT_ROOT, __version__, classify
 from geoinsight.audit import AuditLog
 from geoinsight.catalog import load_catalog
+from geoinsight.gate import Gates
 from geoinsight.i18n import LANGUAGES, text
 from geoinsight.planning import load_schemes
 from geoinsight.privacy import open_published_store
@@ -27,9 +28,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config["SECRET_KEY"] = settings.secret_key or secrets.token_hex(32)
     app.config["JSON_SORT_KEYS"] = False
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    # every value a route returns is read through disclosure control
-    app.extensions["geoinsight"] = AppState(settings, open_published_store(settings),
-                                            load_catalog(settings.layers_dir),
+    # a request reads only through its gate: published figures, visible layers, the audit
+    gates = Gates(open_published_store(settings), load_catalog(settings.layers_dir))
+    app.extensions["geoinsight"] = AppState(settings, gates,
                                             load_schemes(settings.planning_dir),
                                             AuditLog(settings.data_dir / "audit.sqlite"))
     from geoinsight.accounts import Accounts

@@ -22,7 +22,7 @@ from geoinsight.errors import BadRequest
 from geoinsight.service import parse_selection
 from geoinsight.uploads import Budget, ReadStats, UploadLimits
 from geoinsight.uploads.geojson import parse_geojson
-from geoinsight.web.context import audit_layer, catalog, lang, state
+from geoinsight.web.context import audit_layer, catalog, gate, lang, state
 
 bp = Blueprint("aggregate", __name__)
 
@@ -37,12 +37,11 @@ def _limit_uploads(setup: BlueprintSetupState) -> None:
 
 @bp.post("/api/aggregate")
 def aggregate() -> Response:
-    st = state()
     year = parse_selection("buurt", None, request.args.get("year")).year
     area = _area()
     visible = catalog()
-    result = aggregate_area(st.store, visible, area, year=year, lang=lang(),
-                            rules=getattr(st.store, "rules", None))
+    result = aggregate_area(gate(), visible, area, year=year, lang=lang(),
+                            rules=gate().rules)
     which = area.fingerprint()  # the row says which area: it has no CBS code
     for row in result["layers"]:
         audit_layer(visible.get(row["layer"]), "custom area aggregate", None, which)

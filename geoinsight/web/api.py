@@ -10,16 +10,15 @@ from flask import Blueprint, Response, jsonify, request
 from geoinsight import __version__, harmonise, service
 from geoinsight.errors import BadRequest
 from geoinsight.profile import area_profile
-from geoinsight.web.context import audit_layer, audit_profile, catalog, lang, readable, state
+from geoinsight.web.context import audit_layer, audit_profile, catalog, gate, lang, readable, state
 
 bp = Blueprint("api", __name__)
 
 
 @bp.get("/healthz")
 def healthz() -> Response:
-    st = state()
-    return jsonify({"status": "ok", "version": __version__, "store": st.store.version(),
-                    "empty": st.store.is_empty(), "layers": len(catalog())})
+    return jsonify({"status": "ok", "version": __version__, "store": gate().version(),
+                    "empty": gate().is_empty(), "layers": len(catalog())})
 
 
 @bp.get("/api/layers")
@@ -30,16 +29,14 @@ def layers() -> Response:
 
 @bp.get("/api/layers/<layer_id>")
 def layer(layer_id: str) -> Response:
-    st = state()
     found = catalog().get(layer_id)
     return jsonify({**service.layer_info(found, lang()),
-                    "years": service.layer_years(st.store, found),
-                    "synthetic": service.is_synthetic(st.store, found)})
+                    "years": service.layer_years(gate(), found),
+                    "synthetic": service.is_synthetic(gate(), found)})
 
 
 @bp.get("/api/layers/<layer_id>/values")
 def layer_values(layer_id: str) -> Response:
-    st = state()
     fmt = request.args.get("format", "json").lower()
     if fmt not in ("json", "csv"):
         raise BadRequest(f"format must be json or csv, not {fmt!r}", code="bad_format")
@@ -48,7 +45,7 @@ def layer_values(layer_id: str) -> Response:
                                         request.args.get("year"))
     boundaries = service.parse_year(request.args.get("boundaries"), "boundaries")
     # with boundaries: the figures re-expressed on that year's boundaries (estimated where changed)
-    result = harmonise.layer_values_on(st.store, catalog(), layer_id, selection, boundaries,
+    result = harmonise.layer_values_on(gate(), catalog(), layer_id, selection, boundaries,
                                        lang())
     audit_layer(result.layer, f"layer values {result.layer.id} ({fmt})",
                 selection.municipality)
@@ -77,7 +74,7 @@ def areas() -> Response:
                                         request.args.get("municipality"),
                                         request.args.get("year"))
     body, zipped, etag = service.areas_geojson(
-        st.store, selection, st.settings.simplify_m.get(selection.level, 0.0),
+        gate(), selection, st.settings.simplify_m.get(selection.level, 0.0),
         st.geojson_cache)
     compress = "gzip" in request.accept_encodings
     response = Response(zipped if compress else body, mimetype="application/geo+json")
@@ -91,8 +88,7 @@ def areas() -> Response:
 
 @bp.get("/api/areas/<code>")
 def area(code: str) -> Response:
-    st = state()
     year = service.parse_selection("buurt", None, request.args.get("year")).year
-    profile = area_profile(st.store, catalog(), code, lang(), year, readable)
+    profile = area_profile(gate(), catalog(), code, lang(), year, readable)
     audit_profile(profile, "area profile (json)")
     return jsonify(profile)

@@ -17,7 +17,8 @@ def register(app: Flask) -> None:
     def _append(response: Response) -> Response:
         from flask import g
 
-        reads = g.pop("audit_reads", None)
+        request_gate = g.pop("gate", None)  # only a request that read through its gate read
+        reads = request_gate.reads if request_gate is not None else None
         if reads and response.status_code < 400:
             who = principal().name or "anonymous"
             state().audit.record(who, request.full_path.rstrip("?"),

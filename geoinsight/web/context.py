@@ -1,4 +1,5 @@
-"""Per-app state (settings, store, catalogue, caches) and per-request language."""
+"""Per-app state (settings, the gates to the store, caches) and per request: the language, the
+principal and its gate."""
 
 from __future__ import annotations
 
@@ -9,37 +10,27 @@ from typing import Any
 
 from flask import current_app, g
 
-from geoinsight.access import (
-    ANONYMOUS,
-    Principal,
-    effective_tier,
-    strictest,
-    visible_catalog,
-)
-from geoinsight.access import indicator_tiers as stored_tiers
+from geoinsight.access import ANONYMOUS, Principal
 from geoinsight.analysis.priority import PriorityScheme
-from geoinsight.audit import AuditLog, CustomArea, Read
+from geoinsight.audit import AuditLog, CustomArea
 from geoinsight.catalog import Catalog, Layer
-from geoinsight.catalog_registers import with_registers
+from geoinsight.gate import Gate, Gates
 from geoinsight.settings import Settings
-from geoinsight.store import Store
 
 
 @dataclass
 class AppState:
+    """What the app holds between requests. The store is inside ``gates``: a request reaches
+    it only through its own :class:`~geoinsight.gate.Gate` (:func:`gate`)."""
+
     settings: Settings
-    store: Store
-    catalog: Catalog
+    gates: Gates
     schemes: dict[str, PriorityScheme]
     audit: AuditLog
     #: (store version, level, gemeente, year) -> (GeoJSON, gzipped GeoJSON, ETag)
-    #: store version -> {indicator id: tier}
-    tier_cache: dict[str, dict[str, str]] = field(default_factory=dict)
-    #: store version -> the catalogue with the store's event registers
-    catalog_cache: dict[str, Catalog] = field(default_factory=dict)
     geojson_cache: OrderedDict[tuple[object, ...], tuple[bytes, bytes, str]] = field(
         default_factory=OrderedDict)
-    #: (store version, layer, selection) -> signals computed from published values
+    #: (store version, layer, selection, tiers) -> signals computed from published values
     signal_cache: OrderedDict[tuple[object, ...], Any] = field(default_factory=OrderedDict)
 
 
@@ -56,63 +47,31 @@ def principal() -> Principal:
     return getattr(g, "principal", ANONYMOUS)
 
 
-def indicator_tiers() -> dict[str, str]:
-    """The access tier of every indicator (:func:`geoinsight.access.indicator_tiers`), read
-    once per store version."""
-    st = state()
-    version = st.store.version()
-    if version not in st.tier_cache:
-        tiers = stored_tiers(st.store)
-        st.tier_cache.clear()
-        st.tier_cache[version] = tiers
-    return st.tier_cache[version]
-
-
-def full_catalog() -> Catalog:
-    """Every layer: the layer files' and one per event register in the store (read once per
-    store version). Views never see it whole: :func:`catalog` filters it for the request."""
-    st = state()
-    version = st.store.version()
-    if version not in st.catalog_cache:
-        built = with_registers(st.catalog, st.store.event_registers())
-        st.catalog_cache.clear()
-        st.catalog_cache[version] = built
-    return st.catalog_cache[version]
+def gate() -> Gate:
+    """This request's gate: the one way its use cases reach figures, layers and the audit."""
+    if "gate" not in g:
+        g.gate = state().gates.for_principal(principal())
+    return g.gate
 
 
 def catalog() -> Catalog:
     """The layers this request may know of; every view asks here, never the full catalogue."""
-    if "visible_catalog" not in g:
-        g.visible_catalog = visible_catalog(full_catalog(), principal(), indicator_tiers())
-    return g.visible_catalog
+    return gate().catalog
 
 
 def readable(indicator: str) -> bool:
     """May this request see the values of an indicator?"""
-    return principal().may_read(indicator_tiers().get(indicator, "open"))
+    return gate().may_read(indicator)
 
 
 def audit_layer(layer: Layer, what: str, area: str | None,
                 custom: CustomArea | None = None) -> None:
-    """Note a read of a layer's values; only internal and restricted reads are logged.
-    ``custom``: which drawn or uploaded area was read, for reads that have no area code."""
-    audit_read(what, effective_tier(layer, indicator_tiers()), area, custom)
+    gate().audit_layer(layer, what, area, custom)
 
 
 def audit_profile(profile: dict[str, Any], what: str) -> None:
-    """A profile is as protected as the strictest layer or indicator it shows."""
-    tiers = indicator_tiers()
-    shown = [effective_tier(catalog().get(row["layer"]), tiers) for row in profile["indicators"]]
-    shown += [tiers.get(row["indicator"], "open") for row in profile["other_indicators"]]
-    audit_read(what, strictest(shown), profile["code"])
+    gate().audit_profile(profile, what)
 
 
 def audit_indicators(indicators: Iterable[str], what: str, area: str | None) -> None:
-    tiers = indicator_tiers()
-    audit_read(what, strictest(tiers.get(i, "open") for i in indicators), area)
-
-
-def audit_read(what: str, tier: str, area: str | None,
-               custom: CustomArea | None = None) -> None:
-    if tier != "open":
-        g.setdefault("audit_reads", []).append(Read(what, tier, area or "", custom))
+    gate().audit_indicators(indicators, what, area)

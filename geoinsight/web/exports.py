@@ -16,8 +16,7 @@ from geoinsight.errors import BadRequest
 from geoinsight.export import build_export
 from geoinsight.export.formats import get_format
 from geoinsight.export.table import parse_layer_ids
-from geoinsight.privacy import disclosure_rules
-from geoinsight.web.context import audit_layer, catalog, lang, state
+from geoinsight.web.context import audit_layer, catalog, gate, lang
 
 bp = Blueprint("exports", __name__)
 
@@ -37,7 +36,6 @@ def menu_links(layer_id: str, query: dict[str, str]) -> list[tuple[str, str, str
 
 @bp.get("/api/export/<layers>")
 def export(layers: str) -> Response:
-    st = state()
     fmt_name = request.args.get("format", "csv")
     metadata_only = fmt_name.strip().lower() in ("metadata", "csvw")
     fmt = get_format("csv" if metadata_only else fmt_name)
@@ -45,8 +43,8 @@ def export(layers: str) -> Response:
                                         request.args.get("municipality"),
                                         request.args.get("year"))
     ids = parse_layer_ids([layers, *request.args.getlist("layers")])
-    result = build_export(st.store, catalog(), ids, selection, fmt,
-                          disclosure_rules(st.settings), lang(),
+    result = build_export(gate(), catalog(), ids, selection, fmt,
+                          gate().rules, lang(),
                           boundaries=service.parse_year(request.args.get("boundaries"),
                                                         "boundaries"), cell_m=_cell())
     for column in result.table.columns:

@@ -12,7 +12,7 @@ from geoinsight.catalog import Layer, by_theme
 from geoinsight.holdings import LEVELS, layer_figures
 from geoinsight.i18n import map_labels, text
 from geoinsight.maps import MapConfig, MapLayerRef, build_map
-from geoinsight.web.context import catalog, lang, state
+from geoinsight.web.context import catalog, gate, lang, state
 from geoinsight.web.exports import menu_links
 from geoinsight.web.notices import map_notices
 from geoinsight.web.pickers import chosen_selection, levels_held, municipality_options
@@ -38,16 +38,15 @@ DEFAULT_LAYER = DEFAULT_LAYERS[0]
 def home() -> str:
     """The front page is a map: the default layer where it has figures, else the first layer
     that has figures at the level and gemeente the store holds most figures for."""
-    st = state()
     visible = catalog()
     if not visible.layers:
         return map_page(DEFAULT_LAYER)
     rank = {layer_id: n for n, layer_id in enumerate(DEFAULT_LAYERS)}
     ordered = sorted(visible.layers.values(), key=lambda x: rank.get(x.id, len(rank)))
     indicators = [i for x in ordered for i in x.inputs()]
-    selection, note, asked = chosen_selection(st.store, request.args, LEVELS, indicators)
+    selection, note, asked = chosen_selection(gate(), request.args, LEVELS, indicators)
     offered = [x for x in ordered if selection.level in x.levels]
-    found = layer_figures(st.store, offered, selection.level, selection.municipality)
+    found = layer_figures(gate(), offered, selection.level, selection.municipality)
     first = next((x for x in offered if found[x.id].available), offered[0] if offered
                  else ordered[0])
     return _render(first, selection, note, asked)
@@ -56,7 +55,7 @@ def home() -> str:
 @bp.get("/map/<layer_id>")
 def map_page(layer_id: str) -> str:
     layer = catalog().get(layer_id)
-    selection, note, asked = chosen_selection(state().store, request.args, layer.levels,
+    selection, note, asked = chosen_selection(gate(), request.args, layer.levels,
                                               list(layer.inputs()))
     return _render(layer, selection, note, asked)
 
@@ -65,9 +64,9 @@ def _render(layer: Layer, selection: service.Selection, note: str, asked: str) -
     st = state()
     # one read tells which layers have figures here; the switcher offers only those
     offered = catalog().for_level(selection.level)
-    found = layer_figures(st.store, offered, selection.level, selection.municipality)
+    found = layer_figures(gate(), offered, selection.level, selection.municipality)
     # the page only needs the years; the browser fetches the values from the API
-    year, b_year = service.figures_year(st.store, layer, selection)
+    year, b_year = service.figures_year(gate(), layer, selection)
     query = {"level": selection.level}
     if selection.municipality:
         query["municipality"] = selection.municipality
@@ -83,7 +82,7 @@ def _render(layer: Layer, selection: service.Selection, note: str, asked: str) -
         layers=[MapLayerRef(x.id, x.title_in(lang()), text(lang(), f"theme_{x.theme or ''}"))
                 for x in shown],
         active=layer.id,
-        bounds=service.bounds_wgs84(st.store, selection, b_year),
+        bounds=service.bounds_wgs84(gate(), selection, b_year),
         tiles=st.settings.basemap_tiles()[0],
         tiles_attribution=st.settings.basemap_tiles()[1],
         labels=map_labels(lang()),
@@ -96,14 +95,14 @@ def _render(layer: Layer, selection: service.Selection, note: str, asked: str) -
     parts = build_map(config)
     years = list(found[layer.id].years)
     downloads = menu_links(layer.id, {k: v for k, v in values_query.items() if k != "format"})
-    notices = map_notices(st.store, layer, selection, year, b_year, found[layer.id],
+    notices = map_notices(gate(), layer, selection, year, b_year, found[layer.id],
                           (note, asked))
     left_out = [x.title_in(lang()) for x in offered if not found[x.id].available]
     return render_template("maps/map.html", layer=layer, year=year, boundary_year=b_year,
                            downloads=downloads,
-                           synthetic=service.is_synthetic(st.store, layer), parts=parts,
+                           synthetic=service.is_synthetic(gate(), layer), parts=parts,
                            selection=selection, years=years, notices=notices,
                            left_out=left_out, layers=shown, themes=by_theme(shown),
-                           levels=levels_held(st.store, layer.levels),
-                           municipalities=municipality_options(st.store, layer.levels,
+                           levels=levels_held(gate(), layer.levels),
+                           municipalities=municipality_options(gate(), layer.levels,
                                                                selection.level))

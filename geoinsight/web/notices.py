@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from geoinsight import service
 from geoinsight.catalog import Layer
+from geoinsight.gate import Gate
 from geoinsight.holdings import LayerFigures, gemeenten
 from geoinsight.i18n import text
 from geoinsight.placement import unplaced
-from geoinsight.store import Store
 from geoinsight.web.context import lang
 
 
-def map_notices(store: Store, layer: Layer, selection: service.Selection, year: int,
+def map_notices(gate: Gate, layer: Layer, selection: service.Selection, year: int,
                 b_year: int, figures: LayerFigures, choice: tuple[str, str]) -> list[str]:
     """Why the map differs from what was asked, and which figures it leaves out and why."""
     note, asked = choice
@@ -22,13 +22,13 @@ def map_notices(store: Store, layer: Layer, selection: service.Selection, year: 
     elif note == "no_level":
         out.append(_t("notice_no_level").format(asked=_t(asked), level=_t(selection.level)))
     elif note == "no_boundaries_at_level":
-        name = next((g.name for g in gemeenten(store) if g.code == selection.municipality),
+        name = next((g.name for g in gemeenten(gate) if g.code == selection.municipality),
                     selection.municipality)
         out.append(_t("notice_no_boundaries_at_level").format(
             name=name, asked=_t(asked), level=_t(selection.level)))
-    areas = store.areas(level=selection.level, municipality=selection.municipality,
+    areas = gate.areas(level=selection.level, municipality=selection.municipality,
                         year=b_year, geometry=False)
-    elsewhere = unplaced(store, codes=areas["code"].tolist(), boundary_year=b_year,
+    elsewhere = unplaced(gate, codes=areas["code"].tolist(), boundary_year=b_year,
                          indicators=list(layer.inputs()), year=year)
     if elsewhere.count:
         on = sorted(elsewhere.codes)[-1]

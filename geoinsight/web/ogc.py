@@ -24,7 +24,7 @@ from geoinsight.ogc.items import item, items, parse_items_query, parse_year
 from geoinsight.ogc.links import Links
 from geoinsight.ogc.openapi import openapi
 from geoinsight.ogc.tables import Source, Table
-from geoinsight.web.context import audit_layer, catalog, lang, state
+from geoinsight.web.context import audit_layer, catalog, gate, lang
 from geoinsight.web.public_url import public_root
 
 bp = Blueprint("ogc", __name__, url_prefix="/ogc")
@@ -39,7 +39,7 @@ def _cache() -> BoundedCache:
 
 
 def _source() -> Source:
-    return Source(state().store, catalog(), _cache(), lang())
+    return Source(gate(), catalog(), _cache(), lang())
 
 
 def _links() -> Links:

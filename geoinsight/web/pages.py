@@ -9,7 +9,7 @@ from geoinsight import service
 from geoinsight.catalog import by_theme
 from geoinsight.errors import NotFound
 from geoinsight.profile import area_profile
-from geoinsight.web.context import audit_profile, catalog, lang, readable, state
+from geoinsight.web.context import audit_profile, catalog, gate, lang, readable
 from geoinsight.web.pickers import chosen_selection, levels_held, municipality_options
 
 bp = Blueprint("pages", __name__)
@@ -17,23 +17,21 @@ bp = Blueprint("pages", __name__)
 
 @bp.get("/layers")
 def index() -> str:
-    st = state()
     levels = ("buurt", "wijk", "gemeente")
-    selection, _, _ = chosen_selection(st.store, request.args, levels,
+    selection, _, _ = chosen_selection(gate(), request.args, levels,
                                        [i for x in catalog().layers.values() for i in x.inputs()])
     return render_template("pages/index.html", layers=list(catalog()), selection=selection,
                            themes=by_theme(catalog()),
-                           levels=levels_held(st.store, levels),
-                           municipalities=municipality_options(st.store, levels,
+                           levels=levels_held(gate(), levels),
+                           municipalities=municipality_options(gate(), levels,
                                                                selection.level),
-                           empty=st.store.is_empty())
+                           empty=gate().is_empty())
 
 
 @bp.get("/areas/<code>")
 def area(code: str) -> str:
-    st = state()
     year = service.parse_selection("buurt", None, request.args.get("year")).year
-    profile = area_profile(st.store, catalog(), code, lang(), year, readable)
+    profile = area_profile(gate(), catalog(), code, lang(), year, readable)
     audit_profile(profile, "area profile")
     return render_template("pages/area.html", profile=profile)
 
@@ -41,12 +39,11 @@ def area(code: str) -> str:
 @bp.get("/areas")
 def areas() -> Response:
     """The profiles start at the gemeente the maps open on."""
-    st = state()
-    selection, _, _ = chosen_selection(st.store, request.args, ("buurt", "wijk", "gemeente"),
+    selection, _, _ = chosen_selection(gate(), request.args, ("buurt", "wijk", "gemeente"),
                                        [i for x in catalog().layers.values()
                                         for i in x.inputs()])
     code = selection.municipality or next(
-        (g["code"] for g in service.municipalities(st.store, "gemeente")), None)
+        (g["code"] for g in service.municipalities(gate(), "gemeente")), None)
     if code is None:
         raise NotFound("the store holds no areas yet", code="no_areas")
     return redirect(url_for("pages.area", code=code))

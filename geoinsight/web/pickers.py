@@ -10,16 +10,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from geoinsight.gate import Gate
 from geoinsight.holdings import LEVELS, choose, gemeenten
 from geoinsight.service import Selection, parse_selection
-from geoinsight.store import Store
 
 
-def municipality_options(store: Store, levels: Iterable[str], level: str) -> list[dict[str, Any]]:
+def municipality_options(gate: Gate, levels: Iterable[str], level: str) -> list[dict[str, Any]]:
     """One option per gemeente with boundaries at one of ``levels``; ``partial`` at ``level``."""
     found: dict[str, dict[str, Any]] = {}
     for each in [lv for lv in LEVELS if lv in set(levels)]:
-        for gm in gemeenten(store, each):
+        for gm in gemeenten(gate, each):
             option = found.setdefault(gm.code, {"code": gm.code, "name": gm.name,
                                                 "levels": [], "complete": True, "why": ""})
             option["levels"].append(each)
@@ -28,20 +28,20 @@ def municipality_options(store: Store, levels: Iterable[str], level: str) -> lis
     return sorted(found.values(), key=lambda o: (str(o["name"]).lower(), o["code"]))
 
 
-def levels_held(store: Store, levels: Iterable[str]) -> list[str]:
+def levels_held(gate: Gate, levels: Iterable[str]) -> list[str]:
     """Of ``levels``, the ones with boundaries in the store (finest first)."""
     wanted = set(levels)
-    return [lv for lv in LEVELS if lv in wanted and gemeenten(store, lv)]
+    return [lv for lv in LEVELS if lv in wanted and gemeenten(gate, lv)]
 
 
-def chosen_selection(store: Store, args: Any, levels: Iterable[str],
+def chosen_selection(gate: Gate, args: Any, levels: Iterable[str],
                      indicators: Iterable[str]) -> tuple[Selection, str, str]:
     """The request's selection with defaults that exist (see :func:`holdings.choose`), the note
     when it differs from what was asked, and the level asked."""
     offered = list(levels)
     asked = parse_selection(args.get("level"), args.get("municipality"), args.get("year"),
                             default_level=offered[0] if offered else "buurt")
-    choice = choose(store, offered, list(indicators),
+    choice = choose(gate, offered, list(indicators),
                     level=asked.level if args.get("level") else None,
                     municipality=asked.municipality)
     return (Selection(choice.level, choice.municipality, asked.year), choice.note,

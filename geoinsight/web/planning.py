@@ -12,7 +12,7 @@ from geoinsight.analysis.priority import NO_WEIGHT, PriorityScheme, parse_weight
 from geoinsight.errors import BadRequest, NotFound
 from geoinsight.i18n import text
 from geoinsight.indicators import known
-from geoinsight.web.context import audit_indicators, lang, readable, state
+from geoinsight.web.context import audit_indicators, gate, lang, readable, state
 from geoinsight.web.pickers import chosen_selection, municipality_options
 
 bp = Blueprint("planning", __name__)
@@ -20,15 +20,14 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _request_plan() -> planning.Plan:
-    st = state()
     scheme = _scheme(request.args.get("scheme"))
-    selection, _, _ = chosen_selection(st.store, request.args, scheme.levels,
+    selection, _, _ = chosen_selection(gate(), request.args, scheme.levels,
                                        planning.scheme_indicators(scheme, weighted=True))
     if selection.municipality is None:  # a ranking is within one gemeente
         raise NotFound(f"no {'/'.join(scheme.levels)} boundaries in the store",
                        code="no_areas")
     weights = parse_weights(request.args.get("weights"), scheme)
-    return planning.plan(st.store, scheme, selection, weights, lang(), readable)
+    return planning.plan(gate(), scheme, selection, weights, lang(), readable)
 
 
 def _scheme(scheme_id: str | None) -> PriorityScheme:
@@ -135,7 +134,7 @@ def page() -> str:
     return render_template(
         "planning/planning.html", plan=plan_document(result, lang()),
         tiles=tiles, tiles_attribution=attribution,
-        municipalities=municipality_options(st.store, [result.selection.level],
+        municipalities=municipality_options(gate(), [result.selection.level],
                                             result.selection.level),
         use_available_url=use_available,
         api_url=url_for("planning.api_planning") + "?" + urlencode(query),

@@ -10,7 +10,7 @@ from geoinsight import service, signal_report
 from geoinsight.catalog import Layer
 from geoinsight.holdings import LEVELS
 from geoinsight.i18n import text
-from geoinsight.web.context import audit_layer, catalog, lang, state
+from geoinsight.web.context import audit_layer, catalog, gate, lang, state
 from geoinsight.web.pickers import chosen_selection, levels_held, municipality_options
 
 bp = Blueprint("signals", __name__)
@@ -19,7 +19,7 @@ bp = Blueprint("signals", __name__)
 def _selection() -> service.Selection:
     """The asked level and gemeente, else ones that have boundaries and figures."""
     indicators = [i for layer in catalog().layers.values() for i in layer.inputs()]
-    selection, _, _ = chosen_selection(state().store, request.args, LEVELS, indicators)
+    selection, _, _ = chosen_selection(gate(), request.args, LEVELS, indicators)
     return selection
 
 
@@ -27,7 +27,7 @@ def _selection() -> service.Selection:
 def layer_signals(layer_id: str) -> Response:
     st = state()
     selection = _selection()
-    result = signal_report.layer_signals(st.store, catalog(), layer_id, selection,
+    result = signal_report.layer_signals(gate(), catalog(), layer_id, selection,
                                          st.signal_cache)
     audit_layer(result.layer, f"signals {result.layer.id}", selection.municipality)
     return jsonify(signal_report.signals_json(result, lang()))
@@ -38,7 +38,7 @@ def _overview() -> tuple[service.Selection, list[signal_report.LayerSignals], li
     audited), and the layers left out."""
     st = state()
     selection = _selection()
-    found, left_out = signal_report.overview(st.store, catalog(), selection, st.signal_cache)
+    found, left_out = signal_report.overview(gate(), catalog(), selection, st.signal_cache)
     for result in found:
         audit_layer(result.layer, f"signals {result.layer.id}", selection.municipality)
     return selection, found, left_out
@@ -60,8 +60,8 @@ def page() -> str:
                     key=lambda item: (item["previous_year"] is None, str(item["title"])))
     return render_template("signals/signals.html", selection=selection, layers=layers,
                            left_out=[layer.title_in(lang()) for layer in left_out],
-                           levels=levels_held(state().store, LEVELS),
-                           municipalities=municipality_options(state().store, LEVELS,
+                           levels=levels_held(gate(), LEVELS),
+                           municipalities=municipality_options(gate(), LEVELS,
                                                                selection.level))
 
 

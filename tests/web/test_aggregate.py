@@ -43,7 +43,7 @@ def demo_settings(demo_settings: Settings) -> Settings:
 
 
 def store_of(app: Flask) -> Any:
-    return app.extensions["geoinsight"].store
+    return app.extensions["geoinsight"].gates.published
 
 
 def buurt(app: Flask, code: str) -> shapely.Geometry:

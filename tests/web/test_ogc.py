@@ -158,7 +158,7 @@ def test_default_limit_offset_and_prev(client: FlaskClient) -> None:
 
 def _rd_point(app: Flask, code: str) -> tuple[float, float]:
     with app.app_context():
-        areas = state().store.areas(codes=[code])
+        areas = state().gates.published.areas(codes=[code])
     point = areas.geometry.iloc[-1].representative_point()
     return point.x, point.y
 
@@ -185,7 +185,7 @@ def test_bbox_in_crs84_and_rd_give_the_same_ids(app: Flask, client: FlaskClient)
 
 def test_crs_rd_returns_the_stored_coordinates(app: Flask, client: FlaskClient) -> None:
     with app.app_context():
-        stored = state().store.areas(codes=[CODE], year=2023).geometry.iloc[0]
+        stored = state().gates.published.areas(codes=[CODE], year=2023).geometry.iloc[0]
     response = client.get(f"/ogc/collections/buurt_2023/items/{CODE}?crs={RD_PARAM}")
     assert response.headers["Content-Crs"] == f"<{RD}>"
     served = shape(response.get_json()["geometry"])

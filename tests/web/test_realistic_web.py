@@ -77,7 +77,7 @@ def test_a_drawn_area_over_a_reused_buurt_reads_no_2024_figure(real_client: Flas
     from geoinsight.web.context import state
 
     with real_app.app_context():
-        areas = state().store.areas(codes=["BU02330001"]).to_crs(4326)
+        areas = state().gates.published.areas(codes=["BU02330001"]).to_crs(4326)
     ring = shapely.geometry.mapping(areas.geometry.iloc[0].buffer(0))
     answer = real_client.post("/api/aggregate", json={"type": "Feature", "properties": {},
                                                      "geometry": ring}).get_json()

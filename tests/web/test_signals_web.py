@@ -42,7 +42,7 @@ def test_signals_use_published_figures_only(app: Flask) -> None:
     """A buurt whose count is suppressed (1-4) takes no part in the statistics."""
     client = app.test_client()
     body = client.get("/api/layers/crimes_registered/signals" + DELFT).get_json()
-    store = app.extensions["geoinsight"].store
+    store = app.extensions["geoinsight"].gates.published
     raw = store._store.values(indicators=["crimes_registered"], year=2025)
     small = raw[(raw["value"] > 0) & (raw["value"] < DisclosureRules().min_count)
                 & raw["code"].str.startswith("BU")]

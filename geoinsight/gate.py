@@ -1,0 +1,194 @@
+"""The one way a request reaches data: a :class:`Gate` built from the principal.
+
+Tiers, disclosure control and the audit used to be enforced by each view remembering to call the
+right helpers. A gate makes them structural: it is built once per request from the principal
+and holds the only reference to the (published) store a request gets. Through it a use case
+sees
+
+- the **visible catalogue**: the layers this principal may know of, each with its effective
+  tier (:func:`geoinsight.access.visible_catalog`);
+- the **published figures** of the indicators this principal may read: values pass disclosure
+  control (:class:`geoinsight.privacy.PublishedStore`) and an indicator of a tier the principal
+  may not read has no figures at all, whatever a use case asks for;
+- the **audit**: every internal or restricted read is noted, and written after a successful
+  answer (geoinsight.web.audit).
+
+A gate answers the read-only half of the store protocol (:class:`geoinsight.store.Reader`), so
+use cases take it where they took a store. It has no ``write`` and no pass-through of unknown
+attributes: what it does not define, a request cannot reach.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from geoinsight.access import (
+    ANONYMOUS,
+    Principal,
+    effective_tier,
+    indicator_tiers,
+    strictest,
+    visible_catalog,
+)
+from geoinsight.audit import CustomArea, Read
+from geoinsight.catalog import Catalog, Layer
+from geoinsight.catalog_registers import with_registers
+from geoinsight.privacy import DisclosureRules, PublishedStore
+from geoinsight.registers import EventRegister
+
+
+@dataclass
+class Gates:
+    """Makes a :class:`Gate` per request; holds what is read once per store version (the
+    indicator tiers and the catalogue with the store's event registers)."""
+
+    published: PublishedStore
+    catalog: Catalog
+    _tiers: dict[str, dict[str, str]] = field(default_factory=dict)
+    _catalogs: dict[str, Catalog] = field(default_factory=dict)
+
+    def for_principal(self, principal: Principal = ANONYMOUS) -> Gate:
+        version = self.published.version()
+        if version not in self._tiers:
+            self._tiers = {version: indicator_tiers(self.published)}
+            self._catalogs = {version: with_registers(self.catalog,
+                                                      self.published.event_registers())}
+        return Gate(principal, self.published, self._catalogs[version], self._tiers[version])
+
+
+class Gate:
+    """What one principal may see of the store, the catalogue and the audit (module doc)."""
+
+    def __init__(self, principal: Principal, published: PublishedStore, full_catalog: Catalog,
+                 tiers: dict[str, str]) -> None:
+        self.principal = principal
+        self._store = published
+        self._tiers = tiers
+        self.catalog: Catalog = visible_catalog(full_catalog, principal, tiers)
+        #: the internal and restricted reads of this request, for the audit log
+        self.reads: list[Read] = []
+
+    # --- who may read what -------------------------------------------------------------------
+
+    @property
+    def rules(self) -> DisclosureRules:
+        """The disclosure rules every published figure passed (custom areas apply them too)."""
+        return self._store.rules
+
+    def tier_of(self, indicator: str) -> str:
+        return self._tiers.get(indicator, "open")
+
+    def may_read(self, indicator: str) -> bool:
+        return self.principal.may_read(self.tier_of(indicator))
+
+    def _readable(self, indicators: Sequence[str] | None) -> list[str] | None:
+        """The asked indicators this principal may read (all readable ones when none asked)."""
+        if indicators is None:
+            return [i for i in self._tiers if self.may_read(i)] if self._hides_any() else None
+        return [i for i in indicators if self.may_read(i)]
+
+    def _hides_any(self) -> bool:
+        return any(not self.may_read(i) for i in self._tiers)
+
+    # --- the audit ---------------------------------------------------------------------------
+
+    def audit_layer(self, layer: Layer, what: str, area: str | None,
+                    custom: CustomArea | None = None) -> None:
+        """Note a read of a layer's values (only internal and restricted reads are logged);
+        ``custom``: the drawn or uploaded area read, for reads without an area code."""
+        self.audit_read(what, effective_tier(layer, self._tiers), area, custom)
+
+    def audit_indicators(self, indicators: Iterable[str], what: str, area: str | None) -> None:
+        self.audit_read(what, strictest(self.tier_of(i) for i in indicators), area)
+
+    def audit_profile(self, profile: dict[str, Any], what: str) -> None:
+        """A profile is as protected as the strictest layer or indicator it shows."""
+        shown = [self.catalog.get(row["layer"]).tier for row in profile["indicators"]]
+        shown += [self.tier_of(row["indicator"]) for row in profile["other_indicators"]]
+        self.audit_read(what, strictest(shown), profile["code"])
+
+    def audit_read(self, what: str, tier: str, area: str | None,
+                   custom: CustomArea | None = None) -> None:
+        if tier != "open":
+            self.reads.append(Read(what, tier, area or "", custom))
+
+    # --- the read-only store protocol, as this principal may see it ----------------------
+
+    def version(self) -> str:
+        return self._store.version()
+
+    def is_empty(self) -> bool:
+        return self._store.is_empty()
+
+    def values(self, *, indicators: Sequence[str] | None = None,
+               codes: Sequence[str] | None = None, year: int | None = None) -> pd.DataFrame:
+        """Published figures of the readable indicators only."""
+        asked = self._readable(indicators)
+        if asked is not None and not asked:
+            return self._store.values(indicators=[], codes=codes, year=year)
+        return self._store.values(indicators=asked, codes=codes, year=year)
+
+    def value_years(self, *, indicators: Sequence[str] | None = None,
+                    codes: Sequence[str] | None = None) -> list[int]:
+        asked = self._readable(indicators)
+        if asked is not None and not asked:
+            return []
+        return self._store.value_years(indicators=asked, codes=codes)
+
+    def presence(self, *, indicators: Sequence[str] | None = None,
+                 codes: Sequence[str] | None = None) -> pd.DataFrame:
+        asked = self._readable(indicators)
+        found = self._store.presence(indicators=asked if asked else None, codes=codes)
+        return found if asked is None else found[found["indicator"].isin(asked)]
+
+    def indicators(self) -> pd.DataFrame:
+        """The stored indicators' metadata, of the readable ones: a hidden indicator does not
+        exist for this principal."""
+        meta = self._store.indicators()
+        return meta[[self.may_read(str(i)) for i in meta["id"]]].reset_index(drop=True)
+
+    def event_registers(self) -> list[EventRegister]:
+        return [r for r in self._store.event_registers() if self.principal.may_read(r.tier)]
+
+    # boundaries, the code register and links between years are public CBS data
+    def areas(self, *, level: str | None = None, municipality: str | None = None,
+              year: int | None = None, codes: Sequence[str] | None = None,
+              geometry: bool = True) -> gpd.GeoDataFrame:
+        return self._store.areas(level=level, municipality=municipality, year=year,
+                                 codes=codes, geometry=geometry)
+
+    def area_years(self, *, level: str | None = None,
+                   municipality: str | None = None) -> list[int]:
+        return self._store.area_years(level=level, municipality=municipality)
+
+    def register(self, codes: Sequence[str] | None = None) -> pd.DataFrame:
+        return self._store.register(codes)
+
+    def links(self, codes: Sequence[str] | None = None) -> pd.DataFrame:
+        return self._store.links(codes)
+
+    def inventory(self) -> dict[str, pd.DataFrame]:
+        """Counts of what is stored per source, level and year (no figures)."""
+        return self._store.inventory()
+
+    def ingest_log(self) -> pd.DataFrame:
+        return self._store.ingest_log()
+
+    # BAG addresses and EP-Online labels are public registers; a use case only counts them
+    # per area, and what it returns passes disclosure control (privacy.protect_custom_area)
+    def addresses(self, ids: Sequence[str] | None = None) -> gpd.GeoDataFrame:
+        return self._store.addresses(ids)
+
+    def labels(self, ids: Sequence[str] | None = None) -> pd.DataFrame:
+        return self._store.labels(ids)
+
+    def point_areas(self, point_set: str, *, level: str | None = None,
+                    boundary_year: int | None = None,
+                    area_codes: Sequence[str] | None = None) -> pd.DataFrame:
+        return self._store.point_areas(point_set, level=level, boundary_year=boundary_year,
+                                       area_codes=area_codes)
