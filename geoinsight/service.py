@@ -6,9 +6,7 @@ raises a GeoInsightError, so it is testable without HTTP.
 
 from __future__ import annotations
 
-import gzip
-import hashlib
-from collections.abc import Iterable, MutableMapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -230,33 +228,16 @@ def latest_values(store: Reader, indicator: str, codes: list[str],
     return every[every["year"] == latest].reset_index(drop=True), latest
 
 
-GeoJsonCache = MutableMapping[tuple[object, ...], tuple[bytes, bytes, str]]
-_CACHE_SIZE = 64
-
-
-def areas_geojson(store: Reader, selection: Selection, tolerance_m: float,
-                  cache: GeoJsonCache) -> tuple[bytes, bytes, str]:
-    """The areas of a selection as GeoJSON for browsers, gzipped, and an ETag.
-
-    Simplification runs once per store version, level, gemeente and boundary year; the cache
-    keeps the last few answers (an OrderedDict: oldest first).
-    """
+def area_features(store: Reader, selection: Selection, tolerance_m: float) -> tuple[bytes, int]:
+    """The areas of a selection as GeoJSON for browsers (simplified with shared edges kept,
+    rounded to about a metre), and the boundary year they are of."""
     year = selection.year
     if year is None:
         years = store.area_years(level=selection.level, municipality=selection.municipality)
         year = years[-1] if years else 0
     year = boundary_year(store, selection, year)
-    key = (store.version(), selection.level, selection.municipality, year, tolerance_m)
-    cached = cache.get(key)
-    if cached is None:
-        frame = store.areas(level=selection.level, municipality=selection.municipality,
-                            year=year)
-        body = feature_collection(frame, tolerance_m)
-        cached = (body, gzip.compress(body, 6, mtime=0), hashlib.sha256(body).hexdigest()[:32])
-        cache[key] = cached
-        while len(cache) > _CACHE_SIZE:
-            del cache[next(iter(cache))]
-    return cached
+    frame = store.areas(level=selection.level, municipality=selection.municipality, year=year)
+    return feature_collection(frame, tolerance_m), year
 
 
 def bounds_wgs84(store: Reader, selection: Selection,

@@ -11,6 +11,7 @@ from geoinsight import __version__, harmonise, service
 from geoinsight.errors import BadRequest
 from geoinsight.profile import area_profile
 from geoinsight.web.context import audit_layer, audit_profile, catalog, gate, lang, readable, state
+from geoinsight.web.http import cached_compressed, conditional
 
 bp = Blueprint("api", __name__)
 
@@ -73,17 +74,11 @@ def areas() -> Response:
     selection = service.parse_selection(request.args.get("level"),
                                         request.args.get("municipality"),
                                         request.args.get("year"))
-    body, zipped, etag = service.areas_geojson(
-        gate(), selection, st.settings.simplify_m.get(selection.level, 0.0),
-        st.geojson_cache)
-    compress = "gzip" in request.accept_encodings
-    response = Response(zipped if compress else body, mimetype="application/geo+json")
-    if compress:
-        response.headers["Content-Encoding"] = "gzip"
-    response.headers["Vary"] = "Accept-Encoding"
-    response.set_etag(etag + ("-gz" if compress else ""))
-    response.headers["Cache-Control"] = "no-cache"  # revalidate: 304 while the store is unchanged
-    return response.make_conditional(request)  # type: ignore[return-value]
+    tolerance = st.settings.simplify_m.get(selection.level, 0.0)
+    key = (gate().version(), selection, tolerance)
+    body, zipped, etag = cached_compressed(
+        st.geojson_cache, key, lambda: service.area_features(gate(), selection, tolerance)[0])
+    return conditional(body, zipped, etag, "application/geo+json")
 
 
 @bp.get("/api/areas/<code>")
