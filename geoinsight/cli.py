@@ -417,10 +417,11 @@ def users_token(settings: Settings, name: str) -> None:
     click.echo("keep it now: it cannot be shown again", err=True)
 
 
-def main() -> None:
-    """Entry point: run the CLI; turn every failure into one line and exit 1."""
+def main(args: list[str] | None = None) -> None:
+    """Entry point: run the CLI (on ``args``, else the command line); turn every failure into
+    one line and exit 1."""
     try:
-        cli.main(standalone_mode=False)
+        cli.main(args=args, standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(1)

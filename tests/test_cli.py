@@ -7,14 +7,24 @@ import subprocess
 import sys
 from pathlib import Path
 
+from cli_runner import Done, run_cli
+
 TEST_DATA = Path(__file__).parent / "data"
 
 
-def run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def run(tmp_path: Path, *args: str, stdin: str = "") -> Done:
+    return run_cli(tmp_path / "inst", *args, stdin=stdin)
+
+
+def test_the_installed_command_prints_one_error_line(tmp_path: Path) -> None:
+    """Once through a real process (``python -m geoinsight.cli``): exit 1, no traceback."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("GEOINSIGHT_")}
-    return subprocess.run([sys.executable, "-m", "geoinsight.cli", "--data-dir",
-                           str(tmp_path / "inst"), *args], capture_output=True, text=True,
+    done = subprocess.run([sys.executable, "-m", "geoinsight.cli", "--data-dir",
+                           str(tmp_path / "inst"), "ingest", "boundaries",
+                           str(tmp_path / "nope.gpkg")], capture_output=True, text=True,
                           env=env, timeout=300)
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr.startswith("error: ") and len(done.stderr.strip().splitlines()) == 1
 
 
 def test_ingest_prints_one_summary_line(tmp_path: Path) -> None:
@@ -68,12 +78,9 @@ def test_layers_validate_and_list(tmp_path: Path) -> None:
     assert "oops.yaml" in bad.stderr and "title" in bad.stderr
 
 
-def run_stdin(tmp_path: Path, stdin: str, *args: str) -> subprocess.CompletedProcess[str]:
+def run_stdin(tmp_path: Path, stdin: str, *args: str) -> Done:
     """Like run(), with standard input from a pipe (never the terminal running the tests)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GEOINSIGHT_")}
-    return subprocess.run([sys.executable, "-m", "geoinsight.cli", "--data-dir",
-                           str(tmp_path / "inst"), *args], capture_output=True, text=True,
-                          env=env, timeout=300, input=stdin)
+    return run(tmp_path, *args, stdin=stdin)
 
 
 def test_users_add_list_token_remove(tmp_path: Path) -> None:

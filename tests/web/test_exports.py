@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import subprocess
-import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 import pyogrio
+from cli_runner import Done, run_cli
 from flask import Flask
 from flask.testing import FlaskClient
 from web.tiers import QUERY
@@ -23,11 +21,8 @@ Token = Callable[[str, str], dict[str, str]]
 URL = "/api/export/population,woz_mean?level=buurt&municipality=GM0503"
 
 
-def cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GEOINSIGHT_")}
-    return subprocess.run([sys.executable, "-m", "geoinsight.cli", "--data-dir",
-                           str(settings.data_dir), "export", *args], capture_output=True,
-                          text=True, env=env, timeout=300)
+def cli(settings: Settings, *args: str) -> Done:
+    return run_cli(settings.data_dir, "export", *args)
 
 
 def test_api_and_cli_give_the_same_csv(client: FlaskClient, demo_settings: Settings,
