@@ -65,7 +65,7 @@ def indicator_tiers(store: Any) -> dict[str, str]:
     tier the registry gives it (so a layer over a restricted indicator is restricted before any
     of its figures are loaded); an event register's indicators have the register's tier, which
     whoever ingested it chose (``ingest events --tier``)."""
-    from geoinsight.indicators import known
+    from geoinsight.catalog.indicators import known
 
     tiers: dict[str, str] = {i.id: i.tier for i in known().values()}
     meta = store.indicators()

@@ -236,7 +236,7 @@ def _report(result: IngestResult, target: Path | None) -> None:
 def status(settings: Settings) -> None:
     """What the store holds, which layers have figures where, and the next step."""
     from geoinsight.catalog import load_catalog
-    from geoinsight.store_status import format_status, store_status
+    from geoinsight.usecases.store_status import format_status, store_status
 
     store = _store(settings)
     click.echo(format_status(store_status(store, load_catalog(settings.layers_dir),
@@ -263,7 +263,7 @@ def layers_list(settings: Settings) -> None:
 def _catalog(settings: Settings) -> Catalog:
     """The layer files' catalogue with a layer per event register of the store."""
     from geoinsight.catalog import load_catalog
-    from geoinsight.catalog_registers import with_registers
+    from geoinsight.catalog.registers import with_registers
 
     return with_registers(load_catalog(settings.layers_dir), _store(settings).event_registers())
 
@@ -311,7 +311,7 @@ def export_cmd(settings: Settings, layer_ids: tuple[str, ...], level: str,
     from geoinsight.export import build_export
     from geoinsight.export.formats import format_for_path, get_format
     from geoinsight.privacy import disclosure_rules, open_published_store
-    from geoinsight.service import parse_selection
+    from geoinsight.usecases.service import parse_selection
 
     fmt = get_format(fmt_name) if fmt_name else format_for_path(output)
     if not output.parent.is_dir():

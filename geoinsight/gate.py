@@ -37,7 +37,7 @@ from geoinsight.access import (
 )
 from geoinsight.audit import CustomArea, Read
 from geoinsight.catalog import Catalog, Layer
-from geoinsight.catalog_registers import with_registers
+from geoinsight.catalog.registers import with_registers
 from geoinsight.privacy import DisclosureRules, PublishedStore
 from geoinsight.registers import EventRegister
 

@@ -39,7 +39,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geoinsight.indicators_energy import LABEL_CLASSES, class_id
+from geoinsight.catalog.energy_indicators import LABEL_CLASSES, class_id
 from geoinsight.registers import EventRegister
 from geoinsight.settings import Settings
 from geoinsight.sources.codes import COUNTRY_CODE
@@ -96,7 +96,7 @@ def indicator_meta(store: Any) -> dict[str, IndicatorMeta]:
     tier as for access (:func:`geoinsight.access.indicator_tiers`). The categories of an event
     register name their total (rule 5)."""
     from geoinsight.access import indicator_tiers
-    from geoinsight.indicators import known
+    from geoinsight.catalog.indicators import known
 
     tiers = indicator_tiers(store)
     found = {i.id: IndicatorMeta(str(i.kind), i.unit, tiers[i.id]) for i in known().values()}

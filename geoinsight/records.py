@@ -28,7 +28,7 @@ VALUE_COLUMNS = ["code", "year", "indicator", "value", "status", "boundary_year"
 #: ``indelingswijziging`` flag (1: unchanged since the year before), the evidence placement uses
 REGISTER_COLUMNS = ["code", "year", "level", "name", "changed"]
 #: whether a code names the same area in two classification years (``year_a < year_b``):
-#: relation ``same``, ``different`` or ``unproven``, with the reason (geoinsight.placement)
+#: relation ``same``, ``different`` or ``unproven``, with the reason (geoinsight.analysis.placement)
 LINK_COLUMNS = ["code", "year_a", "year_b", "relation", "reason"]
 
 

@@ -4,7 +4,7 @@
 makes (or replaces) the register ``fietsdiefstal``. A register owns the indicators
 ``<name>_total`` and, when its events fall in two or more classes, ``<name>_<class>``; the
 catalogue shows ``<name>_total`` as a layer with the register's title, theme and tier
-(:mod:`geoinsight.catalog_registers`). Registers are independent: re-ingesting one replaces
+(:mod:`geoinsight.catalog.registers`). Registers are independent: re-ingesting one replaces
 only its own counts.
 
 The default register, ``ondermijning``, keeps the ids it always had (``events_total``,
@@ -26,8 +26,8 @@ from typing import Any, cast, get_args
 
 import pandas as pd
 
+from geoinsight.catalog.indicators import BY_ID, EVENT_CATEGORIES, EVENT_SOURCE, known
 from geoinsight.errors import InputError
-from geoinsight.indicators import BY_ID, EVENT_CATEGORIES, EVENT_SOURCE, known
 from geoinsight.records import THEMES, Indicator, Tier
 
 DEFAULT_NAME = "ondermijning"

@@ -1,9 +1,11 @@
-"""Custom areas: ``geoinsight.aggregate.aggregate_area`` against geopandas overlay + sjoin.
+"""Custom areas: ``geoinsight.usecases.custom_area.aggregate_area`` against geopandas overlay +
+sjoin.
 
-``POST /api/aggregate`` is a thin view over :func:`geoinsight.aggregate.aggregate_area`; this
-calls that function directly, as an anonymous caller (the open layers), on a drawn polygon. The
-obvious alternative, with geopandas on the same published figures and the same address points,
-all loaded in memory before the clock starts:
+``POST /api/aggregate`` is a thin view over
+:func:`geoinsight.usecases.custom_area.aggregate_area`; this calls that function directly, as
+an anonymous caller (the open layers), on a drawn polygon. The obvious alternative, with
+geopandas on the same published figures and the same address points, all loaded in memory
+before the clock starts:
 
 - ``geopandas.overlay(buurten, polygon, how="intersection")``: the piece of each buurt inside,
   its area share;
@@ -185,9 +187,9 @@ def _open(data_dir: Path) -> tuple[Any, Any, Any]:
 def run_geoinsight(data_dir: Path, polygon_wkt: str, repeat: int) -> dict[str, Any]:
     import shapely
 
-    from geoinsight.aggregate import aggregate_area
     from geoinsight.area_input import area_from_geojson
     from geoinsight.uploads import UploadLimits
+    from geoinsight.usecases.custom_area import aggregate_area
 
     polygon = shapely.from_wkt(polygon_wkt)
     area = area_from_geojson(json.loads(shapely.to_geojson(polygon)), "EPSG:28992",
@@ -222,11 +224,11 @@ def load_for_geopandas(data_dir: Path) -> dict[str, Any]:
     address points with the buurt each lies in (one sjoin), and how each figure combines."""
     import geopandas as gpd
 
-    from geoinsight.aggregate import ADDRESS_BASED, LABEL_BASED
     from geoinsight.analysis.energy import dwellings
-    from geoinsight.harmonise import kinds
-    from geoinsight.indicators import known
+    from geoinsight.analysis.harmonise import kinds
+    from geoinsight.catalog.indicators import known
     from geoinsight.spatial.interpolate import weighting_of
+    from geoinsight.usecases.custom_area import ADDRESS_BASED, LABEL_BASED
 
     store, catalog, _ = _open(data_dir)
     buurten = store.areas(level="buurt")[["code", "geometry"]].reset_index(drop=True)

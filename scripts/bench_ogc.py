@@ -104,8 +104,8 @@ def export_collection(data_dir: Path, collection_id: str, target: Path) -> dict[
     from geoinsight.ogc.cache import BoundedCache
     from geoinsight.ogc.tables import Source
     from geoinsight.privacy import disclosure_rules, open_published_store
-    from geoinsight.service import Selection
     from geoinsight.settings import load_settings
+    from geoinsight.usecases.service import Selection
 
     settings = load_settings(data_dir=data_dir)
     store = open_published_store(settings)

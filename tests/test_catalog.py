@@ -22,9 +22,9 @@ from geoinsight.catalog import (
     parse_expression,
     validate_dir,
 )
+from geoinsight.catalog.indicators import known
 from geoinsight.classify import palette_names
 from geoinsight.errors import BadRequest, ConfigError, NotFound
-from geoinsight.indicators import known
 
 LAYERS_DIR = Path(__file__).resolve().parents[1] / "layers"
 

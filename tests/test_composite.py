@@ -14,13 +14,13 @@ import pytest
 import yaml
 from flask import Flask
 
-from geoinsight import service
 from geoinsight.access import effective_tier
 from geoinsight.catalog import Layer, evaluate, load_catalog, validate_dir
-from geoinsight.composite import Component, Composite
+from geoinsight.catalog.composite import Component, Composite
 from geoinsight.privacy import DisclosureRules, PublishedStore
 from geoinsight.settings import Settings
 from geoinsight.store.gpkg import GeoPackageStore
+from geoinsight.usecases import service
 
 LAYERS = Path(__file__).resolve().parents[1] / "layers"
 INDEX = "social_vulnerability_index"

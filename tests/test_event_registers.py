@@ -17,7 +17,7 @@ from test_social_sources import buurten, write_events
 from geoinsight import PROJECT_ROOT
 from geoinsight.access import effective_tier, indicator_tiers
 from geoinsight.catalog import load_catalog
-from geoinsight.catalog_registers import with_registers
+from geoinsight.catalog.registers import with_registers
 from geoinsight.errors import InputError
 from geoinsight.ingest import ingest_boundaries
 from geoinsight.ingest.events import ingest_events

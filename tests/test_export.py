@@ -27,8 +27,8 @@ from geoinsight.export import Export, build_export
 from geoinsight.export.formats import FORMATS, format_for_path, get_format
 from geoinsight.export.raster import NODATA, grid
 from geoinsight.privacy import DisclosureRules, PublishedStore
-from geoinsight.service import Selection
 from geoinsight.store.gpkg import GeoPackageStore
+from geoinsight.usecases.service import Selection
 
 LAYERS = ["population", "woz_mean", "share_65_plus"]
 DELFT = Selection("buurt", "GM0503", None)

@@ -196,7 +196,7 @@ def test_a_mean_per_household_is_weighted_by_households() -> None:
 
 
 def test_the_registry_names_each_mean_s_denominator() -> None:
-    from geoinsight.indicators import known
+    from geoinsight.catalog.indicators import known
 
     per = {i: known()[i].per for i in ("household_size", "woz_mean", "pct_owner_occupied",
                                        "energy_label_share_efg", "share_built_before_1975",

@@ -1,4 +1,5 @@
-"""A figure belongs to the boundaries of its own year (geoinsight.placement): the rule, and the
+"""A figure belongs to the boundaries of its own year (geoinsight.analysis.placement): the rule,
+and the
 realistic store of issue 10 where CBS re-used five Ermelo buurt codes between 2021 and 2024."""
 
 from __future__ import annotations
@@ -13,9 +14,7 @@ from builders import RD, squares
 from realistic import KWB2024_BUURTEN, REUSED, build, figures_2024
 
 from geoinsight import PROJECT_ROOT
-from geoinsight.catalog import load_catalog
-from geoinsight.ingest import ingest_boundaries, ingest_indicators
-from geoinsight.placement import (
+from geoinsight.analysis.placement import (
     DIFFERENT,
     SAME,
     UNPROVEN,
@@ -23,10 +22,12 @@ from geoinsight.placement import (
     names_differ,
     placed_values,
 )
+from geoinsight.catalog import load_catalog
+from geoinsight.ingest import ingest_boundaries, ingest_indicators
 from geoinsight.privacy import DisclosureRules, PublishedStore
-from geoinsight.profile import area_profile
-from geoinsight.service import Selection, figure_years, layer_values
 from geoinsight.store.gpkg import GeoPackageStore
+from geoinsight.usecases.profile import area_profile
+from geoinsight.usecases.service import Selection, figure_years, layer_values
 
 CATALOG = load_catalog(PROJECT_ROOT / "layers")
 

@@ -16,7 +16,8 @@ import pytest
 from builders import four_buurten_store
 
 from geoinsight.analysis.priority import MIN_WEIGHT_SHARE, load_scheme, parse_weights
-from geoinsight.planning import (
+from geoinsight.store.gpkg import GeoPackageStore
+from geoinsight.usecases.planning import (
     NOT_LOADED,
     OTHER_BOUNDARIES,
     SUPPRESSED,
@@ -24,8 +25,7 @@ from geoinsight.planning import (
     export_csv,
     plan,
 )
-from geoinsight.service import Selection
-from geoinsight.store.gpkg import GeoPackageStore
+from geoinsight.usecases.service import Selection
 
 CODES = ["BU05030001", "BU05030002", "BU05030003", "BU05030004"]
 SCHEME = """\

@@ -96,7 +96,7 @@ def test_rules_from_configuration() -> None:
 
 def test_two_requests_see_the_same_published_figures(tmp_path: Path) -> None:
     """A narrow and a wide request cannot be differenced: both are cut from one protection."""
-    from geoinsight.indicators import Indicator
+    from geoinsight.catalog.indicators import Indicator
     from geoinsight.store.gpkg import GeoPackageStore
     from geoinsight.store.model import IngestBatch, IngestCounts
 

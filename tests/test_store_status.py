@@ -10,7 +10,7 @@ from realistic import build
 from geoinsight.catalog import load_catalog
 from geoinsight.cli import cli
 from geoinsight.settings import load_settings
-from geoinsight.store_status import store_status
+from geoinsight.usecases.store_status import store_status
 
 
 def test_status_says_what_is_held_and_what_to_load_next(tmp_path: Path) -> None:

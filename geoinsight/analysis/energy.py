@@ -15,7 +15,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from geoinsight.indicators_energy import (
+from geoinsight.catalog.energy_indicators import (
     A_OR_BETTER,
     BUILD_PERIODS,
     BUILDING_GROUPS,

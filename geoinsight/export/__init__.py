@@ -15,7 +15,7 @@ from geoinsight.export.formats import Format, csvw_metadata, stream
 from geoinsight.export.metadata import export_metadata, file_stem
 from geoinsight.export.table import AreaTable, area_table
 from geoinsight.privacy import DisclosureRules, Published
-from geoinsight.service import Selection
+from geoinsight.usecases.service import Selection
 
 
 @dataclass

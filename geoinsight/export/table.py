@@ -16,11 +16,11 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from geoinsight.analysis.harmonise import layer_values_on
 from geoinsight.catalog import Catalog, Layer
 from geoinsight.errors import BadRequest, NotFound
-from geoinsight.harmonise import layer_values_on
 from geoinsight.privacy import Published
-from geoinsight.service import LayerValues, Selection, layer_years
+from geoinsight.usecases.service import LayerValues, Selection, layer_years
 
 #: the columns before the layers' columns, in every format
 AREA_FIELDS = ["code", "name", "level", "gemeente_code", "year", "boundary_year"]
@@ -103,7 +103,8 @@ def area_table(store: Published, catalog: Catalog, layer_ids: Sequence[str], sel
 
     Layers whose figures sit on older boundaries than the others (2024 figures on 2023 buurten)
     are joined by code onto the newest boundary set among them; ``boundaries`` asks for one
-    boundary year and re-expresses figures of other years on it (:mod:`geoinsight.harmonise`).
+    boundary year and re-expresses figures of other years on it
+    (:mod:`geoinsight.analysis.harmonise`).
     Without ``geometry`` (CSV, XLSX) the areas are read without their boundaries.
     """
     layers = [catalog.get(i) for i in parse_layer_ids(list(layer_ids))]

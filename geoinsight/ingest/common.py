@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from geoinsight.placement import PlacementReport
+from geoinsight.analysis.placement import PlacementReport
 from geoinsight.store import Store
 from geoinsight.store.model import IngestBatch, IngestCounts, Reject
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from geoinsight.catalog.indicators import Indicator, match_column, normalise
 from geoinsight.errors import InputError
-from geoinsight.indicators import Indicator, match_column, normalise
 from geoinsight.records import VALUE_COLUMNS, Reject
 from geoinsight.sources.codes import (
     clean_code,

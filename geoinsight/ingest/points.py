@@ -17,9 +17,9 @@ import geopandas as gpd
 import pandas as pd
 
 from geoinsight.analysis.energy import address_aggregates, label_aggregates
+from geoinsight.catalog.energy_indicators import address_indicators, label_indicators
+from geoinsight.catalog.indicators import Indicator
 from geoinsight.errors import InputError
-from geoinsight.indicators import Indicator
-from geoinsight.indicators_energy import address_indicators, label_indicators
 from geoinsight.ingest.common import IngestResult, checksum, finish
 from geoinsight.sources.bag import read_addresses
 from geoinsight.sources.codes import level_of

@@ -15,17 +15,17 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geoinsight.crs import STORE_CRS, looks_like_rd, to_store_crs
-from geoinsight.errors import InputError
-from geoinsight.indicators import Indicator, normalise
-from geoinsight.ingest.common import IngestResult, checksum, finish
-from geoinsight.ingest.keys import Keyed, is_water, key_rows, register_rows, to_long
-from geoinsight.placement import (
+from geoinsight.analysis.placement import (
     PlacementReport,
     links_after,
     names_differ,
     placement_report,
 )
+from geoinsight.catalog.indicators import Indicator, normalise
+from geoinsight.crs import STORE_CRS, looks_like_rd, to_store_crs
+from geoinsight.errors import InputError
+from geoinsight.ingest.common import IngestResult, checksum, finish
+from geoinsight.ingest.keys import Keyed, is_water, key_rows, register_rows, to_long
 from geoinsight.sources import cbs, regions, statline
 from geoinsight.sources.codes import find_code_column
 from geoinsight.store import Store
@@ -185,7 +185,7 @@ def ingest_indicators(store: Store, path: Path, year: int | None = None,
 
     The figures are on the indeling of their year (CBS publishes year Y on Y's
     classification) unless ``boundaries`` names another; they land on stored areas only as
-    :mod:`geoinsight.placement` allows.
+    :mod:`geoinsight.analysis.placement` allows.
     """
     path = Path(path)
     if path.is_file() and path.suffix.lower() not in statline.TABLE_SUFFIXES:

@@ -2,7 +2,8 @@
 
 A collection is one level on one boundary year (``buurt_2023``, ``gemeente_2023``): the areas as
 CBS drew them that year, each with every visible layer's figure as a property. Figures belong on
-the boundaries the rest of GeoInsight shows them on (:func:`geoinsight.service.figure_years`:
+the boundaries the rest of GeoInsight shows them on
+(:func:`geoinsight.usecases.service.figure_years`:
 their own year's, else the latest before it), so a feature's value is the one
 ``/api/layers/<id>/values`` gives for that level, gemeente and year. Where a gemeente's boundaries
 lag behind the rest of the store (the demo's 2022 Den Haag buurten next to 2023 Delft ones), its
@@ -25,8 +26,8 @@ from geoinsight.errors import NotFound
 from geoinsight.export.table import LayerColumn, column_info
 from geoinsight.i18n import text
 from geoinsight.records import LEVELS
-from geoinsight.service import Selection, figure_years, is_synthetic
 from geoinsight.store import Reader
+from geoinsight.usecases.service import Selection, figure_years, is_synthetic
 
 _ID = re.compile(r"^(gemeente|wijk|buurt)_(\d{4})$")
 

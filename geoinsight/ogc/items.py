@@ -23,7 +23,7 @@ from geoinsight.ogc import DEFAULT_LIMIT, GEOJSON, HTML, JSON, MAX_LIMIT
 from geoinsight.ogc.crs import CRS84, bbox_in_rd, output_geometries, parse_bbox, parse_crs
 from geoinsight.ogc.links import Links
 from geoinsight.ogc.tables import AREA_PROPERTIES, Table
-from geoinsight.service import parse_municipality, parse_year
+from geoinsight.usecases.service import parse_municipality, parse_year
 
 
 @dataclass(frozen=True)

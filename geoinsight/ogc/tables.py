@@ -31,7 +31,7 @@ from geoinsight.ogc.collections import (
     plan_columns,
 )
 from geoinsight.privacy import Published
-from geoinsight.service import Selection
+from geoinsight.usecases.service import Selection
 
 #: the area attributes every feature carries, before the layers' values
 AREA_PROPERTIES = ("code", "name", "level", "gemeente_code")

@@ -34,7 +34,8 @@ class Reader(Protocol):
     def values(self, *, indicators: Sequence[str] | None = None,
                codes: Sequence[str] | None = None, year: int | None = None) -> pd.DataFrame:
         """Figures as stored (VALUE_COLUMNS): ``boundary_year`` is the classification each
-        was published on. Never join them to areas by code alone: geoinsight.placement does."""
+        was published on. Never join them to areas by code alone: geoinsight.analysis.placement
+        does."""
         ...
 
     def value_years(self, *, indicators: Sequence[str] | None = None,

@@ -13,9 +13,9 @@ from geoinsight.audit import AuditLog
 from geoinsight.catalog import load_catalog
 from geoinsight.gate import Gates
 from geoinsight.i18n import LANGUAGES, text
-from geoinsight.planning import load_schemes
 from geoinsight.privacy import open_published_store
 from geoinsight.settings import Settings, load_settings
+from geoinsight.usecases.planning import load_schemes
 from geoinsight.web import errors
 from geoinsight.web.context import AppState
 from geoinsight.web.sparkline import sparkline

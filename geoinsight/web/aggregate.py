@@ -1,7 +1,8 @@
 """``POST /api/aggregate``: every visible layer inside a drawn or uploaded area.
 
 Thin: read the area (a GeoJSON body, or a multipart upload in field ``file``), call
-:func:`geoinsight.aggregate.aggregate_area` with the layers this request may see, audit the
+:func:`geoinsight.usecases.custom_area.aggregate_area` with the layers this request may see, audit
+the
 reads of protected layers, answer JSON. The request body is limited by ``MAX_CONTENT_LENGTH``
 (setting ``aggregate_max_upload_bytes``): a larger one is answered 413 ``too_large`` before it is
 read. Uploaded files are read with bounds on features, vertices, unpacked bytes and work
@@ -16,12 +17,12 @@ from flask import Blueprint, Response, g, jsonify, request
 from flask.sansio.blueprints import BlueprintSetupState
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from geoinsight.aggregate import aggregate_area
 from geoinsight.area_input import DrawnArea, area_from_geojson, area_from_upload
 from geoinsight.errors import BadRequest
-from geoinsight.service import parse_selection
 from geoinsight.uploads import Budget, ReadStats, UploadLimits
 from geoinsight.uploads.geojson import parse_geojson
+from geoinsight.usecases.custom_area import aggregate_area
+from geoinsight.usecases.service import parse_selection
 from geoinsight.web.context import audit_layer, catalog, gate, lang, state
 
 bp = Blueprint("aggregate", __name__)

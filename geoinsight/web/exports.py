@@ -11,11 +11,11 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, jsonify, request, url_for
 
-from geoinsight import service
 from geoinsight.errors import BadRequest
 from geoinsight.export import build_export
 from geoinsight.export.formats import get_format
 from geoinsight.export.table import parse_layer_ids
+from geoinsight.usecases import service
 from geoinsight.web.context import audit_layer, catalog, gate, lang
 
 bp = Blueprint("exports", __name__)

@@ -7,11 +7,11 @@ from urllib.parse import urlencode
 from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from geoinsight import service
 from geoinsight.catalog import Layer, by_theme
-from geoinsight.holdings import LEVELS, layer_figures
 from geoinsight.i18n import map_labels, text
 from geoinsight.maps import MapConfig, MapLayerRef, build_map
+from geoinsight.usecases import service
+from geoinsight.usecases.holdings import LEVELS, layer_figures
 from geoinsight.web.context import catalog, gate, lang, state
 from geoinsight.web.exports import menu_links
 from geoinsight.web.notices import map_notices

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from geoinsight import service
+from geoinsight.analysis.placement import unplaced
 from geoinsight.catalog import Layer
 from geoinsight.gate import Gate
-from geoinsight.holdings import LayerFigures, gemeenten
 from geoinsight.i18n import text
-from geoinsight.placement import unplaced
+from geoinsight.usecases import service
+from geoinsight.usecases.holdings import LayerFigures, gemeenten
 from geoinsight.web.context import lang
 
 

@@ -103,7 +103,7 @@ def _values() -> Schema:
     unplaced = _obj({"count": INTEGER, "boundary_year": YEAR,
                      "figure_boundary_years": _array(YEAR), "codes": _array(STRING)},
                     description="Areas whose figures of this year are on another indeling "
-                                "(geoinsight.placement) and are therefore not shown.")
+                                "(geoinsight.analysis.placement) and are therefore not shown.")
     return _obj({
         "layer": STRING, "title": STRING, "unit": STRING,
         "level": {"type": "string", "enum": LEVELS}, "municipality": _nullable(STRING),

@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from geoinsight import service
 from geoinsight.catalog import by_theme
 from geoinsight.errors import NotFound
-from geoinsight.profile import area_profile
+from geoinsight.usecases import service
+from geoinsight.usecases.profile import area_profile
 from geoinsight.web.context import audit_profile, catalog, gate, lang, readable
 from geoinsight.web.pickers import chosen_selection, levels_held, municipality_options
 

@@ -2,7 +2,7 @@
 
 Every gemeente option says at which levels it has boundaries (``data-levels``);
 static/js/picker.js hides the ones the chosen level does not have. "(deel)" marks a gemeente
-whose areas at the page's level are provably incomplete (:mod:`geoinsight.holdings`).
+whose areas at the page's level are provably incomplete (:mod:`geoinsight.usecases.holdings`).
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from geoinsight.gate import Gate
-from geoinsight.holdings import LEVELS, choose, gemeenten
-from geoinsight.service import Selection, parse_selection
+from geoinsight.usecases.holdings import LEVELS, choose, gemeenten
+from geoinsight.usecases.service import Selection, parse_selection
 
 
 def municipality_options(gate: Gate, levels: Iterable[str], level: str) -> list[dict[str, Any]]:

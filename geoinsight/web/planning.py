@@ -7,11 +7,11 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
 
-from geoinsight import planning
 from geoinsight.analysis.priority import NO_WEIGHT, PriorityScheme, parse_weights
+from geoinsight.catalog.indicators import known
 from geoinsight.errors import BadRequest, NotFound
 from geoinsight.i18n import text
-from geoinsight.indicators import known
+from geoinsight.usecases import planning
 from geoinsight.web.context import audit_indicators, gate, lang, readable, state
 from geoinsight.web.pickers import chosen_selection, municipality_options
 

@@ -6,10 +6,10 @@ import re
 
 from flask import Blueprint, Response, jsonify, render_template, request
 
-from geoinsight import service, signal_report
 from geoinsight.catalog import Layer
-from geoinsight.holdings import LEVELS
 from geoinsight.i18n import text
+from geoinsight.usecases import service, signal_report
+from geoinsight.usecases.holdings import LEVELS
 from geoinsight.web.context import audit_layer, catalog, gate, lang, state
 from geoinsight.web.pickers import chosen_selection, levels_held, municipality_options
 

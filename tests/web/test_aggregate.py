@@ -21,7 +21,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from web.tiers import HIDDEN
 
-from geoinsight.indicators_energy import EXISTING
+from geoinsight.catalog.energy_indicators import EXISTING
 from geoinsight.settings import Settings
 
 URL = "/api/aggregate"

@@ -16,9 +16,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from realistic import ERMELO_2021, GEMEENTEN_2023, realistic_app
 
-from geoinsight.holdings import choose, gemeenten
 from geoinsight.ingest import ingest_boundaries
 from geoinsight.store.gpkg import GeoPackageStore
+from geoinsight.usecases.holdings import choose, gemeenten
 
 ERMELO = "GM0233"
 

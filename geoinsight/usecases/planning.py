@@ -22,7 +22,7 @@ from typing import Any
 
 import pandas as pd
 
-from geoinsight import service
+from geoinsight.analysis.placement import placed_values
 from geoinsight.analysis.priority import (
     MIN_WEIGHT_SHARE,
     PriorityScheme,
@@ -33,9 +33,9 @@ from geoinsight.analysis.priority import (
 from geoinsight.catalog import evaluate_expression, expression_inputs, parse_expression
 from geoinsight.classify import Classification, classify
 from geoinsight.errors import BadRequest, NotFound
-from geoinsight.placement import placed_values
-from geoinsight.service import Selection, boundary_year
 from geoinsight.store import Reader
+from geoinsight.usecases import service
+from geoinsight.usecases.service import Selection, boundary_year
 
 PUBLISHED = ("ok", "estimated")
 #: Why an input has no figure for any area in view (``Missing.reason``).

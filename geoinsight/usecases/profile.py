@@ -11,12 +11,12 @@ from typing import Any
 
 import pandas as pd
 
+from geoinsight.analysis.placement import placed_values
 from geoinsight.catalog import Catalog, evaluate
-from geoinsight.indicators_energy import LABEL_CLASSES, LABEL_COLOURS, class_id
-from geoinsight.placement import placed_values
-from geoinsight.service import area_record, synthetic_indicators
+from geoinsight.catalog.energy_indicators import LABEL_CLASSES, LABEL_COLOURS, class_id
 from geoinsight.sources.codes import COUNTRY_CODE, is_code
 from geoinsight.store import Reader
+from geoinsight.usecases.service import area_record, synthetic_indicators
 
 LABEL_COUNTS = {f"labels_class_{class_id(c)}": c for c in LABEL_CLASSES}
 

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from geoinsight.analysis.placement import placement_report
 from geoinsight.catalog import Catalog, Layer
-from geoinsight.holdings import LEVELS, gemeenten, landing_masks, landing_years
-from geoinsight.placement import placement_report
 from geoinsight.sources.codes import gemeente_of, level_of
 from geoinsight.store import Store
+from geoinsight.usecases.holdings import LEVELS, gemeenten, landing_masks, landing_years
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ A layer is configuration, not code, so everything a layer file can get wrong is 
 indicator of a layer may be an arithmetic expression over indicator ids; it is parsed with
 :mod:`ast` into a small whitelist of nodes and computed with numpy, never evaluated as Python.
 A layer may instead be a composite index (``composite:``) of such expressions; its arithmetic is
-in :mod:`geoinsight.composite`.
+in :mod:`geoinsight.catalog.composite`.
 """
 
 from __future__ import annotations
@@ -27,16 +27,17 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from geoinsight import composite as composites
+from geoinsight import PROJECT_ROOT
+from geoinsight.catalog import composite as composites
+from geoinsight.catalog.indicators import known
 from geoinsight.classify import VALID_STATUSES, palette_names
 from geoinsight.errors import BadRequest, ConfigError, NotFound
-from geoinsight.indicators import known
 from geoinsight.records import LEVELS, THEMES
 from geoinsight.units import unit_in
 
 #: The schema travels with the catalogue in the repository's ``layers/`` folder; it describes
 #: what this module can handle, so layer folders elsewhere are checked against the same one.
-SCHEMA_PATH = Path(__file__).resolve().parent.parent / "layers" / "schema.json"
+SCHEMA_PATH = PROJECT_ROOT / "layers" / "schema.json"
 LAYER_SUFFIXES = (".yaml", ".yml")
 
 
@@ -235,7 +236,7 @@ def evaluate(layer: Layer, values: pd.DataFrame,
 
     A composite index is normalised within ``groups`` (code -> group key, e.g. the gemeente;
     None: all codes in one group), over the areas of ``values``: pass every area of the
-    reference set, and the published values (see geoinsight.composite and docs/methods.md).
+    reference set, and the published values (see geoinsight.catalog.composite and docs/methods.md).
     Where the layer has a ``base`` and the base is below its minimum (or unknown), the figure
     is suppressed: status ``secret`` ("te weinig waarnemingen"), no value.
     """
@@ -538,7 +539,7 @@ def _unknown(what: str, name: str, known: Any) -> str:
         hint = "; use a sequential or diverging ColorBrewer name such as YlOrRd, PuBu or Greens"
     else:
         hint = ""
-    source = " (see geoinsight/indicators.py)" if what == "indicator" else ""
+    source = " (see geoinsight/catalog/indicators.py)" if what == "indicator" else ""
     return f"unknown {what} {name!r}{source}{hint}"
 
 

@@ -15,7 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from geoinsight.catalog import Catalog, Layer
-from geoinsight.indicators import EVENT_SOURCE
+from geoinsight.catalog.indicators import EVENT_SOURCE
 from geoinsight.records import LEVELS
 from geoinsight.registers import LICENCE, UNIT, EventRegister
 

@@ -22,8 +22,8 @@ from typing import Any
 
 import pandas as pd
 
+from geoinsight.analysis.placement import lands
 from geoinsight.catalog import Layer
-from geoinsight.placement import lands
 from geoinsight.sources.codes import gemeente_of
 from geoinsight.store import Reader
 
@@ -168,7 +168,7 @@ def _covered(store: Reader, level: str, latest: pd.Series,
 def landing_masks(store: Reader, areas: pd.DataFrame,
                   values: pd.DataFrame) -> dict[int, pd.Series]:
     """For each boundary year of ``areas``: which of ``values`` belong to their code's area on
-    it (:func:`geoinsight.placement.lands`), computed once for every layer."""
+    it (:func:`geoinsight.analysis.placement.lands`), computed once for every layer."""
     if values.empty:
         return {}
     return {on: lands(store, values, on) for on in sorted(set(areas["year"].astype(int)))}
@@ -182,7 +182,7 @@ def landing_years(store: Reader, areas: pd.DataFrame, values: pd.DataFrame,
 
     A year's figures go on the boundaries they were published on where those are stored, else
     on that year's, else on the latest before it (the maps' rule); only figures
-    :func:`geoinsight.placement.lands` proves to belong there count (``masks``: from
+    :func:`geoinsight.analysis.placement.lands` proves to belong there count (``masks``: from
     :func:`landing_masks` for the same ``values``).
     """
     values = values[values["status"] != "missing"]

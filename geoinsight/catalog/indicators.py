@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from geoinsight.indicators_energy import address_indicators, label_indicators
+from geoinsight.catalog.energy_indicators import address_indicators, label_indicators
 from geoinsight.records import Indicator, normalise
 
 _I = Indicator

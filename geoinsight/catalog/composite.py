@@ -2,7 +2,8 @@
 
 A layer file has ``composite:`` instead of ``indicator:``; its components are indicator ids or
 expressions (the catalogue's language), each with a direction (which end is *more* vulnerable,
-more signal) and a weight. Per group of areas (a gemeente, see :mod:`geoinsight.service`), each
+more signal) and a weight. Per group of areas (a gemeente, see :mod:`geoinsight.usecases.service`),
+each
 component is normalised over the areas that have every component, then averaged with its
 weight; a higher index always means more vulnerable. The method is in docs/methods.md.
 

@@ -12,16 +12,16 @@ from typing import Any
 
 import pandas as pd
 
+from geoinsight.analysis.placement import Unplaced, placed_values, unplaced
 from geoinsight.catalog import Catalog, Layer, evaluate
 from geoinsight.classify import Classification, classify
 from geoinsight.crs import WEB_CRS
 from geoinsight.errors import BadRequest, NotFound
-from geoinsight.holdings import gemeenten, landing_years, pick_boundary_year
-from geoinsight.placement import Unplaced, placed_values, unplaced
 from geoinsight.records import LEVELS
 from geoinsight.sources.codes import is_code
 from geoinsight.spatial.simplify import feature_collection
 from geoinsight.store import Reader
+from geoinsight.usecases.holdings import gemeenten, landing_years, pick_boundary_year
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,8 @@ def boundary_year(store: Reader, selection: Selection, year: int,
 
     CBS publishes figures on the boundaries of their year; where a store has only an older
     boundary set (the demo's 2023 buurten with 2024 Kerncijfers), the latest earlier one is used
-    and the answer says so (``boundary_year``); only figures :mod:`geoinsight.placement` proves
+    and the answer says so (``boundary_year``); only figures :mod:`geoinsight.analysis.placement`
+    proves
     to belong to those areas are shown on them.
     """
     years = store.area_years(level=selection.level, municipality=selection.municipality)
@@ -283,7 +284,7 @@ def values_json(result: LayerValues, lang: str) -> dict[str, Any]:
 
 def municipalities(store: Reader, level: str | None = None) -> list[dict[str, Any]]:
     """Gemeenten with areas at ``level`` (any level when None) for pickers; ``complete`` is
-    False only where areas are provably missing (see :mod:`geoinsight.holdings`)."""
+    False only where areas are provably missing (see :mod:`geoinsight.usecases.holdings`)."""
     return [g.as_dict() for g in gemeenten(store, level)]
 
 

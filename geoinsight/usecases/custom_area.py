@@ -31,11 +31,11 @@ import pandas as pd
 import shapely
 
 from geoinsight.analysis.energy import address_aggregates, label_aggregates
+from geoinsight.analysis.harmonise import reexpress
+from geoinsight.analysis.placement import placed_values
 from geoinsight.area_input import DrawnArea, to_lonlat_bounds
 from geoinsight.catalog import Catalog, Layer, evaluate
-from geoinsight.harmonise import reexpress
-from geoinsight.indicators_energy import address_indicators, label_indicators
-from geoinsight.placement import placed_values
+from geoinsight.catalog.energy_indicators import address_indicators, label_indicators
 from geoinsight.privacy import (
     ADDITIVE,
     CUSTOM_AREA,
@@ -46,8 +46,8 @@ from geoinsight.privacy import (
     protect_custom_area,
 )
 from geoinsight.records import LEVELS
-from geoinsight.service import layer_years, synthetic_indicators
 from geoinsight.spatial.interpolate import Overlay, overlay, roughest
+from geoinsight.usecases.service import layer_years, synthetic_indicators
 
 ADDRESS_BASED = frozenset(i.id for i in address_indicators())
 LABEL_BASED = frozenset(i.id for i in label_indicators())

@@ -20,13 +20,21 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
+from geoinsight.analysis.placement import placed_values, same_links
 from geoinsight.catalog import Catalog, Layer, evaluate
+from geoinsight.catalog.indicators import known
 from geoinsight.classify import classify
 from geoinsight.errors import BadRequest, NotFound
-from geoinsight.indicators import known
-from geoinsight.placement import placed_values, same_links
 from geoinsight.privacy import Published, indicator_meta, protect
-from geoinsight.service import (
+from geoinsight.spatial.interpolate import (
+    PER,
+    Overlay,
+    interpolate,
+    overlay,
+    per_weighting,
+    roughest,
+)
+from geoinsight.usecases.service import (
     LayerValues,
     Selection,
     evaluate_areas,
@@ -36,14 +44,6 @@ from geoinsight.service import (
     layer_years,
     reference_groups,
     values_json,
-)
-from geoinsight.spatial.interpolate import (
-    PER,
-    Overlay,
-    interpolate,
-    overlay,
-    per_weighting,
-    roughest,
 )
 
 #: Share of a source area below which a piece is boundary noise, not a real transfer. Measured
@@ -69,7 +69,7 @@ def reexpress(store: Published, over: Overlay, requests: Mapping[str, int],
     """Published figures of the overlay's sources, indicator -> year, on its targets.
 
     ``source_years``: each source's boundary year (its outline's); only figures that belong to
-    the source on those boundaries (:mod:`geoinsight.placement`) are read. Returns code
+    the source on those boundaries (:mod:`geoinsight.analysis.placement`) are read. Returns code
     (target), indicator, year, value, status, method, coverage for every target and requested
     indicator; an indicator without any source figure is missing everywhere.
     ``published_only``: hidden sources lower a target's coverage instead of hiding it
@@ -166,7 +166,7 @@ def source_areas(store: Published, level: str, year: int,
                  indicators: list[str]) -> gpd.GeoDataFrame:
     """The areas whose figures of ``year`` of ``indicators`` can be re-expressed, each on the
     outline its figures belong to: that of the boundary year they were published on, else that
-    of a year in which the code provably names the same area (:mod:`geoinsight.placement`).
+    of a year in which the code provably names the same area (:mod:`geoinsight.analysis.placement`).
     Figures with neither have no outline and are no source. Columns code, year (the outline's
     boundary year), geometry."""
     prefix = {"gemeente": "GM", "wijk": "WK", "buurt": "BU"}[level]
@@ -272,7 +272,7 @@ def harmonised_layer_values(store: Published, catalog: Catalog, layer_id: str, s
                             tolerance: float = HARMONISE_TOLERANCE) -> LayerValues:
     """A layer's figures of ``selection.year`` (else its latest) on ``boundaries_year`` areas.
 
-    The same shape as :func:`geoinsight.service.layer_values`; ``rows`` also has
+    The same shape as :func:`geoinsight.usecases.service.layer_values`; ``rows`` also has
     ``source_year`` (the year the figures are of) and ``method`` (``identical``,
     ``area_weighted``, ``address_weighted``, ``population_weighted``, ``none``).
     ``boundary_year`` is the target year.
@@ -352,7 +352,7 @@ def _figures_year(store: Published, layer: Layer, asked: int | None) -> int:
 
 
 def harmonised_json(result: LayerValues, lang: str) -> dict[str, Any]:
-    """:func:`geoinsight.service.values_json` plus where each figure came from."""
+    """:func:`geoinsight.usecases.service.values_json` plus where each figure came from."""
     payload = values_json(result, lang)
     payload["harmonised"] = {"boundary_year": result.boundary_year, "source_year": result.year}
     for record, row in zip(payload["values"], result.rows.itertuples(index=False), strict=True):

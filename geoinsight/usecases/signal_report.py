@@ -1,6 +1,7 @@
 """Signals for the web: what stands out per layer, year and selection, from published values.
 
-Framework-neutral like :mod:`geoinsight.service`: every figure comes from the values the caller's
+Framework-neutral like :mod:`geoinsight.usecases.service`: every figure comes from the values the
+caller's
 store publishes (the web app passes its PublishedStore), so a suppressed figure never feeds a
 signal, and the statistics themselves live in :mod:`geoinsight.analysis.signals`.
 """
@@ -14,15 +15,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from geoinsight import service
 from geoinsight.analysis.signals import change_signals, compare, peer_mean, spatial_signals
 from geoinsight.catalog import Catalog, Layer, evaluate
 from geoinsight.errors import GeoInsightError
-from geoinsight.holdings import layer_figures
 from geoinsight.privacy import parent_of
-from geoinsight.service import Selection
 from geoinsight.sources.codes import COUNTRY_CODE
 from geoinsight.store import Reader
+from geoinsight.usecases import service
+from geoinsight.usecases.holdings import layer_figures
+from geoinsight.usecases.service import Selection
 
 PARENT_LEVEL = {"buurt": "wijk", "wijk": "gemeente"}
 PEER_INDICATOR = "urbanity"  # CBS stedelijkheid 1-5: the peer group of an area
