@@ -6,6 +6,10 @@ reads of protected layers, answer JSON. The request body is limited by ``MAX_CON
 (setting ``aggregate_max_upload_bytes``): a larger one is answered 413 ``too_large`` before it is
 read. Scripts send a bearer token (no CSRF token needed); pages send their session's CSRF token
 in ``X-CSRF-Token`` (geoinsight/web/auth.py); anonymous requests see the open layers only.
+
+A big polygon costs seconds of CPU, so anonymous requests are rate limited per client address
+(setting ``aggregate_rate_per_minute``, default 30): past it, 429 with ``Retry-After`` and the
+JSON error body. The counts are shared by the server processes (the accounts file).
 """
 
 from __future__ import annotations
@@ -18,7 +22,8 @@ from geoinsight.aggregate import aggregate_area
 from geoinsight.area_input import DrawnArea, area_from_geojson, area_from_upload
 from geoinsight.errors import BadRequest
 from geoinsight.service import parse_selection
-from geoinsight.web.context import audit_layer, catalog, lang, state
+from geoinsight.web.auth import enforce_rate_limit
+from geoinsight.web.context import audit_layer, catalog, lang, principal, state
 
 bp = Blueprint("aggregate", __name__)
 
@@ -34,6 +39,8 @@ def _limit_uploads(setup: BlueprintSetupState) -> None:
 @bp.post("/api/aggregate")
 def aggregate() -> Response:
     st = state()
+    if principal().anonymous:
+        enforce_rate_limit("custom area aggregate", st.settings.aggregate_rate_per_minute)
     year = parse_selection("buurt", None, request.args.get("year")).year
     try:
         area = _area()
