@@ -22,7 +22,7 @@ import re
 import secrets
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import closing, contextmanager, suppress
+from contextlib import AbstractContextManager, closing, contextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -164,6 +164,10 @@ class Accounts:
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA foreign_keys = ON")
             yield conn
+
+    def reading(self) -> AbstractContextManager[sqlite3.Connection]:
+        """A connection that only reads: takes no write lock (the throttle's per-request check)."""
+        return self._connect()
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

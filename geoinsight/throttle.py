@@ -139,7 +139,7 @@ class SignInGuard:
 
     def address_wait(self, address: str) -> int:
         """Seconds an address must still wait (for requests with an API token), else 0."""
-        with self.accounts.transaction() as conn:
+        with self.accounts.reading() as conn:
             return self._address_wait(conn, address, self.limiter.now())
 
     def count_address_failure(self, address: str) -> None:

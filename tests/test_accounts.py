@@ -239,3 +239,18 @@ def test_lock_after_failures_and_unlock(accounts: Accounts) -> None:
     # ... and a user made under such a name later starts clean
     accounts.add_user("piet", ["staff"], PASSWORD)
     assert accounts.locked_since("piet") is None
+
+
+def test_a_version_1_file_gains_the_new_tables(tmp_path: Path) -> None:
+    """Accounts made before sessions and throttles keep working after the upgrade."""
+    path = tmp_path / "accounts.sqlite"
+    Accounts(path).add_user("jan", ["staff"], PASSWORD)
+    with sqlite3.connect(path) as conn:
+        for table in ("sessions", "sign_in_failures", "hits"):
+            conn.execute(f"DROP TABLE {table}")
+        conn.execute("PRAGMA user_version = 1")
+    accounts = Accounts(path)
+    assert accounts.verify_password("jan", PASSWORD) is not None
+    session = accounts.new_session("jan", timedelta(hours=1))
+    assert accounts.principal_for_session(session) is not None
+    assert accounts.count_failure("jan", 1) is True
