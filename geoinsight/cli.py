@@ -371,13 +371,27 @@ def _read_password() -> str:
     return line.removesuffix("\n").removesuffix("\r")
 
 
+def _audit_cli(settings: Settings, command: str, what: str) -> None:
+    """Record an account change made on this machine in the audit log (who: the OS user)."""
+    import getpass
+
+    from geoinsight.audit import AuditLog, Read
+
+    try:
+        who = f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        who = "cli"
+    AuditLog(settings.data_dir / "audit.sqlite").record(
+        who, f"geoinsight users {command}", "local", [Read(what, "auth")])
+
+
 @users.command("add")
 @click.argument("name")
 @click.option("--role", "roles", multiple=True, type=click.Choice(ROLES),
               help="A role; repeat for several (at least one).")
 @click.pass_obj
 def users_add(settings: Settings, name: str, roles: tuple[str, ...]) -> None:
-    """Add user NAME; the password (12+ characters) comes from standard input."""
+    """Add user NAME; the password (12+ characters, not guessable) comes from standard input."""
     accounts = _accounts(settings)
     accounts.check_new_user(name, roles)  # before asking for a password
     accounts.add_user(name, roles, _read_password())
@@ -390,19 +404,49 @@ def users_add(settings: Settings, name: str, roles: tuple[str, ...]) -> None:
 def users_remove(settings: Settings, name: str) -> None:
     """Remove user NAME and every API token of theirs."""
     _accounts(settings).remove_user(name)
-    click.echo(f"user {name} removed, with their API tokens")
+    click.echo(f"user {name} removed, with their API tokens and sessions")
+
+
+@users.command("passwd")
+@click.argument("name")
+@click.pass_obj
+def users_passwd(settings: Settings, name: str) -> None:
+    """Set a new password for NAME (from standard input); signs NAME out everywhere.
+
+    API tokens stay valid: revoke them by removing the user if they may be known too.
+    """
+    accounts = _accounts(settings)
+    accounts.set_password(name, _read_password())
+    _audit_cli(settings, "passwd", f"password set, sessions ended: {name}")
+    click.echo(f"password of {name} changed; every session of theirs has ended")
+
+
+@users.command("unlock")
+@click.argument("name")
+@click.pass_obj
+def users_unlock(settings: Settings, name: str) -> None:
+    """Lift the lock that too many failed sign-ins put on NAME."""
+    if _accounts(settings).unlock(name):
+        _audit_cli(settings, "unlock", f"name unlocked: {name}")
+        click.echo(f"{name} unlocked")
+    else:
+        click.echo(f"{name} was not locked (its count of failed sign-ins starts again)")
 
 
 @users.command("list")
 @click.pass_obj
 def users_list(settings: Settings) -> None:
-    """Every user: name, roles, created, number of API tokens (never a password or token)."""
+    """Every user: name, roles, created, number of API tokens, disabled or locked (since when);
+    never a password or token."""
     rows = _accounts(settings).list_users()
     if not rows:
         click.echo("no users")
     for user in rows:
+        state = "  (disabled)" if user["disabled"] else ""
+        if user["locked"]:
+            state += f"  (locked since {user['locked']}: geoinsight users unlock {user['name']})"
         click.echo(f"{user['name']:24} {','.join(user['roles']):36} {user['created']}  "
-                   f"tokens: {user['tokens']}{'  (disabled)' if user['disabled'] else ''}")
+                   f"tokens: {user['tokens']}{state}")
 
 
 @users.command("token")

@@ -42,6 +42,17 @@ class NotFound(GeoInsightError):
     code = "not_found"
 
 
+class TooManyRequests(GeoInsightError):
+    """Too many requests from one client: answered 429 with ``Retry-After: retry_after``."""
+
+    status = 429
+    code = "too_many_requests"
+
+    def __init__(self, message: str, *, retry_after: int, code: str | None = None) -> None:
+        super().__init__(message, code=code)
+        self.retry_after = max(1, int(retry_after))
+
+
 class InputError(GeoInsightError):
     """A file given to ingest cannot be used; the store is left untouched."""
 

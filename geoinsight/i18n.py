@@ -123,6 +123,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "auth_sign_out": "Uitloggen",
         "auth_name": "Naam",
         "auth_password": "Wachtwoord",
+        "auth_throttled": (
+            "Te veel mislukte inlogpogingen. Probeer het over {seconds} seconden opnieuw."),
+        "auth_locked": (
+            "Deze naam is geblokkeerd na te veel mislukte inlogpogingen. Vraag een beheerder "
+            "om haar te deblokkeren."),
         "auth_help": (
             "Accounts maakt een beheerder aan (<code>geoinsight users add</code>). Voor open "
             "data is geen account nodig."),
@@ -228,6 +233,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "error_unknown_item": "Dit object bestaat niet.",
         "error_method_not_allowed": "Deze methode is hier niet toegestaan.",
         "error_internal_error": "Er ging iets mis op de server.",
+        "error_too_many_requests": (
+            "Te veel verzoeken vanaf dit adres. Wacht even en probeer het opnieuw."),
         "links": "Verwijzingen",
         "all_municipalities": "Alle gemeenten",
         "partial_title": "Niet alle gebieden van deze gemeente staan in de opslag",
@@ -378,6 +385,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "auth_sign_out": "Sign out",
         "auth_name": "Name",
         "auth_password": "Password",
+        "auth_throttled": "Too many failed sign-ins. Please try again in {seconds} seconds.",
+        "auth_locked": (
+            "This name is locked after too many failed sign-ins. Ask an administrator to "
+            "unlock it."),
         "auth_help": (
             "Accounts are made by an administrator (<code>geoinsight users add</code>). Open "
             "data needs no account."),

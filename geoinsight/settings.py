@@ -62,6 +62,22 @@ class Settings:
     #: The public address of this server (https://geo.example.nl, with a path prefix if it has
     #: one). Absolute links (OGC API) are built from it, never from the request's Host header.
     base_url: str = ""
+    #: Anonymous custom-area requests per client address per minute (0: no limit).
+    aggregate_rate_per_minute: int = 30
+    #: Sign-in throttle (docs/access.md): after ``login_max_failures`` failures of one name, or
+    #: ``login_address_max_failures`` from one client address, within ``login_failure_window``
+    #: seconds, answer 429 for ``login_backoff`` seconds, doubling with each further failure
+    #: (at most the window). ``login_lock_after`` failures in a row lock the name until
+    #: ``geoinsight users unlock``.
+    login_max_failures: int = 5
+    login_address_max_failures: int = 20
+    login_failure_window: int = 900
+    login_backoff: int = 30
+    login_lock_after: int = 20
+    #: The least zxcvbn score (0-4) a new password needs (geoinsight/passwords.py).
+    password_min_score: int = 3
+    #: Reverse proxies in front that set X-Forwarded-For/-Proto (0: none, use the peer address).
+    trusted_proxies: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -80,8 +96,6 @@ class Settings:
         return self.basemap, self.basemap_attribution
 
 
-_WHOLE_NUMBERS = {"aggregate_max_vertices", "aggregate_max_upload_bytes",
-                  "aggregate_max_features", "aggregate_max_unzipped_bytes"}
 _VAR = re.compile(r"\$\{(\w+)(?::-([^}]*))?\}")
 
 
@@ -95,17 +109,35 @@ def _expand(value: Any) -> Any:
     return value
 
 
+#: Settings that are whole numbers: their least and greatest allowed value.
+_WHOLE_NUMBERS: dict[str, tuple[int, int | None]] = {
+    "aggregate_max_vertices": (1, None), "aggregate_max_upload_bytes": (1, None),
+    "aggregate_rate_per_minute": (0, None), "login_max_failures": (1, None),
+    "login_address_max_failures": (1, None), "login_failure_window": (1, None),
+    "login_backoff": (1, None), "login_lock_after": (1, None), "password_min_score": (0, 4),
+    "trusted_proxies": (0, 10), "aggregate_max_features": (1, None),
+    "aggregate_max_unzipped_bytes": (1, None),
+}
+
+
+def _whole_number(name: str, value: Any) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{name} must be a whole number, not {value!r}") from None
+    least, most = _WHOLE_NUMBERS[name]
+    if number < least:
+        raise ConfigError(f"{name} must be at least {least}, not {number}")
+    if most is not None and number > most:
+        raise ConfigError(f"{name} must be at most {most}, not {number}")
+    return number
+
+
 def _coerce(name: str, value: Any) -> Any:
     if name in {"data_dir", "layers_dir", "demo_dir", "planning_dir"}:
         return Path(value)
     if name in _WHOLE_NUMBERS:
-        try:
-            number = int(value)
-        except (TypeError, ValueError):
-            raise ConfigError(f"{name} must be a whole number, not {value!r}") from None
-        if number < 1:
-            raise ConfigError(f"{name} must be at least 1, not {number}")
-        return number
+        return _whole_number(name, value)
     if name == "aggregate_read_seconds":
         return _positive_seconds(name, value)
     if name == "base_url":

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from manual_clock import ManualClock
 
 from geoinsight.access import Principal
 from geoinsight.accounts import Accounts
@@ -78,7 +80,8 @@ def test_list_users_shows_no_hashes(accounts: Accounts) -> None:
     assert [u["name"] for u in users] == ["anna", "jan"]
     assert users[1]["roles"] == ["ondermijning", "staff"] and users[1]["tokens"] == 2
     assert users[0]["tokens"] == 0 and users[0]["created"].endswith("Z")
-    assert all(set(u) == {"name", "roles", "created", "disabled", "tokens"} for u in users)
+    assert all(set(u) == {"name", "roles", "created", "disabled", "locked", "tokens"}
+               for u in users)
 
 
 def test_tokens_are_hashed_and_work(accounts: Accounts) -> None:
@@ -147,3 +150,107 @@ def test_a_failed_change_changes_nothing(accounts: Accounts) -> None:
     with pytest.raises(sqlite3.DatabaseError):
         accounts.remove_user("jan")
     assert accounts.list_users()[0]["tokens"] == 1
+
+
+# -- password policy (red team: twelve a's were accepted for a beheerder) ---------------------
+
+@pytest.mark.parametrize("weak", ["aaaaaaaaaaaa", "Password1234", "wachtwoord123",
+                                  "qwertyuiop12", "passwordpassword", "abcdefghijkl",
+                                  "123456789012", "anna12345678", "geoinsight2024"])
+def test_weak_passwords_are_refused(accounts: Accounts, weak: str) -> None:
+    with pytest.raises(GeoInsightError) as caught:
+        accounts.add_user("anna", ["beheerder"], weak)
+    assert caught.value.code == "weak_password"
+    assert "too easy to guess" in caught.value.message
+    assert "\n" not in caught.value.one_line()
+    assert accounts.list_users() == []
+
+
+def test_strong_passwords_pass_and_the_minimum_is_a_setting(tmp_path: Path) -> None:
+    strict = Accounts(tmp_path / "a.sqlite", password_min_score=4)
+    lenient = Accounts(tmp_path / "b.sqlite", password_min_score=0)
+    strict.add_user("anna", ["beheerder"], "de kat krabt de krullen")
+    with pytest.raises(GeoInsightError):
+        strict.add_user("piet", ["staff"], "Welkom2024!!")  # score 3: enough by default only
+    lenient.add_user("piet", ["staff"], "aaaaaaaaaaaa")  # length still counts, nothing else
+    with pytest.raises(GeoInsightError):
+        lenient.add_user("joop", ["staff"], "short")
+
+
+# -- server-side sessions ---------------------------------------------------------------------
+
+def test_sessions_end_on_logout_password_removal_and_expiry(tmp_path: Path) -> None:
+    clock = ManualClock()
+    accounts = Accounts(tmp_path / "accounts.sqlite", clock=clock)
+    accounts.add_user("jan", ["staff"], PASSWORD)
+    day = timedelta(hours=12)
+    first, second = accounts.new_session("jan", day), accounts.new_session("jan", day)
+    assert accounts.principal_for_session(first) == Principal("jan", frozenset({"staff"}))
+    assert PASSWORD.encode() not in _file_bytes(accounts)
+    assert first.encode() not in _file_bytes(accounts)  # only its hash is kept
+    accounts.end_session(first)  # logging out
+    assert accounts.principal_for_session(first) is None
+    assert accounts.principal_for_session(second) is not None
+    accounts.set_password("jan", "another good password")
+    assert accounts.principal_for_session(second) is None
+    third = accounts.new_session("jan", day)
+    clock.advance(day.total_seconds() - 1)
+    assert accounts.principal_for_session(third) is not None
+    clock.advance(1)
+    assert accounts.principal_for_session(third) is None
+    fourth = accounts.new_session("jan", day)
+    accounts.remove_user("jan")
+    accounts.add_user("jan", ["beheerder"], PASSWORD)
+    assert accounts.principal_for_session(fourth) is None
+    for bad in [None, "", "x" * 500, 42]:
+        assert accounts.principal_for_session(bad) is None
+
+
+def test_set_password_checks_the_password_and_the_user(accounts: Accounts) -> None:
+    accounts.add_user("jan", ["staff"], PASSWORD)
+    with pytest.raises(GeoInsightError) as caught:
+        accounts.set_password("jan", "aaaaaaaaaaaa")
+    assert caught.value.code == "weak_password"
+    assert accounts.verify_password("jan", PASSWORD) is not None
+    with pytest.raises(NotFound):
+        accounts.set_password("piet", "another good password")
+    accounts.set_password("JAN", "another good password")
+    assert accounts.verify_password("jan", PASSWORD) is None
+    assert accounts.verify_password("jan", "another good password") is not None
+
+
+# -- locks -------------------------------------------------------------------------------------
+
+def test_lock_after_failures_and_unlock(accounts: Accounts) -> None:
+    accounts.add_user("jan", ["staff"], PASSWORD)
+    assert [accounts.count_failure("jan", 3) for _ in range(4)] == [False, False, True, False]
+    assert accounts.locked_since("JAN") is not None
+    assert accounts.list_users()[0]["locked"] == accounts.locked_since("jan")
+    accounts.clear_failures("jan")  # a success cannot lift a lock (none can happen anyway)
+    assert accounts.locked_since("jan") is not None
+    assert accounts.unlock("jan") is True
+    assert accounts.locked_since("jan") is None and accounts.list_users()[0]["locked"] is None
+    assert accounts.unlock("jan") is False
+    with pytest.raises(NotFound):
+        accounts.unlock("piet")
+    # names that are no user are counted and locked alike (no hint which names exist) ...
+    assert [accounts.count_failure("piet", 2) for _ in range(2)] == [False, True]
+    assert accounts.locked_since("piet") is not None
+    # ... and a user made under such a name later starts clean
+    accounts.add_user("piet", ["staff"], PASSWORD)
+    assert accounts.locked_since("piet") is None
+
+
+def test_a_version_1_file_gains_the_new_tables(tmp_path: Path) -> None:
+    """Accounts made before sessions and throttles keep working after the upgrade."""
+    path = tmp_path / "accounts.sqlite"
+    Accounts(path).add_user("jan", ["staff"], PASSWORD)
+    with sqlite3.connect(path) as conn:
+        for table in ("sessions", "sign_in_failures", "hits"):
+            conn.execute(f"DROP TABLE {table}")
+        conn.execute("PRAGMA user_version = 1")
+    accounts = Accounts(path)
+    assert accounts.verify_password("jan", PASSWORD) is not None
+    session = accounts.new_session("jan", timedelta(hours=1))
+    assert accounts.principal_for_session(session) is not None
+    assert accounts.count_failure("jan", 1) is True

@@ -116,6 +116,10 @@ def test_users_add_list_token_remove(tmp_path: Path) -> None:
 def test_users_errors_are_one_line(tmp_path: Path) -> None:
     cases = [
         ("short\n", ("add", "jan", "--role", "staff"), "at least 12 characters"),
+        ("aaaaaaaaaaaa\n", ("add", "anna", "--role", "beheerder"), "too easy to guess"),
+        ("Password1234\n", ("add", "anna", "--role", "beheerder"), "too easy to guess"),
+        ("correct horse battery\n", ("passwd", "piet"), "no user 'piet'"),
+        ("", ("unlock", "piet"), "no user 'piet'"),
         ("", ("add", "jan", "--role", "staff"), "no password on standard input"),
         ("correct horse battery\n", ("add", "jan", "--role", "admin"), "admin"),
         ("correct horse battery\n", ("add", "jan"), "at least one role"),
@@ -133,6 +137,41 @@ def test_users_errors_are_one_line(tmp_path: Path) -> None:
     again = run_stdin(tmp_path, "another good password\n", "users", "add", "JAN", "--role",
                       "beheerder")
     assert again.returncode == 1 and "exists already" in again.stderr
+
+
+def test_users_passwd_unlock_and_lock_state(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from geoinsight.accounts import Accounts
+    from geoinsight.audit import AuditLog
+
+    assert run_stdin(tmp_path, "correct horse battery\n", "users", "add", "jan", "--role",
+                     "staff").returncode == 0
+    accounts = Accounts(tmp_path / "inst" / "accounts.sqlite")
+    session = accounts.new_session("jan", timedelta(hours=1))
+    weak = run_stdin(tmp_path, "aaaaaaaaaaaa\n", "users", "passwd", "jan")
+    assert weak.returncode == 1 and weak.stderr.count("\n") == 1
+    assert weak.stderr.startswith("error: this password is too easy to guess")
+    assert accounts.principal_for_session(session) is not None  # nothing changed
+    done = run_stdin(tmp_path, "another good password\n", "users", "passwd", "jan")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "password of jan changed; every session of theirs has ended"
+    assert accounts.principal_for_session(session) is None
+    assert accounts.verify_password("jan", "another good password") is not None
+    for _ in range(20):
+        accounts.count_failure("jan", 20)
+    listed = run_stdin(tmp_path, "", "users", "list").stdout
+    assert "(locked since " in listed and "geoinsight users unlock jan" in listed
+    unlocked = run_stdin(tmp_path, "", "users", "unlock", "jan")
+    assert unlocked.returncode == 0 and unlocked.stdout.strip() == "jan unlocked"
+    assert "locked" not in run_stdin(tmp_path, "", "users", "list").stdout
+    again = run_stdin(tmp_path, "", "users", "unlock", "jan")
+    assert again.returncode == 0 and "was not locked" in again.stdout
+    audit = AuditLog(tmp_path / "inst" / "audit.sqlite").entries()
+    assert list(audit["what"])[::-1] == ["password set, sessions ended: jan",
+                                         "name unlocked: jan"]
+    assert set(audit["route"]) == {"geoinsight users passwd", "geoinsight users unlock"}
+    assert all(who.startswith("cli") for who in audit["who"])
 
 
 def squares_with_events(tmp_path: Path) -> tuple[Path, Path]:

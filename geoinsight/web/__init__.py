@@ -15,6 +15,7 @@ from geoinsight.gate import Gates
 from geoinsight.i18n import LANGUAGES, text
 from geoinsight.privacy import open_published_store
 from geoinsight.settings import Settings, load_settings
+from geoinsight.throttle import LoginPolicy
 from geoinsight.usecases.planning import load_schemes
 from geoinsight.web import errors
 from geoinsight.web.context import AppState
@@ -63,7 +64,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     _security_headers(app, settings)
     # after the other hooks, so a refused request still gets its language and CSP nonce
     auth.register(app, Accounts.for_settings(settings),
-                  secure_cookies=auth.secure_cookies(settings))
+                  secure_cookies=auth.secure_cookies(settings),
+                  policy=LoginPolicy.from_settings(settings),
+                  audit=app.extensions["geoinsight"].audit)
+    _behind_proxies(app, settings.trusted_proxies)
 
     @app.context_processor
     def _template_globals() -> dict[str, object]:
@@ -76,6 +80,20 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.add_template_global(sparkline, "sparkline")
 
     return app
+
+
+def _behind_proxies(app: Flask, proxies: int) -> None:
+    """Trust ``proxies`` reverse proxies' X-Forwarded-For/-Proto (setting ``trusted_proxies``).
+
+    The throttles key on ``request.remote_addr``; behind a proxy that is the proxy's own
+    address unless ProxyFix takes the client's from the header the proxy appends. Only as many
+    hops as there are proxies are believed, so a client cannot forge its address.
+    """
+    if proxies > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies,  # type: ignore[method-assign]
+                                x_proto=proxies)
 
 
 def _with_nonce(html: str) -> Markup:

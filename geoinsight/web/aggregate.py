@@ -9,6 +9,10 @@ read. Uploaded files are read with bounds on features, vertices, unpacked bytes 
 (:mod:`geoinsight.uploads`). Scripts send a bearer token (no CSRF token needed); pages send
 their session's CSRF token in ``X-CSRF-Token`` (geoinsight/web/auth.py); anonymous requests
 see the open layers only.
+
+A big polygon costs seconds of CPU, so anonymous requests are rate limited per client address
+(setting ``aggregate_rate_per_minute``, default 30): past it, 429 with ``Retry-After`` and the
+JSON error body. The counts are shared by the server processes (the accounts file).
 """
 
 from __future__ import annotations
@@ -23,7 +27,8 @@ from geoinsight.uploads import Budget, ReadStats, UploadLimits
 from geoinsight.uploads.geojson import parse_geojson
 from geoinsight.usecases.custom_area import aggregate_area
 from geoinsight.usecases.service import parse_selection
-from geoinsight.web.context import audit_layer, catalog, gate, lang, state
+from geoinsight.web.auth import enforce_rate_limit
+from geoinsight.web.context import audit_layer, catalog, gate, lang, principal, state
 
 bp = Blueprint("aggregate", __name__)
 
@@ -38,6 +43,9 @@ def _limit_uploads(setup: BlueprintSetupState) -> None:
 
 @bp.post("/api/aggregate")
 def aggregate() -> Response:
+    st = state()
+    if principal().anonymous:
+        enforce_rate_limit("custom area aggregate", st.settings.aggregate_rate_per_minute)
     year = parse_selection("buurt", None, request.args.get("year")).year
     area = _area()
     visible = catalog()

@@ -5,12 +5,12 @@ from __future__ import annotations
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from geoinsight.errors import GeoInsightError
+from geoinsight.errors import GeoInsightError, TooManyRequests
 from geoinsight.i18n import TEXTS, text
 from geoinsight.web.context import lang
 
 _HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed",
-               413: "too_large", 500: "internal_error"}
+               413: "too_large", 429: "too_many_requests", 500: "internal_error"}
 
 
 def _wants_json() -> bool:
@@ -40,7 +40,11 @@ def register(app: Flask) -> None:
     @app.errorhandler(GeoInsightError)
     def _geoinsight(exc: GeoInsightError):
         status = exc.status if 400 <= exc.status < 600 else 500
-        return error_response(status, exc.code, exc.message)
+        body, status = error_response(status, exc.code, exc.message)
+        response = app.make_response((body, status))
+        if isinstance(exc, TooManyRequests):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):

@@ -37,12 +37,15 @@ CRS_NAMES = ["CRS84", "OGC:CRS84", "EPSG:4326", "EPSG:28992",
 #: an example area for ``POST /api/aggregate``: a square in Delft's city centre
 DELFT_SQUARE = {"type": "Polygon", "coordinates": [[
     [4.355, 52.008], [4.365, 52.008], [4.365, 52.014], [4.355, 52.014], [4.355, 52.008]]]}
-_ERRORS = {400: "BadRequest", 401: "Unauthorized", 404: "NotFound", 413: "TooLarge"}
+_ERRORS = {400: "BadRequest", 401: "Unauthorized", 404: "NotFound", 413: "TooLarge",
+           429: "TooManyRequests"}
 _ERROR_TEXT = {
     400: "A parameter or the body is not valid (the error's code says which).",
     401: "The Bearer token is not valid (unknown, revoked, or its user removed).",
     404: "No such layer, area, scheme or figures, or not visible to the caller.",
     413: "The request body is larger than the server accepts.",
+    429: "Too many requests from this address (wrong tokens or passwords, or anonymous custom "
+         "areas past their rate limit): wait the seconds in Retry-After.",
 }
 
 
@@ -105,6 +108,8 @@ def responses() -> dict[str, Any]:
                                   "content": _json(ref("Error"))}
                            for status, name in _ERRORS.items()}
     out["Unauthorized"]["headers"] = {"WWW-Authenticate": {"schema": TEXT}}
+    out["TooManyRequests"]["headers"] = {"Retry-After": {
+        "description": "seconds to wait", "schema": {"type": "integer", "minimum": 1}}}
     return out
 
 
@@ -116,7 +121,7 @@ def _operation(operation_id: str, tag: str, summary: str, ok: dict[str, Any],
                errors: Sequence[int], parameters: Sequence[Any] = (),
                **extra: Any) -> dict[str, Any]:
     answers: dict[str, Any] = {"200": ok}
-    for status in sorted({*errors, 401}):
+    for status in sorted({*errors, 401, 429}):  # 429: a throttled address, any operation
         answers[str(status)] = {"$ref": f"#/components/responses/{_ERRORS[status]}"}
     return {"operationId": operation_id, "tags": [tag], "summary": summary,
             "parameters": list(parameters), "responses": answers, **extra}

@@ -415,3 +415,35 @@ def test_rates_fail_closed_where_the_population_cannot_be_told(client: FlaskClie
     assert answer["woz_mean"]["status"] == "secret" and answer["woz_mean"]["value"] is None, \
         answer["woz_mean"]
     assert answer["household_size"]["status"] == "secret"
+
+
+def test_anonymous_custom_areas_are_rate_limited(
+        demo_settings: Any, token_for: Callable[[str, str], dict[str, str]]) -> None:
+    """A big polygon costs seconds of CPU: anonymous clients get a few a minute, then 429."""
+    from dataclasses import replace
+
+    from manual_clock import ManualClock
+
+    from geoinsight.web import create_app
+    from geoinsight.web.auth import accounts_of
+
+    assert demo_settings.aggregate_rate_per_minute == 30  # the default
+    app = create_app(replace(demo_settings, aggregate_rate_per_minute=3))
+    app.config["TESTING"] = True
+    clock = ManualClock()
+    accounts_of(app).clock = clock
+    client = app.test_client()
+    area = buurt(app, DELFT[0])
+    assert [post(client, area).status_code for _ in range(3)] == [200] * 3
+    clock.advance(10)
+    refused = post(client, area)
+    assert refused.status_code == 429 and refused.headers["Retry-After"] == "50"
+    assert refused.get_json()["error"]["code"] == "too_many_requests"
+    assert refused.get_json()["error"]["status"] == 429
+    assert post(client, {"type": "Point"}).status_code == 429  # refused before it is read
+    assert post(client, area, environ_base={"REMOTE_ADDR": "198.51.100.7"}).status_code == 200
+    assert post(client, area, headers=token_for("jan", "staff")).status_code == 200
+    clock.advance(50)
+    assert post(client, area).status_code == 200
+    whats = list(app.extensions["geoinsight"].audit.entries()["what"])
+    assert whats.count("custom area aggregate: rate limited, retry after 50 s") == 2

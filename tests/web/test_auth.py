@@ -7,17 +7,21 @@ import time
 from functools import partial
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from flask import Flask, Response, jsonify, request
 from flask.testing import FlaskClient
 from jinja2 import ChoiceLoader, DictLoader, FileSystemLoader
+from manual_clock import ManualClock
 from werkzeug.test import TestResponse
 
 from geoinsight import PROJECT_ROOT
 from geoinsight.accounts import Accounts
+from geoinsight.audit import AuditLog
 from geoinsight.i18n import text
 from geoinsight.settings import Settings
+from geoinsight.throttle import LoginPolicy
 from geoinsight.web.auth import SESSION_LIFETIME, current_principal, register, safe_next
 
 PASSWORD = "correct horse battery"
@@ -26,13 +30,18 @@ BASE = ("<!doctype html><title>{% block title %}{% endblock %}</title>"
 
 
 @pytest.fixture
-def accounts(tmp_path: Path) -> Accounts:
-    accounts = Accounts(tmp_path / "accounts.sqlite")
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def accounts(tmp_path: Path, clock: ManualClock) -> Accounts:
+    accounts = Accounts(tmp_path / "accounts.sqlite", clock=clock)
     accounts.add_user("jan", ["staff", "analist"], PASSWORD)
     return accounts
 
 
-def make_app(accounts: Accounts, *, testing: bool = True, **options: bool) -> Flask:
+def make_app(accounts: Accounts, *, testing: bool = True, **options: Any) -> Flask:
     app = Flask(__name__)
     app.config["SECRET_KEY"] = "test secret"
     app.config["TESTING"] = testing
@@ -321,3 +330,131 @@ def test_login_page_in_the_real_layout(demo_settings: Settings) -> None:
                                            "csrf_token": csrf_from(page), "next": "/layers"})
     assert response.status_code == 303 and response.headers["Location"] == "/layers"
     assert "<strong>anna</strong>" in client.get("/login").get_data(as_text=True)
+
+
+# -- brute force (red team: 60 wrong passwords in 7.6 s, all 401, then the right one got in) --
+
+def audit_of(accounts: Accounts) -> list[str]:
+    """What the audit log beside the accounts file recorded, oldest first."""
+    entries = AuditLog(accounts.path.parent / "audit.sqlite").entries()
+    return [f"{who}: {what}" for who, what in zip(entries["who"], entries["what"],
+                                                    strict=True)][::-1]
+
+
+def test_brute_force_gets_429_even_with_the_right_password(client: FlaskClient,
+                                                           accounts: Accounts,
+                                                           clock: ManualClock) -> None:
+    statuses = [login(client, password=f"guess {i:02d} of sixty").status_code
+                for i in range(60)]
+    assert statuses == [401] * 5 + [429] * 55
+    right = login(client)
+    assert right.status_code == 429 and right.headers["Retry-After"] == "30"
+    html = right.get_data(as_text=True)
+    assert "Te veel mislukte inlogpogingen. Probeer het over 30 seconden opnieuw." in html
+    assert 'data-code="too_many_attempts"' in html
+    assert whoami(client)["name"] is None
+    clock.advance(30)
+    assert login(client).status_code == 303 and whoami(client)["name"] == "jan"
+    events = audit_of(accounts)
+    assert events.count("jan: sign-in failed") == 5
+    assert events.count("jan: sign-in throttled, retry after 30 s") == 56
+
+
+def test_throttled_json_callers_get_the_json_error(client: FlaskClient) -> None:
+    for i in range(5):
+        login(client, password=f"wrong password {i}")
+    token = csrf_from(client.get("/login"))
+    response = client.post("/login", data={"name": "jan", "password": PASSWORD,
+                                           "csrf_token": token},
+                           headers={"Accept": "application/json"})
+    assert response.status_code == 429 and response.headers["Retry-After"] == "30"
+    assert response.get_json() == {"error": {
+        "status": 429, "code": "too_many_attempts",
+        "message": "too many failed sign-ins: try again in 30 s"}}
+
+
+def test_english_throttle_message(client: FlaskClient) -> None:
+    client.application.context_processor(lambda: {"lang": "en", "t": partial(text, "en")})
+    for i in range(6):
+        response = login(client, password=f"wrong password {i}")
+    assert response.status_code == 429
+    assert "Too many failed sign-ins. Please try again in 30 seconds." in response.get_data(
+        as_text=True)
+
+
+def test_locked_name_needs_a_beheerder(accounts: Accounts, clock: ManualClock) -> None:
+    policy = LoginPolicy(max_failures=5, address_max_failures=50, window=60, backoff=30,
+                         lock_after=3)
+    client = make_app(accounts, policy=policy).test_client()
+    for i in range(3):
+        assert login(client, password=f"slow guess {i}").status_code == 401
+        clock.advance(60)
+    locked = login(client)
+    assert locked.status_code == 403
+    assert "geblokkeerd" in locked.get_data(as_text=True)
+    assert whoami(client)["name"] is None
+    assert "jan: name locked after too many failed sign-ins" in audit_of(accounts)
+    assert "jan: sign-in refused: name locked" in audit_of(accounts)
+    accounts.unlock("jan")
+    assert login(client).status_code == 303
+
+
+def test_wrong_tokens_throttle_the_address(accounts: Accounts, client: FlaskClient,
+                                           clock: ManualClock) -> None:
+    token = accounts.new_token("jan")
+    for i in range(20):
+        response = client.get("/whoami", headers={"Authorization": f"Bearer gi_guess{i}"})
+        assert response.status_code == 401
+    refused = client.get("/whoami", headers={"Authorization": f"Bearer {token}"})
+    assert refused.status_code == 429 and refused.headers["Retry-After"] == "30"
+    assert refused.get_json()["error"]["code"] == "too_many_attempts"
+    assert "anonymous: wrong API token" in audit_of(accounts)
+    other = client.get("/whoami", headers={"Authorization": f"Bearer {token}"},
+                       environ_base={"REMOTE_ADDR": "198.51.100.7"})
+    assert other.get_json()["name"] == "jan"
+    clock.advance(30)
+    assert whoami(client, headers={"Authorization": f"Bearer {token}"})["name"] == "jan"
+
+
+# -- logout ends the session (red team: a copied cookie read internal figures for 12 h) -------
+
+def test_copied_cookie_is_anonymous_after_logout(accounts: Accounts,
+                                                 client: FlaskClient) -> None:
+    login(client)
+    copied = client.get_cookie("session")
+    assert copied is not None
+    thief = make_app(accounts).test_client()
+    thief.set_cookie("session", copied.value)
+    assert whoami(thief)["name"] == "jan"  # the copy works while the session lives
+    client.post("/logout", data={"csrf_token": csrf_from(client.get("/login"))})
+    assert whoami(client)["name"] is None
+    assert whoami(thief)["name"] is None  # and not a moment longer
+
+
+def test_new_password_ends_every_session(accounts: Accounts, client: FlaskClient) -> None:
+    login(client)
+    other = make_app(accounts).test_client()
+    login(other)
+    accounts.set_password("jan", "another good password")
+    assert whoami(client)["name"] is None and whoami(other)["name"] is None
+    assert login(client, password="another good password").status_code == 303
+
+
+def test_session_expires_on_the_server_too(client: FlaskClient, clock: ManualClock) -> None:
+    login(client)
+    clock.advance(SESSION_LIFETIME.total_seconds())
+    assert whoami(client)["name"] is None
+
+
+# -- answers for someone are never cached for someone else --------------------------------------
+
+def test_private_answers_are_not_stored(accounts: Accounts, client: FlaskClient) -> None:
+    anonymous = client.get("/whoami")
+    assert "private" not in anonymous.headers.get("Cache-Control", "")
+    assert {"Cookie", "Authorization"} <= set(anonymous.vary)
+    login(client)
+    for response in (client.get("/whoami"), client.get("/nowhere"),
+                     client.get("/whoami", headers={
+                         "Authorization": f"Bearer {accounts.new_token('jan')}"})):
+        assert response.headers["Cache-Control"] == "private, no-store"
+        assert {"Cookie", "Authorization"} <= set(response.vary)
