@@ -128,6 +128,9 @@ def test_items_are_paged_by_limit_and_offset(gate: Gate, source: Source) -> None
     assert [f["id"] for f in last["features"]] == codes[80:]
     rels = {link["rel"] for link in last["links"]}
     assert "prev" in rels and "next" not in rels
+    exact = page(source, "buurt_2023", limit="91")  # the last page exactly: no next page
+    assert exact["numberReturned"] == 91
+    assert "next" not in {link["rel"] for link in exact["links"]}
     beyond = page(source, "buurt_2023", offset="200")
     assert (beyond["numberMatched"], beyond["numberReturned"]) == (91, 0)
 
