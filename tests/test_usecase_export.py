@@ -141,3 +141,13 @@ def test_restricted_layers_and_wrong_levels_are_refused(gate: Gate) -> None:
     with pytest.raises(BadRequest):
         area_table(gate, gate.catalog, ["crimes_registered"],  # no wijk level
                    Selection("wijk", "GM0503", None))
+
+
+def test_the_common_year_is_the_latest_year_all_layers_have(gate: Gate) -> None:
+    layers = ["crimes_registered", "health_good_pct"]
+    years = [set(gate.values(indicators=[i])["year"]) for i in layers]
+    shared = years[0] & years[1]
+    assert len(shared) > 1  # 2022 and 2024: a choice to make
+    assert common_year(gate, [gate.catalog.get(i) for i in layers], None) == max(shared)
+    table = area_table(gate, gate.catalog, layers, DELFT, geometry=False)
+    assert table.year == max(shared) and [c.year for c in table.columns] == [max(shared)] * 2
