@@ -1,4 +1,5 @@
-"""geoinsight.aggregate.aggregate_area called directly, on the demo store read through a gate.
+"""geoinsight.usecases.custom_area.aggregate_area called directly, on the demo store read
+through a gate.
 
 Every expected number is computed here from the published buurt figures the gate gives, from
 the buurten's geometry or from the BAG points themselves, never from the function's answer.
@@ -17,14 +18,14 @@ import shapely
 
 from geoinsight import PROJECT_ROOT
 from geoinsight.access import ANONYMOUS, Principal
-from geoinsight.aggregate import aggregate_area
 from geoinsight.area_input import DrawnArea, area_from_geojson
 from geoinsight.catalog import load_catalog
+from geoinsight.catalog.energy_indicators import EXISTING
 from geoinsight.gate import Gate, Gates
-from geoinsight.indicators_energy import EXISTING
 from geoinsight.privacy import DisclosureRules, PublishedStore
 from geoinsight.store.gpkg import GeoPackageStore
 from geoinsight.uploads import UploadLimits
+from geoinsight.usecases.custom_area import aggregate_area
 
 DELFT = ["BU05031101", "BU05031102"]  # two neighbouring Delft buurten, both published
 WIJK = "WK050311"  # Delft centre: ten buurten

@@ -15,8 +15,8 @@ from geoinsight.errors import BadRequest, GeoInsightError, NotFound
 from geoinsight.export.table import AREA_FIELDS, area_table, column_info, common_year
 from geoinsight.gate import Gate, Gates
 from geoinsight.privacy import DisclosureRules, PublishedStore
-from geoinsight.service import Selection
 from geoinsight.store.gpkg import GeoPackageStore
+from geoinsight.usecases.service import Selection
 
 DELFT = Selection("buurt", "GM0503", None)
 

@@ -1,4 +1,4 @@
-"""geoinsight.planning.plan called directly on the demo store read through a gate.
+"""geoinsight.usecases.planning.plan called directly on the demo store read through a gate.
 
 Scores are recomputed here from the published figures the gate gives: each input normalised
 over the areas that have it (rank, minmax or zscore, written out below, not taken from
@@ -21,10 +21,10 @@ from geoinsight.analysis.priority import PriorityScheme, load_scheme, parse_weig
 from geoinsight.catalog import load_catalog
 from geoinsight.errors import BadRequest
 from geoinsight.gate import Gate, Gates
-from geoinsight.planning import NOT_LOADED, Plan, load_schemes, plan, scheme_indicators
 from geoinsight.privacy import DisclosureRules, PublishedStore
-from geoinsight.service import Selection
 from geoinsight.store.gpkg import GeoPackageStore
+from geoinsight.usecases.planning import NOT_LOADED, Plan, load_schemes, plan, scheme_indicators
+from geoinsight.usecases.service import Selection
 
 LEIDSCHENDAM = "GM1916"  # ten 2022 buurten with BAG-derived and (synthetic) label figures
 DELFT = "GM0503"

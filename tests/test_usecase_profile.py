@@ -1,4 +1,4 @@
-"""geoinsight.profile.area_profile called directly on the demo store read through a gate.
+"""geoinsight.usecases.profile.area_profile called directly on the demo store read through a gate.
 
 The figures a profile shows are checked against the published figures the gate gives for the
 area and for the wijk and gemeente the area register puts it in.
@@ -14,12 +14,12 @@ import pytest
 from geoinsight import PROJECT_ROOT
 from geoinsight.access import ANONYMOUS, Principal
 from geoinsight.catalog import load_catalog
+from geoinsight.catalog.energy_indicators import LABEL_CLASSES, class_id
 from geoinsight.errors import NotFound
 from geoinsight.gate import Gate, Gates
-from geoinsight.indicators_energy import LABEL_CLASSES, class_id
 from geoinsight.privacy import DisclosureRules, PublishedStore
-from geoinsight.profile import area_profile
 from geoinsight.store.gpkg import GeoPackageStore
+from geoinsight.usecases.profile import area_profile
 
 BUURT = "BU05031102"  # Delft, Centrum-West
 #: Leidschendam-Voorburg buurten whose label classes are all published, and one with most of

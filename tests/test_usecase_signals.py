@@ -1,4 +1,5 @@
-"""geoinsight.signal_report.layer_signals and overview called directly on the demo store read
+"""geoinsight.usecases.signal_report.layer_signals and overview called directly on the demo
+store read
 through a gate (and on a copy with one planted rise). Changes and their robust z-scores are
 recomputed here from the published figures of both years."""
 
@@ -17,9 +18,9 @@ from geoinsight.access import ANONYMOUS
 from geoinsight.catalog import load_catalog
 from geoinsight.gate import Gate, Gates
 from geoinsight.privacy import DisclosureRules, PublishedStore
-from geoinsight.service import Selection
-from geoinsight.signal_report import layer_signals, overview, standouts
 from geoinsight.store.gpkg import GeoPackageStore
+from geoinsight.usecases.service import Selection
+from geoinsight.usecases.signal_report import layer_signals, overview, standouts
 
 DELFT = Selection("buurt", "GM0503", None)
 PLANTED = "BU05031201"  # Indische Buurt-Noord: a handful of crimes a year, given 400 in 2025
