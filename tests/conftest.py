@@ -11,7 +11,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from geoinsight import PROJECT_ROOT
+from geoinsight.access import ANONYMOUS
+from geoinsight.catalog import load_catalog
 from geoinsight.demo import load_demo
+from geoinsight.gate import Gate, Gates
+from geoinsight.privacy import DisclosureRules, PublishedStore
 from geoinsight.settings import Settings, load_settings
 from geoinsight.store.gpkg import GeoPackageStore
 
@@ -54,3 +58,16 @@ def app(demo_settings: Settings) -> Iterator[Flask]:
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
+
+
+@pytest.fixture(scope="module")
+def gates(demo_file: Path) -> Gates:
+    """The demo read as a request reads it: through gates over the published store."""
+    return Gates(PublishedStore(GeoPackageStore(demo_file), DisclosureRules()),
+                 load_catalog(PROJECT_ROOT / "layers"))
+
+
+@pytest.fixture(scope="module")
+def gate(gates: Gates) -> Gate:
+    """The anonymous visitor's gate on the demo."""
+    return gates.for_principal(ANONYMOUS)

@@ -44,11 +44,6 @@ def gates(demo_file: Path) -> Gates:
 
 
 @pytest.fixture(scope="module")
-def gate(gates: Gates) -> Gate:
-    return gates.for_principal(ANONYMOUS)
-
-
-@pytest.fixture(scope="module")
 def secret_gate(demo_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Gate:
     """The demo with SMALL's 2024 crime count set to 3: disclosure control hides it (and, by
     complementary suppression, one sibling in its wijk)."""

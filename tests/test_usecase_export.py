@@ -4,32 +4,16 @@ the published figures; the column metadata against the catalogue and the store's
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from geoinsight import PROJECT_ROOT
-from geoinsight.access import ANONYMOUS, Principal
-from geoinsight.catalog import load_catalog
+from geoinsight.access import Principal
 from geoinsight.errors import BadRequest, GeoInsightError, NotFound
 from geoinsight.export.table import AREA_FIELDS, area_table, column_info, common_year
 from geoinsight.gate import Gate, Gates
-from geoinsight.privacy import DisclosureRules, PublishedStore
-from geoinsight.store.gpkg import GeoPackageStore
+from geoinsight.privacy import DisclosureRules
 from geoinsight.usecases.service import Selection
 
 DELFT = Selection("buurt", "GM0503", None)
-
-
-@pytest.fixture(scope="module")
-def gates(demo_file: Path) -> Gates:
-    return Gates(PublishedStore(GeoPackageStore(demo_file), DisclosureRules()),
-                 load_catalog(PROJECT_ROOT / "layers"))
-
-
-@pytest.fixture(scope="module")
-def gate(gates: Gates) -> Gate:
-    return gates.for_principal(ANONYMOUS)
 
 
 @pytest.fixture(scope="module")

@@ -5,16 +5,12 @@ their geometry (shapely) and the published figures."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
 import shapely
 from shapely.geometry import shape
 
-from geoinsight import PROJECT_ROOT
-from geoinsight.access import ANONYMOUS, Principal
-from geoinsight.catalog import load_catalog
+from geoinsight.access import Principal
 from geoinsight.gate import Gate, Gates
 from geoinsight.ogc.cache import BoundedCache
 from geoinsight.ogc.collections import levels_and_years, plan_columns
@@ -24,22 +20,9 @@ from geoinsight.ogc.documents import schema
 from geoinsight.ogc.items import items, parse_items_query
 from geoinsight.ogc.links import Links
 from geoinsight.ogc.tables import Source
-from geoinsight.privacy import DisclosureRules, PublishedStore
 from geoinsight.records import LEVELS
-from geoinsight.store.gpkg import GeoPackageStore
 
 LINKS = Links("/ogc")
-
-
-@pytest.fixture(scope="module")
-def gates(demo_file: Path) -> Gates:
-    return Gates(PublishedStore(GeoPackageStore(demo_file), DisclosureRules()),
-                 load_catalog(PROJECT_ROOT / "layers"))
-
-
-@pytest.fixture(scope="module")
-def gate(gates: Gates) -> Gate:
-    return gates.for_principal(ANONYMOUS)
 
 
 @pytest.fixture(scope="module")

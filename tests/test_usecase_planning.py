@@ -18,27 +18,13 @@ import pytest
 from geoinsight import PROJECT_ROOT
 from geoinsight.access import ANONYMOUS, Principal
 from geoinsight.analysis.priority import PriorityScheme, load_scheme, parse_weights
-from geoinsight.catalog import load_catalog
 from geoinsight.errors import BadRequest
 from geoinsight.gate import Gate, Gates
-from geoinsight.privacy import DisclosureRules, PublishedStore
-from geoinsight.store.gpkg import GeoPackageStore
 from geoinsight.usecases.planning import NOT_LOADED, Plan, load_schemes, plan, scheme_indicators
 from geoinsight.usecases.service import Selection
 
 LEIDSCHENDAM = "GM1916"  # ten 2022 buurten with BAG-derived and (synthetic) label figures
 DELFT = "GM0503"
-
-
-@pytest.fixture(scope="module")
-def gates(demo_file: Path) -> Gates:
-    return Gates(PublishedStore(GeoPackageStore(demo_file), DisclosureRules()),
-                 load_catalog(PROJECT_ROOT / "layers"))
-
-
-@pytest.fixture(scope="module")
-def gate(gates: Gates) -> Gate:
-    return gates.for_principal(ANONYMOUS)
 
 
 @pytest.fixture(scope="module")

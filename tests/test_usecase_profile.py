@@ -6,19 +6,14 @@ area and for the wijk and gemeente the area register puts it in.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from geoinsight import PROJECT_ROOT
-from geoinsight.access import ANONYMOUS, Principal
-from geoinsight.catalog import load_catalog
+from geoinsight.access import Principal
 from geoinsight.catalog.energy_indicators import LABEL_CLASSES, class_id
 from geoinsight.errors import NotFound
 from geoinsight.gate import Gate, Gates
-from geoinsight.privacy import DisclosureRules, PublishedStore
-from geoinsight.store.gpkg import GeoPackageStore
 from geoinsight.usecases.profile import area_profile
 
 BUURT = "BU05031102"  # Delft, Centrum-West
@@ -26,17 +21,6 @@ BUURT = "BU05031102"  # Delft, Centrum-West
 #: them suppressed (rule 5: a hidden class hides its non-zero siblings)
 LABELS_SHOWN = "BU19160804"
 LABELS_HIDDEN = "BU19161300"
-
-
-@pytest.fixture(scope="module")
-def gates(demo_file: Path) -> Gates:
-    return Gates(PublishedStore(GeoPackageStore(demo_file), DisclosureRules()),
-                 load_catalog(PROJECT_ROOT / "layers"))
-
-
-@pytest.fixture(scope="module")
-def gate(gates: Gates) -> Gate:
-    return gates.for_principal(ANONYMOUS)
 
 
 def profile_of(gate: Gate, code: str, year: int | None = None,
