@@ -28,7 +28,6 @@ from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError, ProjError
 from shapely.validation import explain_validity
 
-from geoinsight.audit import CustomArea
 from geoinsight.crs import (
     CRS84_URI,
     LATLON_SPELLINGS,
@@ -39,6 +38,7 @@ from geoinsight.crs import (
     parse_crs,
 )
 from geoinsight.errors import BadRequest, GeoInsightError
+from geoinsight.privacy.audit import CustomArea
 from geoinsight.uploads import Budget, ReadStats, TooLarge, UploadLimits
 from geoinsight.uploads.geojson import depth as geojson_depth
 from geoinsight.uploads.geojson import parse_geojson, too_deep

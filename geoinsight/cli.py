@@ -17,15 +17,15 @@ from typing import TYPE_CHECKING
 
 import click
 
-from geoinsight.access import ROLES, TIERS
 from geoinsight.errors import GeoInsightError, InputError
 from geoinsight.ingest import IngestResult
+from geoinsight.privacy.access import ROLES, TIERS
 from geoinsight.records import THEMES
 from geoinsight.settings import Settings, load_settings
 
 if TYPE_CHECKING:
-    from geoinsight.accounts import Accounts
     from geoinsight.catalog import Catalog
+    from geoinsight.privacy.accounts import Accounts
 
 #: Years GeoInsight can show (the API accepts the same range).
 YEAR = click.IntRange(1900, 2100)
@@ -252,7 +252,7 @@ def layers() -> None:
 @click.pass_obj
 def layers_list(settings: Settings) -> None:
     """Every layer: id, levels, effective tier and title (with the store's event registers)."""
-    from geoinsight.access import indicator_tiers, with_effective_tiers
+    from geoinsight.privacy.access import indicator_tiers, with_effective_tiers
 
     catalog = with_effective_tiers(_catalog(settings), indicator_tiers(_store(settings)))
     for layer in catalog.layers.values():
@@ -310,7 +310,7 @@ def export_cmd(settings: Settings, layer_ids: tuple[str, ...], level: str,
     """
     from geoinsight.export import build_export
     from geoinsight.export.formats import format_for_path, get_format
-    from geoinsight.privacy import disclosure_rules, open_published_store
+    from geoinsight.privacy.disclosure import disclosure_rules, open_published_store
     from geoinsight.usecases.service import parse_selection
 
     fmt = get_format(fmt_name) if fmt_name else format_for_path(output)
@@ -354,7 +354,7 @@ def users() -> None:
 
 
 def _accounts(settings: Settings) -> Accounts:
-    from geoinsight.accounts import Accounts
+    from geoinsight.privacy.accounts import Accounts
 
     return Accounts.for_settings(settings)
 
@@ -375,7 +375,7 @@ def _audit_cli(settings: Settings, command: str, what: str) -> None:
     """Record an account change made on this machine in the audit log (who: the OS user)."""
     import getpass
 
-    from geoinsight.audit import AuditLog, Read
+    from geoinsight.privacy.audit import AuditLog, Read
 
     try:
         who = f"cli:{getpass.getuser()}"

@@ -12,7 +12,8 @@ The default register, ``ondermijning``, keeps the ids it always had (``events_to
 into the ondermijning classes by keyword (:mod:`geoinsight.sources.events`). Any other register
 keeps the file's own categories as its classes: a file of bike thefts is not about drugs.
 
-This module is vocabulary shared by ingest, store and catalogue; it imports neither.
+This module is vocabulary shared by ingest, store and catalogue; of them it imports only the
+indicator registry (:mod:`geoinsight.catalog.indicators`).
 """
 
 from __future__ import annotations

@@ -175,7 +175,7 @@ def _hwm_mb() -> float:
 
 def _open(data_dir: Path) -> tuple[Any, Any, Any]:
     from geoinsight.catalog import load_catalog
-    from geoinsight.privacy import disclosure_rules, open_published_store
+    from geoinsight.privacy.disclosure import disclosure_rules, open_published_store
     from geoinsight.settings import load_settings
 
     settings = load_settings(data_dir=data_dir)
@@ -225,10 +225,10 @@ def load_for_geopandas(data_dir: Path) -> dict[str, Any]:
     import geopandas as gpd
 
     from geoinsight.analysis.energy import dwellings
-    from geoinsight.analysis.harmonise import kinds
     from geoinsight.catalog.indicators import known
     from geoinsight.spatial.interpolate import weighting_of
     from geoinsight.usecases.custom_area import ADDRESS_BASED, LABEL_BASED
+    from geoinsight.usecases.harmonise import kinds
 
     store, catalog, _ = _open(data_dir)
     buurten = store.areas(level="buurt")[["code", "geometry"]].reset_index(drop=True)

@@ -156,8 +156,8 @@ def gemeente_store() -> Path:
 def open_catalog(store: Any, catalog: Any) -> Any:
     """The catalogue as an anonymous caller sees it (``geoinsight.web.context.catalog``): the
     layers whose own tier and every indicator's tier are ``open``."""
-    from geoinsight.access import ANONYMOUS, strictest, visible_catalog
     from geoinsight.catalog.indicators import known
+    from geoinsight.privacy.access import ANONYMOUS, strictest, visible_catalog
 
     tiers = {i.id: i.tier for i in known().values()}
     meta = store.indicators()
@@ -185,7 +185,7 @@ def run_export(side: str, fmt_name: str, data_dir: Path, level: str, layers: lis
     from geoinsight.export import build_export
     from geoinsight.export.formats import get_format
     from geoinsight.export.table import area_table
-    from geoinsight.privacy import disclosure_rules, open_published_store
+    from geoinsight.privacy.disclosure import disclosure_rules, open_published_store
     from geoinsight.settings import load_settings
     from geoinsight.usecases.service import Selection
 

@@ -103,7 +103,7 @@ def export_collection(data_dir: Path, collection_id: str, target: Path) -> dict[
     from geoinsight.export.formats import get_format
     from geoinsight.ogc.cache import BoundedCache
     from geoinsight.ogc.tables import Source
-    from geoinsight.privacy import disclosure_rules, open_published_store
+    from geoinsight.privacy.disclosure import disclosure_rules, open_published_store
     from geoinsight.settings import load_settings
     from geoinsight.usecases.service import Selection
 

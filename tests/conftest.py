@@ -11,11 +11,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from geoinsight import PROJECT_ROOT
-from geoinsight.access import ANONYMOUS
 from geoinsight.catalog import load_catalog
 from geoinsight.demo import load_demo
-from geoinsight.gate import Gate, Gates
-from geoinsight.privacy import DisclosureRules, PublishedStore
+from geoinsight.privacy.access import ANONYMOUS
+from geoinsight.privacy.disclosure import DisclosureRules, PublishedStore
+from geoinsight.privacy.gate import Gate, Gates
 from geoinsight.settings import Settings, load_settings
 from geoinsight.store.gpkg import GeoPackageStore
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from manual_clock import ManualClock
 
-from geoinsight.access import Principal
-from geoinsight.accounts import Accounts
 from geoinsight.errors import GeoInsightError, NotFound
+from geoinsight.privacy.access import Principal
+from geoinsight.privacy.accounts import Accounts
 
 PASSWORD = "correct horse battery"
 

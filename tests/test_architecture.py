@@ -105,7 +105,7 @@ def test_no_view_imports_the_store() -> None:
     views = [m for m in edges if m.startswith("geoinsight.web.")]
     assert views
     found = sorted(f"{m} -> {d}" for m in views for d in edges[m]
-                   if d.startswith(("geoinsight.store", "geoinsight.privacy")))
+                   if d.startswith(("geoinsight.store", "geoinsight.privacy.disclosure")))
     assert found == []
 
 
@@ -120,3 +120,51 @@ def test_no_view_reaches_behind_the_gate() -> None:
                                                                  "_store", "store"):
                 behind.append(f"{path.name}:{node.lineno} .{node.attr}")
     assert behind == []
+
+
+#: the parts of the package, in the order data flows through them: a part may import the
+#: foundation and the parts before it, never one after it. Parts on one line are one step.
+LAYERS: list[tuple[str, ...]] = [
+    ("geoinsight.sources", "geoinsight.uploads"),            # read raw files, bounded
+    ("geoinsight.render",),                                  # classes, palettes, map pages
+    ("geoinsight.catalog", "geoinsight.registers"),          # what indicators and layers are
+    ("geoinsight.store",),                                   # keeps what it is given
+    ("geoinsight.spatial",),                                 # geometry operations over the store
+    ("geoinsight.analysis",),                                # placement, statistics
+    ("geoinsight.ingest",),                                  # files into the store
+    ("geoinsight.privacy",),                                 # what a request may see
+    ("geoinsight.area_input",),                              # a caller's own area, checked
+    ("geoinsight.usecases",),                                # what a user asks, as plain data
+    ("geoinsight.export",),                                  # files of published figures
+    ("geoinsight.ogc",),                                     # OGC API documents
+    ("geoinsight.web",),                                     # HTTP
+]
+
+
+def step_of(module: str) -> int | None:
+    return next((i for i, parts in enumerate(LAYERS)
+                 for p in parts if module == p or module.startswith(p + ".")), None)
+
+
+def test_data_flows_one_way() -> None:
+    """Files -> catalogue -> store -> analysis -> ingest -> privacy -> use cases -> exports, OGC ->
+    web: no part imports a part further along."""
+    edges = graph()
+    upward = sorted(f"{m} -> {d}" for m, deps in edges.items() for d in deps
+                    if (sm := step_of(m)) is not None and (sd := step_of(d)) is not None
+                    and sd > sm)
+    assert upward == []
+
+
+def test_every_module_has_its_place() -> None:
+    """A new module belongs to the foundation, a step of the flow, or the entry points."""
+    entry = {"geoinsight.cli", "geoinsight.demo"}
+    assert sorted(m for m in graph() if m not in FOUNDATION and m not in entry
+                  and step_of(m) is None) == []
+
+
+def test_the_package_has_the_shape_of_its_data_flow() -> None:
+    """Flat top-level modules are the foundation and the entry points; the rest are packages."""
+    flat = {f"geoinsight.{p.stem}" for p in PACKAGE.glob("*.py") if p.stem != "__init__"}
+    assert sorted(flat - FOUNDATION) == ["geoinsight.area_input", "geoinsight.cli",
+                                         "geoinsight.demo", "geoinsight.registers"]

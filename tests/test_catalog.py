@@ -11,7 +11,6 @@ import pandas as pd
 import pytest
 import yaml
 
-from geoinsight.access import effective_tier
 from geoinsight.catalog import (
     Catalog,
     ExpressionError,
@@ -23,8 +22,9 @@ from geoinsight.catalog import (
     validate_dir,
 )
 from geoinsight.catalog.indicators import known
-from geoinsight.classify import palette_names
 from geoinsight.errors import BadRequest, ConfigError, NotFound
+from geoinsight.privacy.access import effective_tier
+from geoinsight.render.classify import palette_names
 
 LAYERS_DIR = Path(__file__).resolve().parents[1] / "layers"
 
@@ -439,7 +439,12 @@ def test_a_layer_without_a_tier_is_refused(tmp_path: Path) -> None:
 def test_every_listed_tier_is_the_effective_one(tmp_path: Path) -> None:
     """A layer declared open over restricted event counts is restricted wherever it is listed,
     and hidden from whoever may not read restricted data."""
-    from geoinsight.access import ANONYMOUS, Principal, visible_catalog, with_effective_tiers
+    from geoinsight.privacy.access import (
+        ANONYMOUS,
+        Principal,
+        visible_catalog,
+        with_effective_tiers,
+    )
 
     write(tmp_path, "mixed.yaml", layer_doc("mixed", indicator="events_total + population",
                                             kind="count", unit="meldingen"))

@@ -14,7 +14,7 @@ from branca.utilities import color_brewer
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geoinsight.classify import Classification, classify, colors, format_number
+from geoinsight.render.classify import Classification, classify, colors, format_number
 
 QUANTILES = {"scheme": "quantiles", "k": 5}
 

@@ -84,7 +84,7 @@ def run_stdin(tmp_path: Path, stdin: str, *args: str) -> Done:
 
 
 def test_users_add_list_token_remove(tmp_path: Path) -> None:
-    from geoinsight.accounts import Accounts
+    from geoinsight.privacy.accounts import Accounts
 
     password = "correct horse battery"
     added = run_stdin(tmp_path, password + "\n", "users", "add", "jan", "--role", "staff",
@@ -142,8 +142,8 @@ def test_users_errors_are_one_line(tmp_path: Path) -> None:
 def test_users_passwd_unlock_and_lock_state(tmp_path: Path) -> None:
     from datetime import timedelta
 
-    from geoinsight.accounts import Accounts
-    from geoinsight.audit import AuditLog
+    from geoinsight.privacy.accounts import Accounts
+    from geoinsight.privacy.audit import AuditLog
 
     assert run_stdin(tmp_path, "correct horse battery\n", "users", "add", "jan", "--role",
                      "staff").returncode == 0

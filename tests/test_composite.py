@@ -14,10 +14,10 @@ import pytest
 import yaml
 from flask import Flask
 
-from geoinsight.access import effective_tier
 from geoinsight.catalog import Layer, evaluate, load_catalog, validate_dir
 from geoinsight.catalog.composite import Component, Composite
-from geoinsight.privacy import DisclosureRules, PublishedStore
+from geoinsight.privacy.access import effective_tier
+from geoinsight.privacy.disclosure import DisclosureRules, PublishedStore
 from geoinsight.settings import Settings
 from geoinsight.store.gpkg import GeoPackageStore
 from geoinsight.usecases import service
@@ -303,7 +303,7 @@ def test_an_index_does_not_depend_on_the_areas_asked_for(demo_settings: Settings
 
 @pytest.fixture
 def staff(demo_settings: Settings) -> Callable[[], dict[str, str]]:
-    from geoinsight.accounts import Accounts
+    from geoinsight.privacy.accounts import Accounts
 
     def make() -> dict[str, str]:
         accounts = Accounts.for_settings(demo_settings)

@@ -15,13 +15,18 @@ import pytest
 from test_social_sources import buurten, write_events
 
 from geoinsight import PROJECT_ROOT
-from geoinsight.access import effective_tier, indicator_tiers
 from geoinsight.catalog import load_catalog
 from geoinsight.catalog.registers import with_registers
 from geoinsight.errors import InputError
 from geoinsight.ingest import ingest_boundaries
 from geoinsight.ingest.events import ingest_events
-from geoinsight.privacy import DisclosureRules, PublishedStore, additive_groups, indicator_meta
+from geoinsight.privacy.access import effective_tier, indicator_tiers
+from geoinsight.privacy.disclosure import (
+    DisclosureRules,
+    PublishedStore,
+    additive_groups,
+    indicator_meta,
+)
 from geoinsight.records import THEMES
 from geoinsight.registers import (
     MAX_CLASSES,

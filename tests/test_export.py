@@ -26,7 +26,7 @@ from geoinsight.errors import BadRequest, NotFound
 from geoinsight.export import Export, build_export
 from geoinsight.export.formats import FORMATS, format_for_path, get_format
 from geoinsight.export.raster import NODATA, grid
-from geoinsight.privacy import DisclosureRules, PublishedStore
+from geoinsight.privacy.disclosure import DisclosureRules, PublishedStore
 from geoinsight.store.gpkg import GeoPackageStore
 from geoinsight.usecases.service import Selection
 

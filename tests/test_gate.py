@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from geoinsight import PROJECT_ROOT
-from geoinsight.access import ANONYMOUS, Principal
 from geoinsight.catalog import load_catalog
-from geoinsight.gate import Gate, Gates
-from geoinsight.privacy import DisclosureRules, PublishedStore
+from geoinsight.privacy.access import ANONYMOUS, Principal
+from geoinsight.privacy.disclosure import DisclosureRules, PublishedStore
+from geoinsight.privacy.gate import Gate, Gates
 from geoinsight.store.gpkg import GeoPackageStore
 
 RESTRICTED = "events_total"  # the demo's own ondermijning reports

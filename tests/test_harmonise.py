@@ -12,12 +12,12 @@ import shapely
 from builders import RD
 
 from geoinsight import PROJECT_ROOT
-from geoinsight.analysis.harmonise import harmonise_indicators, harmonised_layer_values
 from geoinsight.catalog import load_catalog
 from geoinsight.ingest import ingest_boundaries
 from geoinsight.ingest.points import ingest_addresses
-from geoinsight.privacy import DisclosureRules, PublishedStore
+from geoinsight.privacy.disclosure import DisclosureRules, PublishedStore
 from geoinsight.store.gpkg import GeoPackageStore
+from geoinsight.usecases.harmonise import harmonise_indicators, harmonised_layer_values
 from geoinsight.usecases.service import Selection
 
 REAL = PROJECT_ROOT.parent / "shared" / "data" / "real"

@@ -16,9 +16,15 @@ import pytest
 from folium.plugins import Fullscreen
 
 from geoinsight.errors import GeoInsightError
-from geoinsight.maps import MapConfig, MapLayerRef, MapParts, build_map, localize_assets
-from geoinsight.maps.assets import STATIC_DIR, vendored_files, vendored_urls
-from geoinsight.maps.choropleth import REQUIRED_LABELS, script_json
+from geoinsight.render.assets import STATIC_DIR, localize_assets, vendored_files, vendored_urls
+from geoinsight.render.choropleth import (
+    REQUIRED_LABELS,
+    MapConfig,
+    MapLayerRef,
+    MapParts,
+    build_map,
+    script_json,
+)
 
 PDOK = "https://service.pdok.nl/brt/achtergrondkaart/wmts/v2_0/standaard/EPSG:3857/{z}/{x}/{y}.png"
 PDOK_ATTRIBUTION = 'Kaartgegevens &copy; <a href="https://www.kadaster.nl">Kadaster</a> (PDOK)'

@@ -24,7 +24,7 @@ from geoinsight.analysis.placement import (
 )
 from geoinsight.catalog import load_catalog
 from geoinsight.ingest import ingest_boundaries, ingest_indicators
-from geoinsight.privacy import DisclosureRules, PublishedStore
+from geoinsight.privacy.disclosure import DisclosureRules, PublishedStore
 from geoinsight.store.gpkg import GeoPackageStore
 from geoinsight.usecases.profile import area_profile
 from geoinsight.usecases.service import Selection, figure_years, layer_values

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from geoinsight.privacy import DisclosureRules, IndicatorMeta, PublishedStore, protect
+from geoinsight.privacy.disclosure import DisclosureRules, IndicatorMeta, PublishedStore, protect
 
 RULES = DisclosureRules()
 COUNT = {"cases": IndicatorMeta("count", "huishoudens", "open")}
@@ -216,7 +216,7 @@ def solvable(out: pd.DataFrame, unknown: list[tuple[str, str]]) -> list[tuple[st
     """The ``unknown`` cells the hierarchy and category sums fix, given every other cell."""
     import numpy as np
 
-    from geoinsight.privacy import parent_of
+    from geoinsight.privacy.disclosure import parent_of
 
     index = {k: i for i, k in enumerate(unknown)}
     equations: list[list[tuple[str, str]]] = []  # each: lhs key, then rhs keys (lhs = sum)
@@ -289,7 +289,7 @@ def determined(tree: dict[str, float], unknown: list[str]) -> list[str]:
     """The ``unknown`` cells that parent = sum of children fixes, given every other cell."""
     import numpy as np
 
-    from geoinsight.privacy import parent_of
+    from geoinsight.privacy.disclosure import parent_of
 
     index = {c: i for i, c in enumerate(unknown)}
     rows = []
@@ -391,7 +391,7 @@ def test_random_event_tables_with_missing_cells_never_leak(seed: int) -> None:
 def test_the_demo_hides_no_cell_behind_a_missing_sibling(demo_file: Path) -> None:
     """On the demo, as published to anyone, no hidden count of any indicator and year can be
     solved from its hierarchy, with the missing cells known or not."""
-    from geoinsight.privacy import indicator_meta
+    from geoinsight.privacy.disclosure import indicator_meta
     from geoinsight.store.gpkg import GeoPackageStore
 
     gate = PublishedStore(GeoPackageStore(demo_file), DisclosureRules())

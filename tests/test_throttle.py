@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from manual_clock import ManualClock
 
-from geoinsight.accounts import Accounts
-from geoinsight.throttle import Limiter, LoginPolicy, SignInGuard
+from geoinsight.privacy.accounts import Accounts
+from geoinsight.privacy.throttle import Limiter, LoginPolicy, SignInGuard
 
 PASSWORD = "correct horse battery"
 HOME = "192.0.2.10"

@@ -17,12 +17,12 @@ import pytest
 import shapely
 
 from geoinsight import PROJECT_ROOT
-from geoinsight.access import ANONYMOUS, Principal
 from geoinsight.area_input import DrawnArea, area_from_geojson
 from geoinsight.catalog import load_catalog
 from geoinsight.catalog.energy_indicators import EXISTING
-from geoinsight.gate import Gate, Gates
-from geoinsight.privacy import DisclosureRules, PublishedStore
+from geoinsight.privacy.access import ANONYMOUS, Principal
+from geoinsight.privacy.disclosure import DisclosureRules, PublishedStore
+from geoinsight.privacy.gate import Gate, Gates
 from geoinsight.store.gpkg import GeoPackageStore
 from geoinsight.uploads import UploadLimits
 from geoinsight.usecases.custom_area import aggregate_area

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from geoinsight.access import Principal
 from geoinsight.errors import BadRequest, GeoInsightError, NotFound
 from geoinsight.export.table import AREA_FIELDS, area_table, column_info, common_year
-from geoinsight.gate import Gate, Gates
-from geoinsight.privacy import DisclosureRules
+from geoinsight.privacy.access import Principal
+from geoinsight.privacy.disclosure import DisclosureRules
+from geoinsight.privacy.gate import Gate, Gates
 from geoinsight.usecases.service import Selection
 
 DELFT = Selection("buurt", "GM0503", None)

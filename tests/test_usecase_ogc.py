@@ -10,8 +10,6 @@ import pytest
 import shapely
 from shapely.geometry import shape
 
-from geoinsight.access import Principal
-from geoinsight.gate import Gate, Gates
 from geoinsight.ogc.cache import BoundedCache
 from geoinsight.ogc.collections import levels_and_years, plan_columns
 from geoinsight.ogc.crs import CRS84, RD
@@ -20,6 +18,8 @@ from geoinsight.ogc.documents import schema
 from geoinsight.ogc.items import items, parse_items_query
 from geoinsight.ogc.links import Links
 from geoinsight.ogc.tables import Source
+from geoinsight.privacy.access import Principal
+from geoinsight.privacy.gate import Gate, Gates
 from geoinsight.records import LEVELS
 
 LINKS = Links("/ogc")

@@ -16,10 +16,10 @@ import pandas as pd
 import pytest
 
 from geoinsight import PROJECT_ROOT
-from geoinsight.access import ANONYMOUS, Principal
 from geoinsight.analysis.priority import PriorityScheme, load_scheme, parse_weights
 from geoinsight.errors import BadRequest
-from geoinsight.gate import Gate, Gates
+from geoinsight.privacy.access import ANONYMOUS, Principal
+from geoinsight.privacy.gate import Gate, Gates
 from geoinsight.usecases.planning import NOT_LOADED, Plan, load_schemes, plan, scheme_indicators
 from geoinsight.usecases.service import Selection
 

@@ -14,10 +14,10 @@ import pandas as pd
 import pytest
 
 from geoinsight import PROJECT_ROOT
-from geoinsight.access import ANONYMOUS
 from geoinsight.catalog import load_catalog
-from geoinsight.gate import Gate, Gates
-from geoinsight.privacy import DisclosureRules, PublishedStore
+from geoinsight.privacy.access import ANONYMOUS
+from geoinsight.privacy.disclosure import DisclosureRules, PublishedStore
+from geoinsight.privacy.gate import Gate, Gates
 from geoinsight.store.gpkg import GeoPackageStore
 from geoinsight.usecases.service import Selection
 from geoinsight.usecases.signal_report import layer_signals, overview, standouts

@@ -30,9 +30,9 @@ import yaml
 from geoinsight import PROJECT_ROOT
 from geoinsight.catalog import composite as composites
 from geoinsight.catalog.indicators import known
-from geoinsight.classify import VALID_STATUSES, palette_names
 from geoinsight.errors import BadRequest, ConfigError, NotFound
 from geoinsight.records import LEVELS, THEMES
+from geoinsight.render.classify import VALID_STATUSES, palette_names
 from geoinsight.units import unit_in
 
 #: The schema travels with the catalogue in the repository's ``layers/`` folder; it describes

@@ -14,7 +14,7 @@ from geoinsight.catalog import Catalog
 from geoinsight.export.formats import Format, csvw_metadata, stream
 from geoinsight.export.metadata import export_metadata, file_stem
 from geoinsight.export.table import AreaTable, area_table
-from geoinsight.privacy import DisclosureRules, Published
+from geoinsight.privacy.disclosure import DisclosureRules, Published
 from geoinsight.usecases.service import Selection
 
 
@@ -37,7 +37,7 @@ def build_export(store: Published, catalog: Catalog, layer_ids: Sequence[str],
                  selection: Selection, fmt: Format, rules: DisclosureRules, lang: str = "nl",
                  boundaries: int | None = None, cell_m: float = 100.0) -> Export:
     """The export of ``layer_ids`` (figures as ``store`` publishes them: pass a
-    :class:`~geoinsight.privacy.PublishedStore`)."""
+    :class:`~geoinsight.privacy.disclosure.PublishedStore`)."""
     table = area_table(store, catalog, layer_ids, selection, lang, boundaries,
                        geometry=fmt.crs is not None)
     meta = export_metadata(table, rules, lang, fmt.crs or "none (attributes only)")

@@ -12,7 +12,7 @@ from typing import Any
 
 from geoinsight import __version__
 from geoinsight.export.table import AreaTable, column_info
-from geoinsight.privacy import DisclosureRules
+from geoinsight.privacy.disclosure import DisclosureRules
 
 STATUS_MEANING = {
     "ok": "published figure",
@@ -23,7 +23,7 @@ STATUS_MEANING = {
 
 
 def disclosure_text(rules: DisclosureRules) -> list[str]:
-    """The rules of :mod:`geoinsight.privacy`, as applied with these parameters."""
+    """The rules of :mod:`geoinsight.privacy.disclosure`, as applied with these parameters."""
     return [
         f"counts of people, households, dwellings or events from 1 to {rules.min_count - 1} "
         f"are suppressed ({rules.min_count_restricted - 1} for restricted indicators)",

@@ -2,9 +2,10 @@
 
 A row per area of one level, gemeente (optional) and boundary year; per layer a value column
 (named by the layer id) and a status column (``<id>_status``). Figures come from the store the
-caller passes: the web layer and the CLI pass a :class:`~geoinsight.privacy.PublishedStore`,
-so every figure in a file is one that may be published. One figure year per table: several
-layers share the year asked for, or the latest year they all have.
+caller passes: the web layer and the CLI pass a
+:class:`~geoinsight.privacy.disclosure.PublishedStore`, so every figure in a file is one that
+may be published. One figure year per table: several layers share the year asked for, or the
+latest year they all have.
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from geoinsight.analysis.harmonise import layer_values_on
 from geoinsight.catalog import Catalog, Layer
 from geoinsight.errors import BadRequest, NotFound
-from geoinsight.privacy import Published
+from geoinsight.privacy.disclosure import Published
+from geoinsight.usecases.harmonise import layer_values_on
 from geoinsight.usecases.service import LayerValues, Selection, layer_years
 
 #: the columns before the layers' columns, in every format
@@ -104,7 +105,7 @@ def area_table(store: Published, catalog: Catalog, layer_ids: Sequence[str], sel
     Layers whose figures sit on older boundaries than the others (2024 figures on 2023 buurten)
     are joined by code onto the newest boundary set among them; ``boundaries`` asks for one
     boundary year and re-expresses figures of other years on it
-    (:mod:`geoinsight.analysis.harmonise`).
+    (:mod:`geoinsight.usecases.harmonise`).
     Without ``geometry`` (CSV, XLSX) the areas are read without their boundaries.
     """
     layers = [catalog.get(i) for i in parse_layer_ids(list(layer_ids))]

@@ -30,7 +30,7 @@ from geoinsight.ogc.collections import (
     parse_collection_id,
     plan_columns,
 )
-from geoinsight.privacy import Published
+from geoinsight.privacy.disclosure import Published
 from geoinsight.usecases.service import Selection
 
 #: the area attributes every feature carries, before the layers' values

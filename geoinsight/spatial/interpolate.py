@@ -3,7 +3,7 @@
 One piece of code for two questions: what do the buurten say about a polygon a user drew
 (custom areas, :mod:`geoinsight.usecases.custom_area`), and what do last year's figures say about
 this
-year's boundaries (harmonisation, :mod:`geoinsight.analysis.harmonise`). Both are "source areas with
+year's boundaries (harmonisation, :mod:`geoinsight.usecases.harmonise`). Both are "source areas with
 figures, target polygons without". The rules are in docs/methods.md; in short:
 
 - **Shares.** Each source area is cut by the targets; the share of source s in target t is the

@@ -15,8 +15,8 @@ from geoinsight.store.model import IngestBatch
 
 class Reader(Protocol):
     """What use cases may ask of a store: reading only. Geometry is in EPSG:28992. A request
-    reads through a :class:`geoinsight.gate.Gate`, which answers this protocol as its principal
-    may see it."""
+    reads through a :class:`geoinsight.privacy.gate.Gate`, which answers this protocol as its
+    principal may see it."""
 
     def is_empty(self) -> bool: ...
 
@@ -84,6 +84,73 @@ class Reader(Protocol):
     def event_registers(self) -> list[EventRegister]:
         """The definitions of the own event registers (``ingest events --name``), by name."""
         ...
+
+
+class ReadThrough:
+    """A read-only view of another reader: every read of the protocol is passed on, by name
+    (nothing is passed on that the protocol does not name, and there is no ``write``). Views that
+    change what some reads answer (disclosure control, a principal's tiers) override those."""
+
+    def __init__(self, store: Reader) -> None:
+        self._store = store
+
+    def is_empty(self) -> bool:
+        return self._store.is_empty()
+
+    def version(self) -> str:
+        return self._store.version()
+
+    def areas(self, *, level: str | None = None, municipality: str | None = None,
+              year: int | None = None, codes: Sequence[str] | None = None,
+              geometry: bool = True) -> gpd.GeoDataFrame:
+        return self._store.areas(level=level, municipality=municipality, year=year,
+                                 codes=codes, geometry=geometry)
+
+    def area_years(self, *, level: str | None = None,
+                   municipality: str | None = None) -> list[int]:
+        return self._store.area_years(level=level, municipality=municipality)
+
+    def values(self, *, indicators: Sequence[str] | None = None,
+               codes: Sequence[str] | None = None, year: int | None = None) -> pd.DataFrame:
+        return self._store.values(indicators=indicators, codes=codes, year=year)
+
+    def value_years(self, *, indicators: Sequence[str] | None = None,
+                    codes: Sequence[str] | None = None) -> list[int]:
+        return self._store.value_years(indicators=indicators, codes=codes)
+
+    def presence(self, *, indicators: Sequence[str] | None = None,
+                 codes: Sequence[str] | None = None) -> pd.DataFrame:
+        return self._store.presence(indicators=indicators, codes=codes)
+
+    def indicators(self) -> pd.DataFrame:
+        return self._store.indicators()
+
+    def ingest_log(self) -> pd.DataFrame:
+        return self._store.ingest_log()
+
+    def inventory(self) -> dict[str, pd.DataFrame]:
+        return self._store.inventory()
+
+    def addresses(self, ids: Sequence[str] | None = None) -> gpd.GeoDataFrame:
+        return self._store.addresses(ids)
+
+    def labels(self, ids: Sequence[str] | None = None) -> pd.DataFrame:
+        return self._store.labels(ids)
+
+    def point_areas(self, point_set: str, *, level: str | None = None,
+                    boundary_year: int | None = None,
+                    area_codes: Sequence[str] | None = None) -> pd.DataFrame:
+        return self._store.point_areas(point_set, level=level, boundary_year=boundary_year,
+                                       area_codes=area_codes)
+
+    def register(self, codes: Sequence[str] | None = None) -> pd.DataFrame:
+        return self._store.register(codes)
+
+    def links(self, codes: Sequence[str] | None = None) -> pd.DataFrame:
+        return self._store.links(codes)
+
+    def event_registers(self) -> list[EventRegister]:
+        return self._store.event_registers()
 
 
 class Store(Reader, Protocol):

@@ -13,7 +13,7 @@ boundary year there that has figures):
   missing area lowers the answer's coverage instead of hiding it, slivers along shared edges
   (:data:`NOISE`) are ignored, and below :data:`MIN_PUBLISHED` there is no value;
 - the layer's expression is evaluated on those inputs, after disclosure control with the rules
-  every buurt gets (:func:`geoinsight.privacy.protect_custom_area`);
+  every buurt gets (:func:`geoinsight.privacy.disclosure.protect_custom_area`);
 - a composite index is relative to a gemeente's areas and cannot be re-normalised for an
   arbitrary area: it is listed as ``missing`` with method ``not_aggregable``.
 
@@ -31,12 +31,11 @@ import pandas as pd
 import shapely
 
 from geoinsight.analysis.energy import address_aggregates, label_aggregates
-from geoinsight.analysis.harmonise import reexpress
 from geoinsight.analysis.placement import placed_values
 from geoinsight.area_input import DrawnArea, to_lonlat_bounds
 from geoinsight.catalog import Catalog, Layer, evaluate
 from geoinsight.catalog.energy_indicators import address_indicators, label_indicators
-from geoinsight.privacy import (
+from geoinsight.privacy.disclosure import (
     ADDITIVE,
     CUSTOM_AREA,
     GROUP_OF,
@@ -47,6 +46,7 @@ from geoinsight.privacy import (
 )
 from geoinsight.records import LEVELS
 from geoinsight.spatial.interpolate import Overlay, overlay, roughest
+from geoinsight.usecases.harmonise import reexpress
 from geoinsight.usecases.service import layer_years, synthetic_indicators
 
 ADDRESS_BASED = frozenset(i.id for i in address_indicators())

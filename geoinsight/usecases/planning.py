@@ -31,8 +31,8 @@ from geoinsight.analysis.priority import (
     score,
 )
 from geoinsight.catalog import evaluate_expression, expression_inputs, parse_expression
-from geoinsight.classify import Classification, classify
 from geoinsight.errors import BadRequest, NotFound
+from geoinsight.render.classify import Classification, classify
 from geoinsight.store import Reader
 from geoinsight.usecases import service
 from geoinsight.usecases.service import Selection, boundary_year

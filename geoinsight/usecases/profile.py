@@ -19,6 +19,7 @@ from geoinsight.store import Reader
 from geoinsight.usecases.service import area_record, synthetic_indicators
 
 LABEL_COUNTS = {f"labels_class_{class_id(c)}": c for c in LABEL_CLASSES}
+LABEL_TOTAL = "energy_labels_valid"
 
 
 def area_profile(store: Reader, catalog: Catalog, code: str, lang: str = "nl",
@@ -107,19 +108,32 @@ def _other_rows(store: Reader, values: pd.DataFrame, code: str, compare: list[tu
 
 
 def _label_distribution(store: Reader, values: pd.DataFrame, code: str) -> dict[str, Any] | None:
+    """The area's labels per class in its latest label year. The total is the published number
+    of valid labels, not the sum of the classes shown: disclosure control may hide classes
+    (rule 5) while the total may be published; without a published total, the sum only when
+    every class is known."""
     own = values[(values["code"] == code) & values["indicator"].isin(LABEL_COUNTS)]
     if own.empty:
         return None
-    latest = own[own["year"] == own["year"].max()]
+    year = int(own["year"].max())
+    latest = own[own["year"] == year]
     counts = {LABEL_COUNTS[r.indicator]: (None if pd.isna(r.value) else int(r.value))
               for r in latest.itertuples(index=False)}
-    known = [n for n in counts.values() if n is not None]
-    total = sum(known)
+    total = _published(values, code, LABEL_TOTAL, year)
+    if total is None and len(counts) == len(LABEL_CLASSES) and None not in counts.values():
+        total = sum(n for n in counts.values() if n is not None)
     synthetic = bool(set(LABEL_COUNTS) & synthetic_indicators(store))
-    return {"year": int(latest["year"].iloc[0]), "total": total, "synthetic": synthetic,
+    return {"year": year, "total": total, "synthetic": synthetic,
             "classes": [{"label": c, "count": counts.get(c), "colour": LABEL_COLOURS[c],
-                         "share": (counts[c] or 0) / total * 100 if total and counts.get(c)
-                         is not None else None} for c in LABEL_CLASSES]}
+                         "share": counts[c] / total * 100
+                         if total and counts.get(c) is not None else None}
+                        for c in LABEL_CLASSES]}
+
+
+def _published(values: pd.DataFrame, code: str, indicator: str, year: int) -> int | None:
+    row = values[(values["code"] == code) & (values["indicator"] == indicator)
+                 & (values["year"] == year) & values["status"].isin(["ok", "estimated"])]
+    return None if row.empty or pd.isna(row["value"].iloc[0]) else int(row["value"].iloc[0])
 
 
 def _comparison_codes(area: dict[str, Any]) -> list[tuple[str, str]]:

@@ -14,10 +14,10 @@ import pandas as pd
 
 from geoinsight.analysis.placement import Unplaced, placed_values, unplaced
 from geoinsight.catalog import Catalog, Layer, evaluate
-from geoinsight.classify import Classification, classify
 from geoinsight.crs import WEB_CRS
 from geoinsight.errors import BadRequest, NotFound
 from geoinsight.records import LEVELS
+from geoinsight.render.classify import Classification, classify
 from geoinsight.sources.codes import is_code
 from geoinsight.spatial.simplify import feature_collection
 from geoinsight.store import Reader

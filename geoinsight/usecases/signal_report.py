@@ -18,7 +18,7 @@ import pandas as pd
 from geoinsight.analysis.signals import change_signals, compare, peer_mean, spatial_signals
 from geoinsight.catalog import Catalog, Layer, evaluate
 from geoinsight.errors import GeoInsightError
-from geoinsight.privacy import parent_of
+from geoinsight.privacy.disclosure import parent_of
 from geoinsight.sources.codes import COUNTRY_CODE
 from geoinsight.store import Reader
 from geoinsight.usecases import service

@@ -8,14 +8,15 @@ from urllib.parse import urlencode, urlsplit
 from flask import Flask, Response, g, request
 from markupsafe import Markup
 
-from geoinsight import PROJECT_ROOT, __version__, classify
-from geoinsight.audit import AuditLog
+from geoinsight import PROJECT_ROOT, __version__
 from geoinsight.catalog import load_catalog
-from geoinsight.gate import Gates
 from geoinsight.i18n import LANGUAGES, text
-from geoinsight.privacy import open_published_store
+from geoinsight.privacy.audit import AuditLog
+from geoinsight.privacy.disclosure import open_published_store
+from geoinsight.privacy.gate import Gates
+from geoinsight.privacy.throttle import LoginPolicy
+from geoinsight.render import classify
 from geoinsight.settings import Settings, load_settings
-from geoinsight.throttle import LoginPolicy
 from geoinsight.usecases.planning import load_schemes
 from geoinsight.web import errors
 from geoinsight.web.context import AppState
@@ -34,7 +35,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["geoinsight"] = AppState(settings, gates,
                                             load_schemes(settings.planning_dir),
                                             AuditLog(settings.data_dir / "audit.sqlite"))
-    from geoinsight.accounts import Accounts
+    from geoinsight.privacy.accounts import Accounts
     from geoinsight.web import (
         aggregate,
         api,

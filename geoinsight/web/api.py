@@ -8,9 +8,8 @@ import io
 from flask import Blueprint, Response, jsonify, request
 
 from geoinsight import __version__
-from geoinsight.analysis import harmonise
 from geoinsight.errors import BadRequest
-from geoinsight.usecases import service
+from geoinsight.usecases import harmonise, service
 from geoinsight.usecases.profile import area_profile
 from geoinsight.web.context import audit_layer, audit_profile, catalog, gate, lang, readable, state
 from geoinsight.web.http import cached_compressed, conditional

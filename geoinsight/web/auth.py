@@ -8,7 +8,7 @@ silently anonymous), else from the session, else ``ANONYMOUS``.
 Sessions are kept server-side (``Accounts.new_session``): the signed cookie carries only a random
 session id. Logging out ends that session, a new password or removing the user ends all of theirs,
 so a copy of the cookie taken before is anonymous from then on (a signed cookie alone stays valid
-until it expires). Sign-in goes through :class:`geoinsight.throttle.SignInGuard`: too many
+until it expires). Sign-in goes through :class:`geoinsight.privacy.throttle.SignInGuard`: too many
 failures answer 429 with ``Retry-After`` (a locked name 403), audited like the failures
 themselves. Requests with an API token from an address that is throttled get the same 429, and a
 wrong token counts against the address.
@@ -56,12 +56,12 @@ from flask import (
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.wrappers import Response
 
-from geoinsight.access import ANONYMOUS, Principal
-from geoinsight.accounts import Accounts
-from geoinsight.audit import AuditLog, Read
 from geoinsight.errors import BadRequest, ConfigError, GeoInsightError, TooManyRequests
+from geoinsight.privacy.access import ANONYMOUS, Principal
+from geoinsight.privacy.accounts import Accounts
+from geoinsight.privacy.audit import AuditLog, Read
+from geoinsight.privacy.throttle import AGGREGATE_SCOPE, Attempt, LoginPolicy, SignInGuard
 from geoinsight.settings import Settings
-from geoinsight.throttle import AGGREGATE_SCOPE, Attempt, LoginPolicy, SignInGuard
 
 bp = Blueprint("auth", __name__)
 
@@ -70,7 +70,7 @@ SESSION_CSRF = "csrf_token"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 _UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-_EXTENSION = "geoinsight.accounts"
+_EXTENSION = "geoinsight.privacy.accounts"
 _GUARD = "geoinsight.sign_in_guard"
 _AUDIT = "geoinsight.auth_audit"
 #: The audit log's tier column for sign-in events (they read no data of any tier).

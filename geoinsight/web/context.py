@@ -10,18 +10,18 @@ from typing import Any
 
 from flask import current_app, g
 
-from geoinsight.access import ANONYMOUS, Principal
 from geoinsight.analysis.priority import PriorityScheme
-from geoinsight.audit import AuditLog, CustomArea
 from geoinsight.catalog import Catalog, Layer
-from geoinsight.gate import Gate, Gates
+from geoinsight.privacy.access import ANONYMOUS, Principal
+from geoinsight.privacy.audit import AuditLog, CustomArea
+from geoinsight.privacy.gate import Gate, Gates
 from geoinsight.settings import Settings
 
 
 @dataclass
 class AppState:
     """What the app holds between requests. The store is inside ``gates``: a request reaches
-    it only through its own :class:`~geoinsight.gate.Gate` (:func:`gate`)."""
+    it only through its own :class:`~geoinsight.privacy.gate.Gate` (:func:`gate`)."""
 
     settings: Settings
     gates: Gates

@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 
 from geoinsight.catalog import Layer, by_theme
 from geoinsight.i18n import map_labels, text
-from geoinsight.maps import MapConfig, MapLayerRef, build_map
+from geoinsight.render.choropleth import MapConfig, MapLayerRef, build_map
 from geoinsight.usecases import service
 from geoinsight.usecases.holdings import LEVELS, layer_figures
 from geoinsight.web.context import catalog, gate, lang, state

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from geoinsight.analysis.placement import unplaced
 from geoinsight.catalog import Layer
-from geoinsight.gate import Gate
 from geoinsight.i18n import text
+from geoinsight.privacy.gate import Gate
 from geoinsight.usecases import service
 from geoinsight.usecases.holdings import LayerFigures, gemeenten
 from geoinsight.web.context import lang

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from geoinsight.gate import Gate
+from geoinsight.privacy.gate import Gate
 from geoinsight.usecases.holdings import LEVELS, choose, gemeenten
 from geoinsight.usecases.service import Selection, parse_selection
 

@@ -36,7 +36,7 @@ def tiered_app(demo_settings: Settings, tmp_path: Path) -> Iterator[Flask]:
 @pytest.fixture
 def token_for(demo_settings: Settings) -> Callable[[str, str], dict[str, str]]:
     """Make a user with one role and return the Authorization header of a new token of theirs."""
-    from geoinsight.accounts import Accounts
+    from geoinsight.privacy.accounts import Accounts
 
     def make(name: str, role: str) -> dict[str, str]:
         accounts = Accounts.for_settings(demo_settings)

@@ -373,7 +373,7 @@ def test_restricted_layers_only_for_their_role(tiered_app: Flask, token_for: Cal
 
 
 def test_browser_posts_need_the_csrf_token(app: Flask, demo_settings: Any) -> None:
-    from geoinsight.accounts import Accounts
+    from geoinsight.privacy.accounts import Accounts
 
     Accounts.for_settings(demo_settings).add_user("jan", ["staff"], "a long enough password")
     client = app.test_client()

@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 from web.tiers import CODE, QUERY
 
-from geoinsight.audit import AuditLog
+from geoinsight.privacy.audit import AuditLog
 
 Token = Callable[[str, str], dict[str, str]]
 

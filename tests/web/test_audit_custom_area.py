@@ -16,7 +16,7 @@ import pytest
 import shapely
 from flask import Flask
 
-from geoinsight.audit import AuditLog, CustomArea, Read
+from geoinsight.privacy.audit import AuditLog, CustomArea, Read
 
 Token = Callable[[str, str], dict[str, str]]
 URL = "/api/aggregate?crs=EPSG:28992"

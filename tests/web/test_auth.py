@@ -17,11 +17,11 @@ from manual_clock import ManualClock
 from werkzeug.test import TestResponse
 
 from geoinsight import PROJECT_ROOT
-from geoinsight.accounts import Accounts
-from geoinsight.audit import AuditLog
 from geoinsight.i18n import text
+from geoinsight.privacy.accounts import Accounts
+from geoinsight.privacy.audit import AuditLog
+from geoinsight.privacy.throttle import LoginPolicy
 from geoinsight.settings import Settings
-from geoinsight.throttle import LoginPolicy
 from geoinsight.web.auth import SESSION_LIFETIME, current_principal, register, safe_next
 
 PASSWORD = "correct horse battery"

@@ -26,7 +26,7 @@ import schemathesis
 from flask import Flask
 from schemathesis.engine import Status, events, from_schema
 
-from geoinsight.accounts import Accounts
+from geoinsight.privacy.accounts import Accounts
 from geoinsight.settings import Settings, load_settings
 from geoinsight.web import create_app
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from flask import Flask
 from flask.testing import FlaskClient
 
-from geoinsight.privacy import DisclosureRules
+from geoinsight.privacy.disclosure import DisclosureRules
 
 Token = Callable[[str, str], dict[str, str]]
 DELFT = "?level=buurt&municipality=GM0503"

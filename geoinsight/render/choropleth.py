@@ -3,7 +3,7 @@
 The page itself carries no geometry and no values, only URLs. That keeps pages small and
 cacheable (the API answers with ETags) and lets one page switch layers without reloading.
 ``static/js/choropleth.js`` does the drawing; this module renders the Folium scaffolding around
-it with every asset served from ``static/`` (see :mod:`geoinsight.maps.assets`).
+it with every asset served from ``static/`` (see :mod:`geoinsight.render.assets`).
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from folium.elements import JSCSSMixin
 from folium.template import Template
 
 from geoinsight.errors import GeoInsightError
-from geoinsight.maps.assets import assert_local_links, localize_assets, static_url
-from geoinsight.maps.draw import add_area_drawing, area_client_config
+from geoinsight.render.assets import assert_local_links, localize_assets, static_url
+from geoinsight.render.draw import add_area_drawing, area_client_config
 
 #: Label keys the caller must give (already translated). See :class:`MapConfig`.
 REQUIRED_LABELS: tuple[str, ...] = (

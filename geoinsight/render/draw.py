@@ -1,7 +1,7 @@
 """Custom areas on a map: Leaflet.draw's polygon and rectangle tools, wired to custom-area.js.
 
 ``folium.plugins.Draw`` renders the toolbar; its cdnjs links become the vendored Leaflet.draw
-(:mod:`geoinsight.maps.assets`). :class:`AreaLoader` hands the map and the group that holds the
+(:mod:`geoinsight.render.assets`). :class:`AreaLoader` hands the map and the group that holds the
 drawn area to ``geoinsightCustomArea`` (``static/js/custom-area.js``), which posts the area to
 ``/api/aggregate`` and fills the page's ``#gi-area`` panel. The loader is added before the Draw
 control so the script can translate the toolbar before Leaflet.draw builds it.
@@ -16,7 +16,7 @@ from folium.elements import JSCSSMixin
 from folium.plugins import Draw
 from folium.template import Template
 
-from geoinsight.maps.assets import static_url
+from geoinsight.render.assets import static_url
 
 #: The Leaflet pane of the drawn area: above the choropleth, below tooltips and markers.
 AREA_PANE = "giArea"

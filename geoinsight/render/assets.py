@@ -110,7 +110,7 @@ def _localize_list(
         else:
             raise GeoInsightError(
                 f"{type(element).__name__} needs {name!r} from {url}, which is not vendored; "
-                "add it to scripts/vendor_assets.sh and geoinsight.maps.assets.VENDORED",
+                "add it to scripts/vendor_assets.sh and geoinsight.render.assets.VENDORED",
                 code="asset_not_vendored",
             )
     return out

@@ -11,8 +11,8 @@ the threads of the web server.
 
 The same file keeps what several server processes on one machine must share: sign-in sessions
 (so logging out, a new password or removing a user ends them server-side), the failed sign-ins
-per name and the lock after too many (see :mod:`geoinsight.throttle`), and the sliding-window
-hits of the rate limits. Time comes from an injectable clock, so tests never wait.
+per name and the lock after too many (see :mod:`geoinsight.privacy.throttle`), and the
+sliding-window hits of the rate limits. Time comes from an injectable clock, so tests never wait.
 """
 
 from __future__ import annotations
@@ -30,9 +30,9 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from geoinsight.access import ROLES, Principal
 from geoinsight.errors import GeoInsightError, NotFound
-from geoinsight.passwords import DEFAULT_MIN_SCORE, MAX_LENGTH, MIN_LENGTH, check_password
+from geoinsight.privacy.access import ROLES, Principal
+from geoinsight.privacy.passwords import DEFAULT_MIN_SCORE, MAX_LENGTH, MIN_LENGTH, check_password
 
 if TYPE_CHECKING:
     from geoinsight.settings import Settings

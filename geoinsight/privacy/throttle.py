@@ -27,8 +27,8 @@ import sqlite3
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from geoinsight.access import Principal
-from geoinsight.accounts import Accounts
+from geoinsight.privacy.access import Principal
+from geoinsight.privacy.accounts import Accounts
 
 if TYPE_CHECKING:
     from geoinsight.settings import Settings

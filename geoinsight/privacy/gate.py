@@ -6,10 +6,10 @@ and holds the only reference to the (published) store a request gets. Through it
 sees
 
 - the **visible catalogue**: the layers this principal may know of, each with its effective
-  tier (:func:`geoinsight.access.visible_catalog`);
+  tier (:func:`geoinsight.privacy.access.visible_catalog`);
 - the **published figures** of the indicators this principal may read: values pass disclosure
-  control (:class:`geoinsight.privacy.PublishedStore`) and an indicator of a tier the principal
-  may not read has no figures at all, whatever a use case asks for;
+  control (:class:`geoinsight.privacy.disclosure.PublishedStore`) and an indicator of a tier
+  the principal may not read has no figures at all, whatever a use case asks for;
 - the **audit**: every internal or restricted read is noted, and written after a successful
   answer (geoinsight.web.audit).
 
@@ -24,10 +24,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import geopandas as gpd
 import pandas as pd
 
-from geoinsight.access import (
+from geoinsight.catalog import Catalog, Layer
+from geoinsight.catalog.registers import with_registers
+from geoinsight.privacy.access import (
     ANONYMOUS,
     Principal,
     effective_tier,
@@ -35,11 +36,10 @@ from geoinsight.access import (
     strictest,
     visible_catalog,
 )
-from geoinsight.audit import CustomArea, Read
-from geoinsight.catalog import Catalog, Layer
-from geoinsight.catalog.registers import with_registers
-from geoinsight.privacy import DisclosureRules, PublishedStore
+from geoinsight.privacy.audit import CustomArea, Read
+from geoinsight.privacy.disclosure import DisclosureRules, PublishedStore
 from geoinsight.registers import EventRegister
+from geoinsight.store import ReadThrough
 
 
 @dataclass
@@ -61,13 +61,14 @@ class Gates:
         return Gate(principal, self.published, self._catalogs[version], self._tiers[version])
 
 
-class Gate:
+class Gate(ReadThrough):
     """What one principal may see of the store, the catalogue and the audit (module doc)."""
 
     def __init__(self, principal: Principal, published: PublishedStore, full_catalog: Catalog,
                  tiers: dict[str, str]) -> None:
+        super().__init__(published)
         self.principal = principal
-        self._store = published
+        self._store: PublishedStore = published
         self._tiers = tiers
         self.catalog: Catalog = visible_catalog(full_catalog, principal, tiers)
         #: the internal and restricted reads of this request, for the audit log
@@ -118,12 +119,11 @@ class Gate:
             self.reads.append(Read(what, tier, area or "", custom))
 
     # --- the read-only store protocol, as this principal may see it ----------------------
+    # What is not overridden here is read as published: boundaries, the code register and
+    # links between years are public CBS data; BAG addresses and EP-Online labels are public
+    # registers, which a use case only counts per area, and what it returns passes disclosure
+    # control (privacy.disclosure.protect_custom_area).
 
-    def version(self) -> str:
-        return self._store.version()
-
-    def is_empty(self) -> bool:
-        return self._store.is_empty()
 
     def values(self, *, indicators: Sequence[str] | None = None,
                codes: Sequence[str] | None = None, year: int | None = None) -> pd.DataFrame:
@@ -154,41 +154,3 @@ class Gate:
 
     def event_registers(self) -> list[EventRegister]:
         return [r for r in self._store.event_registers() if self.principal.may_read(r.tier)]
-
-    # boundaries, the code register and links between years are public CBS data
-    def areas(self, *, level: str | None = None, municipality: str | None = None,
-              year: int | None = None, codes: Sequence[str] | None = None,
-              geometry: bool = True) -> gpd.GeoDataFrame:
-        return self._store.areas(level=level, municipality=municipality, year=year,
-                                 codes=codes, geometry=geometry)
-
-    def area_years(self, *, level: str | None = None,
-                   municipality: str | None = None) -> list[int]:
-        return self._store.area_years(level=level, municipality=municipality)
-
-    def register(self, codes: Sequence[str] | None = None) -> pd.DataFrame:
-        return self._store.register(codes)
-
-    def links(self, codes: Sequence[str] | None = None) -> pd.DataFrame:
-        return self._store.links(codes)
-
-    def inventory(self) -> dict[str, pd.DataFrame]:
-        """Counts of what is stored per source, level and year (no figures)."""
-        return self._store.inventory()
-
-    def ingest_log(self) -> pd.DataFrame:
-        return self._store.ingest_log()
-
-    # BAG addresses and EP-Online labels are public registers; a use case only counts them
-    # per area, and what it returns passes disclosure control (privacy.protect_custom_area)
-    def addresses(self, ids: Sequence[str] | None = None) -> gpd.GeoDataFrame:
-        return self._store.addresses(ids)
-
-    def labels(self, ids: Sequence[str] | None = None) -> pd.DataFrame:
-        return self._store.labels(ids)
-
-    def point_areas(self, point_set: str, *, level: str | None = None,
-                    boundary_year: int | None = None,
-                    area_codes: Sequence[str] | None = None) -> pd.DataFrame:
-        return self._store.point_areas(point_set, level=level, boundary_year=boundary_year,
-                                       area_codes=area_codes)

@@ -23,9 +23,9 @@ import shapely
 from geoinsight.analysis.placement import placed_values, same_links
 from geoinsight.catalog import Catalog, Layer, evaluate
 from geoinsight.catalog.indicators import known
-from geoinsight.classify import classify
 from geoinsight.errors import BadRequest, NotFound
-from geoinsight.privacy import Published, indicator_meta, protect
+from geoinsight.privacy.disclosure import Published, indicator_meta, protect
+from geoinsight.render.classify import classify
 from geoinsight.spatial.interpolate import (
     PER,
     Overlay,

@@ -31,19 +31,17 @@ Suppressed figures get status ``secret`` and no value, and show as their own leg
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any, Protocol
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from geoinsight.catalog.energy_indicators import LABEL_CLASSES, class_id
-from geoinsight.registers import EventRegister
 from geoinsight.settings import Settings
 from geoinsight.sources.codes import COUNTRY_CODE
-from geoinsight.store import Reader, Store, open_store
+from geoinsight.store import Reader, ReadThrough, Store, open_store
 
 #: totals that are the sum of their parts, per area and year (see rule 5)
 ADDITIVE: dict[str, tuple[str, ...]] = {
@@ -93,10 +91,10 @@ class IndicatorMeta:
 
 def indicator_meta(store: Any) -> dict[str, IndicatorMeta]:
     """Kind, unit and tier of every indicator: the store's record, else the registry's; the
-    tier as for access (:func:`geoinsight.access.indicator_tiers`). The categories of an event
-    register name their total (rule 5)."""
-    from geoinsight.access import indicator_tiers
+    tier as for access (:func:`geoinsight.privacy.access.indicator_tiers`). The categories of
+    an event register name their total (rule 5)."""
     from geoinsight.catalog.indicators import known
+    from geoinsight.privacy.access import indicator_tiers
 
     tiers = indicator_tiers(store)
     found = {i.id: IndicatorMeta(str(i.kind), i.unit, tiers[i.id]) for i in known().values()}
@@ -334,18 +332,19 @@ def _sum_groups(codes: pd.Series, by_code: Mapping[str, Any],
 class Published(Reader, Protocol):
     """A read-only store whose figures passed disclosure control, with the rules they passed
     (what a re-expressed or drawn area's figures must pass too). :class:`PublishedStore` and
-    :class:`geoinsight.gate.Gate` are such stores; a raw store is not, so a use case that
+    :class:`geoinsight.privacy.gate.Gate` are such stores; a raw store is not, so a use case that
     needs the rules cannot be handed one by mistake."""
 
     @property
     def rules(self) -> DisclosureRules: ...
 
 
-class PublishedStore:
+class PublishedStore(ReadThrough):
     """A read-only store whose ``values()`` are what may be published. It answers the read
     protocol (:class:`geoinsight.store.Reader`) and nothing else: no ``write``, and no
-    pass-through of what it does not define. Requests reach it only through a
-    :class:`geoinsight.gate.Gate`.
+    pass-through of what the protocol does not name (:class:`geoinsight.store.ReadThrough`);
+    what is no figure (boundaries, registers, links, metadata, points) is read as stored.
+    Requests reach it only through a :class:`geoinsight.privacy.gate.Gate`.
 
     Protection is computed over the whole hierarchy of an indicator and year (every area the
     store holds), so a figure is published or suppressed the same way in every answer: two
@@ -353,62 +352,12 @@ class PublishedStore:
     """
 
     def __init__(self, store: Store, rules: DisclosureRules) -> None:
-        self._store = store
+        super().__init__(store)
+        self._store: Store = store
         self.rules = rules
         self._cache: dict[tuple[str, str, int], pd.DataFrame] = {}
         self._context: dict[tuple[str, int], tuple[dict[str, IndicatorMeta],
                                                    dict[str, float]]] = {}
-
-    # what is no figure is read as stored: boundaries, registers, links, metadata, points
-    def version(self) -> str:
-        return self._store.version()
-
-    def is_empty(self) -> bool:
-        return self._store.is_empty()
-
-    def areas(self, *, level: str | None = None, municipality: str | None = None,
-              year: int | None = None, codes: Sequence[str] | None = None,
-              geometry: bool = True) -> gpd.GeoDataFrame:
-        return self._store.areas(level=level, municipality=municipality, year=year,
-                                 codes=codes, geometry=geometry)
-
-    def area_years(self, *, level: str | None = None,
-                   municipality: str | None = None) -> list[int]:
-        return self._store.area_years(level=level, municipality=municipality)
-
-    def value_years(self, *, indicators: Sequence[str] | None = None,
-                    codes: Sequence[str] | None = None) -> list[int]:
-        return self._store.value_years(indicators=indicators, codes=codes)
-
-    def indicators(self) -> pd.DataFrame:
-        return self._store.indicators()
-
-    def inventory(self) -> dict[str, pd.DataFrame]:
-        return self._store.inventory()
-
-    def ingest_log(self) -> pd.DataFrame:
-        return self._store.ingest_log()
-
-    def event_registers(self) -> list[EventRegister]:
-        return self._store.event_registers()
-
-    def register(self, codes: Sequence[str] | None = None) -> pd.DataFrame:
-        return self._store.register(codes)
-
-    def links(self, codes: Sequence[str] | None = None) -> pd.DataFrame:
-        return self._store.links(codes)
-
-    def addresses(self, ids: Sequence[str] | None = None) -> gpd.GeoDataFrame:
-        return self._store.addresses(ids)
-
-    def labels(self, ids: Sequence[str] | None = None) -> pd.DataFrame:
-        return self._store.labels(ids)
-
-    def point_areas(self, point_set: str, *, level: str | None = None,
-                    boundary_year: int | None = None,
-                    area_codes: Sequence[str] | None = None) -> pd.DataFrame:
-        return self._store.point_areas(point_set, level=level, boundary_year=boundary_year,
-                                       area_codes=area_codes)
 
     def values(self, *, indicators: Any = None, codes: Any = None,
                year: int | None = None) -> pd.DataFrame:
@@ -425,7 +374,7 @@ class PublishedStore:
     def presence(self, *, indicators: Any = None, codes: Any = None) -> pd.DataFrame:
         """Which figures exist, without values: disclosure control changes the value and status
         of a figure, never whether it exists, so this needs no protection."""
-        return self._store.presence(indicators=indicators, codes=codes)
+        return super().presence(indicators=indicators, codes=codes)
 
     def _published(self, indicator: str, year: int) -> pd.DataFrame:
         key = (self._store.version(), indicator, year)
