@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
@@ -260,9 +261,9 @@ def _level_values(store: Published, placement: Placement, points: _Points, rules
     wanted.update(dict.fromkeys(_with_groups(wanted)))
     if not wanted:
         return pd.DataFrame(columns=_VALUE_COLUMNS)
-    population_years = _placed_years(store, ["population"], placement.codes, placement.year)
-    if population_years:
-        wanted.setdefault(("population", population_years[-1]), None)
+    population_year = _population_year(store, placement)
+    if population_year is not None:
+        wanted.setdefault(("population", population_year), None)
     by_points = [key for key in wanted if _from_points(key, placement, points)]
     parts = []
     if by_points:
@@ -279,13 +280,25 @@ def _level_values(store: Published, placement: Placement, points: _Points, rules
         parts.append(found[found["code"] == CUSTOM_AREA])
     raw = pd.concat(parts, ignore_index=True)[_VALUE_COLUMNS]
     people = raw[(raw["indicator"] == "population") & raw["status"].isin(["ok", "estimated"])]
-    # an area whose inhabitants cannot be told (a suppressed buurt's share of them) fails closed:
-    # its shares, rates and means are suppressed as for an area of fewer than the minimum
+    # an area whose inhabitants cannot be told because a buurt's are suppressed fails closed:
+    # its shares, rates and means are suppressed as for an area of fewer than the minimum. Where
+    # no source states inhabitants at all, they are unknown, as they are for a stored buurt
+    # without a population figure: rule 3 then leaves the figures (weighted means of published
+    # figures) as it leaves that buurt's.
     population = {CUSTOM_AREA: float(people.sort_values("year")["value"].iloc[-1])
-                  if len(people) else 0.0}
+                  if len(people) else 0.0 if population_year is not None else np.nan}
     protected = protect_custom_area(raw, indicator_meta(store), population, rules)
     return protected.assign(method=raw["method"].to_numpy(),
                             coverage=raw["coverage"].to_numpy(dtype=float))
+
+
+def _population_year(store: Published, placement: Placement) -> int | None:
+    """The latest year in which an area the custom area overlaps states its inhabitants,
+    published or suppressed (a year in which all are missing says nothing)."""
+    found = placed_values(store, indicators=["population"], codes=placement.codes,
+                          boundary_year=placement.year)
+    stated = found[found["status"].isin(["ok", "estimated", "secret"])]
+    return int(stated["year"].max()) if len(stated) else None
 
 
 def _with_groups(wanted: Iterable[tuple[str, int]]) -> list[tuple[str, int]]:

@@ -124,9 +124,8 @@ def _label_distribution(store: Reader, values: pd.DataFrame, code: str) -> dict[
         total = sum(n for n in counts.values() if n is not None)
     synthetic = bool(set(LABEL_COUNTS) & synthetic_indicators(store))
     return {"year": year, "total": total, "synthetic": synthetic,
-            "classes": [{"label": c, "count": counts.get(c), "colour": LABEL_COLOURS[c],
-                         "share": counts[c] / total * 100
-                         if total and counts.get(c) is not None else None}
+            "classes": [{"label": c, "count": (n := counts.get(c)), "colour": LABEL_COLOURS[c],
+                         "share": n / total * 100 if total and n is not None else None}
                         for c in LABEL_CLASSES]}
 
 

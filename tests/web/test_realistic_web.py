@@ -93,3 +93,27 @@ def test_the_gemeente_level_shows_the_2024_gemeente_figures(real_client: FlaskCl
     assert ermelo["status"] == "ok"
 
 
+
+
+def test_a_drawn_area_without_stated_inhabitants_keeps_its_published_means(
+        real_client: FlaskClient, real_app: Flask) -> None:
+    """The 2021 buurtkaart of Ermelo states no inhabitants. A drawn area over its buurten is
+    then no less safe than those buurten, whose own address density is published: it gets the
+    area-weighted mean of their figures, not "geheim" (the last review's drawn area)."""
+    from geoinsight.web.context import state
+
+    density = real_client.get("/api/layers/address_density/values?level=buurt"
+                              "&municipality=GM0233").get_json()
+    published = [r["value"] for r in density["values"] if r["status"] == "ok"]
+    people = real_client.get("/api/layers/population/values?level=buurt&municipality=GM0233")
+    assert people.status_code != 200 or all(
+        r["status"] == "missing" for r in people.get_json()["values"])  # precondition
+    with real_app.app_context():
+        areas = state().gates.published.areas(level="buurt", municipality="GM0233",
+                                              year=2021).to_crs(4326)
+    box = shapely.geometry.box(*areas.geometry.iloc[:4].union_all().bounds)
+    answer = real_client.post("/api/aggregate", json={
+        "type": "Feature", "properties": {}, "geometry": shapely.geometry.mapping(box)}).get_json()
+    row = next(lay for lay in answer["layers"] if lay["layer"] == "address_density")
+    assert row["status"] in ("ok", "estimated"), row
+    assert min(published) <= row["value"] <= max(published)
