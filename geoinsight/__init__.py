@@ -1,9 +1,10 @@
 """GeoInsight: neighbourhood insight for Dutch municipalities."""
 
-from pathlib import Path
+from geoinsight.resources import CHECKOUT
 
 __version__ = "0.1.0"
 
-#: The repository root. Layers, templates, static files and the demo data live beside the
-#: package (see DESIGN.md), so GeoInsight is installed editable (``pip install -e .``).
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+#: The repository root, for tests and scripts run from a checkout. The package itself finds
+#: its layers, templates, static files and demo data through :mod:`geoinsight.resources`, which
+#: also works from an installed wheel.
+PROJECT_ROOT = CHECKOUT

@@ -65,9 +65,10 @@ def test_no_import_cycle() -> None:
 
 
 
-#: the foundation every part may use: shared records, errors, settings, CRS, units, texts
+#: the foundation every part may use: shared records, errors, settings, CRS, units, texts, and
+#: where the resource folders are (layers, templates, static, demo: a checkout's or a wheel's)
 FOUNDATION = {"geoinsight", "geoinsight.records", "geoinsight.errors", "geoinsight.settings",
-              "geoinsight.crs", "geoinsight.units", "geoinsight.i18n"}
+              "geoinsight.crs", "geoinsight.units", "geoinsight.i18n", "geoinsight.resources"}
 
 
 def outside(edges: dict[str, set[str]], part: str, allowed: set[str]) -> list[str]:

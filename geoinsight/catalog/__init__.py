@@ -27,17 +27,17 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from geoinsight import PROJECT_ROOT
 from geoinsight.catalog import composite as composites
 from geoinsight.catalog.indicators import known
 from geoinsight.errors import BadRequest, ConfigError, NotFound
 from geoinsight.records import LEVELS, THEMES
 from geoinsight.render.classify import VALID_STATUSES, palette_names
+from geoinsight.resources import resource_dir
 from geoinsight.units import unit_in
 
-#: The schema travels with the catalogue in the repository's ``layers/`` folder; it describes
-#: what this module can handle, so layer folders elsewhere are checked against the same one.
-SCHEMA_PATH = PROJECT_ROOT / "layers" / "schema.json"
+#: The schema travels with the catalogue (the ``layers`` resource folder); it describes what
+#: this module can handle, so layer folders elsewhere are checked against the same one.
+SCHEMA_PATH = resource_dir("layers") / "schema.json"
 LAYER_SUFFIXES = (".yaml", ".yml")
 
 

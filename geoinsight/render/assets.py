@@ -16,11 +16,11 @@ from pathlib import Path
 from branca.element import CssLink, Element, Figure, JavascriptLink
 from folium.elements import JSCSSMixin
 
-from geoinsight import PROJECT_ROOT
 from geoinsight.errors import GeoInsightError
+from geoinsight.resources import resource_dir
 
 #: The folder served at the static URL prefix.
-STATIC_DIR = PROJECT_ROOT / "static"
+STATIC_DIR = resource_dir("static")
 
 LEAFLET_VERSION = "1.9.4"
 #: folium.plugins.Draw asks for 1.0.2 from cdnjs; 1.0.4 is the same API with fixes.
