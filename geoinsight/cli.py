@@ -49,27 +49,45 @@ def _store(settings: Settings):
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--basemap", default=None, help="pdok (default), pdok-grijs, none, or a tile URL.")
-@click.option("--threads", default=8, show_default=True, type=int)
+@click.option("--threads", default=None, type=click.IntRange(1, 64),
+              help="Threads (per worker with --production; default: setting threads, 8).")
+@click.option("--production", is_flag=True,
+              help="Serve with gunicorn in several worker processes (docs/operations.md).")
+@click.option("--workers", default=None, type=click.IntRange(1, 64),
+              help="Worker processes with --production (default: setting workers, else "
+                   "2 x cores + 1).")
 @click.pass_obj
-def serve(settings: Settings, host: str, port: int, basemap: str | None, threads: int) -> None:
-    """Serve the web app (waitress); an empty store first gets the demo data."""
-    from dataclasses import replace
-
-    from waitress import serve as waitress_serve
-
-    from geoinsight.demo import load_demo
+def serve(settings: Settings, host: str, port: int, basemap: str | None, threads: int | None,
+          production: bool, workers: int | None) -> None:
+    """Serve the web app (waitress; gunicorn with --production); an empty store first gets the
+    demo data."""
     from geoinsight.web import create_app
 
-    if basemap:
-        settings = replace(settings, basemap=basemap)
-        settings.basemap_tiles()
+    def read_settings() -> Settings:
+        return load_settings(data_dir=settings.data_dir, basemap=basemap, threads=threads,
+                             workers=workers)
+
+    settings = read_settings()
+    _demo_if_empty(settings)  # here, before any worker forks: once, never racing
+    click.echo(f"GeoInsight on http://{host}:{port}/ (store {settings.store_path})")
+    if production:
+        from geoinsight.web.production import serve_production
+
+        serve_production(read_settings, create_app, host, port)
+        return
+    from waitress import serve as waitress_serve
+
+    waitress_serve(create_app(settings), host=host, port=port, threads=settings.threads,
+                   ident="GeoInsight")
+
+
+def _demo_if_empty(settings: Settings) -> None:
+    from geoinsight.demo import load_demo
+
     if _store(settings).is_empty():
         click.echo(f"store {settings.store_path} is empty: loading the demo data (Delft)")
         for result in load_demo(settings.store_path, settings.demo_dir):
             click.echo("  " + result.summary())
-    app = create_app(settings)
-    click.echo(f"GeoInsight on http://{host}:{port}/ (store {settings.store_path})")
-    waitress_serve(app, host=host, port=port, threads=threads, ident="GeoInsight")
 
 
 @cli.command()

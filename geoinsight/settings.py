@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from geoinsight import PROJECT_ROOT
 from geoinsight.errors import ConfigError
+from geoinsight.resources import resource_dir
 
 _PDOK = "https://service.pdok.nl/brt/achtergrondkaart/wmts/v2_0/"
 
@@ -42,9 +42,9 @@ class Settings:
     database_url: str | None = None
     basemap: str = "pdok"
     basemap_attribution: str = ""
-    layers_dir: Path = PROJECT_ROOT / "layers"
-    demo_dir: Path = PROJECT_ROOT / "data" / "demo"
-    planning_dir: Path = PROJECT_ROOT / "planning"
+    layers_dir: Path = field(default_factory=lambda: resource_dir("layers"))
+    demo_dir: Path = field(default_factory=lambda: resource_dir("demo"))
+    planning_dir: Path = field(default_factory=lambda: resource_dir("planning"))
     secret_key: str = ""
     language: str = "nl"
     #: Simplification tolerance in metres per level, for the geometry sent to browsers.
@@ -78,6 +78,14 @@ class Settings:
     password_min_score: int = 3
     #: Reverse proxies in front that set X-Forwarded-For/-Proto (0: none, use the peer address).
     trusted_proxies: int = 0
+    #: ``serve --production``: gunicorn worker processes (0: by cores, see
+    #: :func:`default_workers`), threads per worker (also plain ``serve``'s waitress threads),
+    #: and the seconds a stopping or reloaded worker gets to finish its requests.
+    workers: int = 0
+    threads: int = 8
+    graceful_timeout: int = 30
+    #: One JSON line per request: ``-`` (stderr), ``off``, or a file to append to.
+    access_log: str = "-"
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -116,7 +124,8 @@ _WHOLE_NUMBERS: dict[str, tuple[int, int | None]] = {
     "login_address_max_failures": (1, None), "login_failure_window": (1, None),
     "login_backoff": (1, None), "login_lock_after": (1, None), "password_min_score": (0, 4),
     "trusted_proxies": (0, 10), "aggregate_max_features": (1, None),
-    "aggregate_max_unzipped_bytes": (1, None),
+    "aggregate_max_unzipped_bytes": (1, None), "workers": (0, 64), "threads": (1, 64),
+    "graceful_timeout": (1, 3600),
 }
 
 
@@ -146,7 +155,21 @@ def _coerce(name: str, value: Any) -> Any:
         if not isinstance(value, dict):
             raise ConfigError("simplify_m must map a level to metres")
         return {str(k): float(v) for k, v in value.items()}
+    if name == "access_log":
+        return str(value).strip() or "-"
     return value
+
+
+def default_workers(cores: int | None = None) -> int:
+    """gunicorn's advice, ``2 * cores + 1``, at most 17 (the cores this process may run on).
+
+    Every worker holds its own copy of the caches and of what it computed; past a few per core
+    more of them only cost memory.
+    """
+    if cores is None:
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
+            os.cpu_count() or 1)
+    return min(2 * max(cores, 1) + 1, 17)
 
 
 def _positive_seconds(name: str, value: Any) -> float:

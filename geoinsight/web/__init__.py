@@ -8,7 +8,7 @@ from urllib.parse import urlencode, urlsplit
 from flask import Flask, Response, g, request
 from markupsafe import Markup
 
-from geoinsight import PROJECT_ROOT, __version__
+from geoinsight import __version__
 from geoinsight.catalog import load_catalog
 from geoinsight.i18n import LANGUAGES, text
 from geoinsight.privacy.audit import AuditLog
@@ -16,17 +16,18 @@ from geoinsight.privacy.disclosure import open_published_store
 from geoinsight.privacy.gate import Gates
 from geoinsight.privacy.throttle import LoginPolicy
 from geoinsight.render import classify
+from geoinsight.resources import resource_dir
 from geoinsight.settings import Settings, load_settings
 from geoinsight.usecases.planning import load_schemes
-from geoinsight.web import errors
+from geoinsight.web import access_log, errors
 from geoinsight.web.context import AppState
 from geoinsight.web.sparkline import sparkline
 
 
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or load_settings()
-    app = Flask("geoinsight", static_folder=str(PROJECT_ROOT / "static"),
-                template_folder=str(PROJECT_ROOT / "templates"))
+    app = Flask("geoinsight", static_folder=str(resource_dir("static")),
+                template_folder=str(resource_dir("templates")))
     app.config["SECRET_KEY"] = settings.secret_key or secrets.token_hex(32)
     app.config["JSON_SORT_KEYS"] = False
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
@@ -35,6 +36,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["geoinsight"] = AppState(settings, gates,
                                             load_schemes(settings.planning_dir),
                                             AuditLog(settings.data_dir / "audit.sqlite"))
+    access_log.register(app, settings)  # first, so its after_request hook runs last
     from geoinsight.privacy.accounts import Accounts
     from geoinsight.web import (
         aggregate,
@@ -42,6 +44,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         audit,
         auth,
         exports,
+        health,
         maps,
         ogc,
         openapi,
@@ -53,6 +56,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(maps.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(health.bp)
     app.register_blueprint(aggregate.bp)
     app.register_blueprint(planning.bp)
     app.register_blueprint(signals.bp)

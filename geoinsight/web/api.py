@@ -7,7 +7,6 @@ import io
 
 from flask import Blueprint, Response, jsonify, request
 
-from geoinsight import __version__
 from geoinsight.errors import BadRequest
 from geoinsight.usecases import harmonise, service
 from geoinsight.usecases.profile import area_profile
@@ -15,12 +14,6 @@ from geoinsight.web.context import audit_layer, audit_profile, catalog, gate, la
 from geoinsight.web.http import cached_compressed, conditional
 
 bp = Blueprint("api", __name__)
-
-
-@bp.get("/healthz")
-def healthz() -> Response:
-    return jsonify({"status": "ok", "version": __version__, "store": gate().version(),
-                    "empty": gate().is_empty(), "layers": len(catalog())})
 
 
 @bp.get("/api/layers")

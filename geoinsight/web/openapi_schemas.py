@@ -266,7 +266,7 @@ def _aggregate() -> Schema:
 
 def _health() -> Schema:
     return _obj({"status": {"type": "string", "enum": ["ok"]}, "version": STRING,
-                 "store": STRING, "empty": BOOLEAN, "layers": INTEGER})
+                 "store": _obj({"version": STRING, "empty": BOOLEAN}), "layers": INTEGER})
 
 
 def _export_metadata() -> Schema:

@@ -38,7 +38,7 @@ CRS_NAMES = ["CRS84", "OGC:CRS84", "EPSG:4326", "EPSG:28992",
 DELFT_SQUARE = {"type": "Polygon", "coordinates": [[
     [4.355, 52.008], [4.365, 52.008], [4.365, 52.014], [4.355, 52.014], [4.355, 52.008]]]}
 _ERRORS = {400: "BadRequest", 401: "Unauthorized", 404: "NotFound", 413: "TooLarge",
-           429: "TooManyRequests"}
+           429: "TooManyRequests", 503: "Unavailable"}
 _ERROR_TEXT = {
     400: "A parameter or the body is not valid (the error's code says which).",
     401: "The Bearer token is not valid (unknown, revoked, or its user removed).",
@@ -46,6 +46,8 @@ _ERROR_TEXT = {
     413: "The request body is larger than the server accepts.",
     429: "Too many requests from this address (wrong tokens or passwords, or anonymous custom "
          "areas past their rate limit): wait the seconds in Retry-After.",
+    503: "The server cannot answer now: its store does not read, or a file it writes (data "
+         "folder, accounts, audit) cannot be written (the message names which).",
 }
 
 
@@ -142,8 +144,9 @@ def _catalogue_paths() -> dict[str, Any]:
                            "(columns code,name,level,year,value,status)")
     return {
         "/healthz": {"get": _operation(
-            "health", "meta", "Health: store version, whether it is empty, layer count",
-            _ok("healthy", _json(ref("Health"))), [])},
+            "health", "meta", "Health: the store reads (its version, whether it is empty) and "
+            "the data folder, accounts and audit files are usable; never cached",
+            _ok("healthy", _json(ref("Health"))), [503])},
         "/api/openapi.json": {"get": _operation(
             "openapi", "meta", "This document (for the caller: hidden layers are left out)",
             _ok("the OpenAPI document", _json(ref("OpenApiDocument"))), [])},

@@ -21,8 +21,10 @@ def error_of(response) -> dict:  # type: ignore[no-untyped-def]
 
 
 def test_healthz(client: FlaskClient) -> None:
-    body = client.get("/healthz").get_json()
-    assert body["status"] == "ok" and body["empty"] is False and body["layers"] >= 10
+    response = client.get("/healthz")
+    body = response.get_json()
+    assert body["status"] == "ok" and body["store"]["empty"] is False and body["layers"] >= 10
+    assert response.headers["Cache-Control"] == "no-store"
 
 
 def test_layers_list_and_detail(client: FlaskClient) -> None:

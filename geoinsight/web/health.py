@@ -1,0 +1,32 @@
+"""``GET /healthz``: for load balancers and monitors. No sign-in, no figures, not audited, never
+cached; 200 when the store reads and the data dir, accounts and audit files are usable, else 503
+with the one JSON error body naming what failed (the details go to the server log)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, jsonify, make_response
+
+from geoinsight import __version__
+from geoinsight.usecases import health
+from geoinsight.web.auth import accounts_of
+from geoinsight.web.context import catalog, gate, state
+from geoinsight.web.errors import error_response
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/healthz")
+def healthz() -> Response:
+    st = state()
+    result = health.check(gate, st.settings.data_dir,
+                          [accounts_of(current_app).path, st.audit.path])
+    if result.ok:
+        response = jsonify({"status": "ok", "version": __version__, "store": result.store_state,
+                            "layers": len(catalog())})
+    else:
+        current_app.logger.error("health check failed: %s", result.problems)
+        body, status = error_response(503, "unhealthy",
+                                      "unhealthy: " + ", ".join(sorted(result.problems)))
+        response = make_response(body, status)
+    response.headers["Cache-Control"] = "no-store"
+    return response

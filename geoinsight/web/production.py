@@ -1,0 +1,94 @@
+"""``geoinsight serve --production``: the app under gunicorn, in several worker processes.
+
+The app is built once, in gunicorn's master, before the workers fork (``preload_app``): they share
+its loaded code and catalogue. That is safe because ``create_app`` keeps no file open — the
+store, the accounts and the audit log each open their SQLite connection per call and close it —
+so no connection crosses a fork. Each worker then keeps its own in-memory caches.
+
+Workers are gunicorn's ``gthread`` workers: ``workers`` processes (setting ``workers``, 0 meaning
+:func:`geoinsight.settings.default_workers`) of ``threads`` threads each.
+
+Signals to the master (gunicorn's): SIGHUP reads the settings again, builds the app anew and
+replaces the workers gracefully (the old ones finish their requests); SIGTERM stops accepting
+and lets running requests finish for up to ``graceful_timeout`` seconds, then exits; SIGINT and
+SIGQUIT stop at once; SIGTTIN / SIGTTOU add or remove a worker.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask
+from gunicorn.app.base import BaseApplication
+
+from geoinsight.errors import GeoInsightError
+from geoinsight.settings import Settings, default_workers
+
+#: Seconds a worker may go without telling the master it is alive before it is replaced. A
+#: gthread worker's main loop reports while its threads compute, so this is no request limit.
+WORKER_TIMEOUT_S = 120
+
+
+def gunicorn_options(settings: Settings, bind: str) -> dict[str, Any]:
+    """gunicorn's settings for these GeoInsight settings."""
+    return {
+        "bind": bind,
+        "workers": settings.workers or default_workers(),
+        "threads": settings.threads,
+        "worker_class": "gthread",
+        "preload_app": True,
+        "graceful_timeout": settings.graceful_timeout,
+        "timeout": max(WORKER_TIMEOUT_S, settings.graceful_timeout),
+        "keepalive": 5,
+        # the app writes the access log (geoinsight.web.access_log) and decides which
+        # X-Forwarded-* headers to believe (setting trusted_proxies): gunicorn neither
+        "accesslog": None,
+        "errorlog": "-",
+        "forwarded_allow_ips": "",
+        "proc_name": "geoinsight",
+    }
+
+
+class ProductionServer(BaseApplication):
+    """gunicorn's master for GeoInsight: settings from ``read_settings``, app from ``factory``."""
+
+    def __init__(self, read_settings: Callable[[], Settings],
+                 factory: Callable[[Settings], Flask], bind: str) -> None:
+        self._read_settings = read_settings
+        self._factory = factory
+        self._bind = bind
+        self.settings: Settings | None = None
+        super().__init__()
+
+    def load_config(self) -> None:
+        try:
+            self.settings = self._read_settings()
+        except GeoInsightError as exc:
+            if self.settings is None:
+                raise
+            print(f"error: settings not reloaded, the previous ones stay: {exc}",
+                  file=sys.stderr)
+        for key, value in gunicorn_options(self.settings, self._bind).items():
+            self.cfg.set(key, value)
+        if "control_socket_disable" in self.cfg.settings:  # gunicorn >= 24: no socket in $HOME
+            self.cfg.set("control_socket_disable", True)
+
+    def load(self) -> Flask:
+        assert self.settings is not None
+        return self._factory(self.settings)
+
+    def reload(self) -> None:
+        """SIGHUP: new settings and a new app for the new workers (the old app if it fails)."""
+        super().reload()
+        try:
+            self.callable = self.load()
+        except GeoInsightError as exc:
+            print(f"error: app not reloaded, the previous one stays: {exc}", file=sys.stderr)
+
+
+def serve_production(read_settings: Callable[[], Settings], factory: Callable[[Settings], Flask],
+                     host: str, port: int) -> None:
+    """Run gunicorn until it is stopped (SIGTERM, SIGINT)."""
+    ProductionServer(read_settings, factory, f"{host}:{port}").run()
