@@ -8,9 +8,15 @@ import re
 import signal
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from live_server import Server, clean_env, free_port, start
+
+from geoinsight.errors import ConfigError
+from geoinsight.settings import default_workers, load_settings
+from geoinsight.web.production import gunicorn_options
 
 WORKERS = 2
 BOOTED = "Booting worker with pid"
@@ -60,3 +66,18 @@ def test_the_store_is_not_loaded_in_a_worker(server: Server) -> None:
     never several workers racing to fill one store."""
     text = server.output()
     assert text.index("loading the demo data") < text.index("Starting gunicorn")
+
+
+def test_worker_count_from_settings_else_by_cores(monkeypatch: pytest.MonkeyPatch,
+                                                  tmp_path: Path) -> None:
+    assert (default_workers(1), default_workers(2), default_workers(64)) == (3, 5, 17)
+    monkeypatch.setenv("GEOINSIGHT_WORKERS", "3")
+    monkeypatch.setenv("GEOINSIGHT_THREADS", "4")
+    settings = load_settings(data_dir=tmp_path)
+    options = gunicorn_options(settings, "127.0.0.1:5000")
+    assert (options["workers"], options["threads"], options["worker_class"]) == (3, 4, "gthread")
+    assert options["preload_app"] is True and options["forwarded_allow_ips"] == ""
+    assert gunicorn_options(replace(settings, workers=0), "x:1")["workers"] == default_workers()
+    monkeypatch.setenv("GEOINSIGHT_WORKERS", "many")
+    with pytest.raises(ConfigError, match="workers must be a whole number"):
+        load_settings(data_dir=tmp_path)
