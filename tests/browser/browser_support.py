@@ -7,8 +7,6 @@ with ``tests/conftest.py`` (both would be the module ``conftest``).
 from __future__ import annotations
 
 import json
-import os
-import socket
 import struct
 import subprocess
 import sys
@@ -23,6 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from live_server import clean_env, free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -50,13 +49,6 @@ XSS_NAMES = {"BU05030000": XSS_ALERT, "BU05030001": XSS_MARKUP, "BU05030002": XS
 # --- servers ---------------------------------------------------------------------------------
 
 
-def clean_env() -> dict[str, str]:
-    """This process's environment without any ``GEOINSIGHT_*`` setting."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GEOINSIGHT_")}
-    env["PYTHONUNBUFFERED"] = "1"
-    return env
-
-
 def run_cli(data_dir: Path, *args: str) -> str:
     """Run ``geoinsight --data-dir data_dir ...``; fail the test with its output if it fails."""
     command = [sys.executable, "-m", "geoinsight.cli", "--data-dir", str(data_dir), *args]
@@ -66,12 +58,6 @@ def run_cli(data_dir: Path, *args: str) -> str:
     if done.returncode != 0:
         pytest.fail(f"{' '.join(command[2:])} exited {done.returncode}:\n{output}")
     return output
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((LOCAL_HOST, 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -124,7 +110,7 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 def start_server(data_dir: Path, basemap: str) -> Iterator[LiveServer]:
     """Start ``geoinsight serve`` on a free port, yield once /healthz answers, then stop it."""
     data_dir.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
+    port = free_port()
     log = data_dir.parent / f"server-{basemap}-{port}.log"
     server = LiveServer(f"http://{LOCAL_HOST}:{port}", data_dir, log)
     command = [sys.executable, "-m", "geoinsight.cli", "--data-dir", str(data_dir), "serve",
