@@ -41,6 +41,7 @@ class Server:
     process: subprocess.Popen[bytes]
     base_url: str
     log: Path
+    data_dir: Path
 
     def url(self, path: str) -> str:
         return self.base_url + path
@@ -75,12 +76,14 @@ class Server:
 
 
 def start(command: Sequence[str], log: Path, cwd: Path, env: dict[str, str]) -> Server:
-    """Start ``command`` (a ``serve`` with ``--port`` of :func:`free_port`) and wait for it."""
+    """Start ``command`` (``geoinsight --data-dir D serve --port P …``, P from :func:`free_port`)
+    and wait until it is healthy."""
     port = command[list(command).index("--port") + 1]
+    data_dir = Path(command[list(command).index("--data-dir") + 1])
     with open(log, "wb") as out:
         process = subprocess.Popen(list(command), env=env, stdout=out,
                                    stderr=subprocess.STDOUT, cwd=cwd)
-    server = Server(process, f"http://{HOST}:{port}", log)
+    server = Server(process, f"http://{HOST}:{port}", log, data_dir)
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -57,6 +57,12 @@ def test_sighup_replaces_the_workers_and_sigterm_stops(server: Server) -> None:
     server.wait_for(BOOTED, 2 * WORKERS)
     assert len(set(_workers(server)) - before) == WORKERS
     assert server.get("/healthz")[0] == 200
+    # a broken config file on reload: the previous settings stay, the server keeps serving
+    (server.data_dir / "config.yaml").write_text("graceful_timeout: forever\n", encoding="utf-8")
+    server.process.send_signal(signal.SIGHUP)
+    server.wait_for("settings not reloaded, the previous ones stay")
+    server.wait_for(BOOTED, 3 * WORKERS)
+    assert server.get("/healthz")[0] == 200
     assert server.stop(signal.SIGTERM) == 0
     assert "Shutting down" in server.output()
 
