@@ -78,6 +78,16 @@ class Settings:
     password_min_score: int = 3
     #: Reverse proxies in front that set X-Forwarded-For/-Proto (0: none, use the peer address).
     trusted_proxies: int = 0
+    #: The answer cache (geoinsight/web/cache.py, docs/operations.md): files under
+    #: ``cache_dir`` (default ``<data dir>/cache``) at most ``cache_max_bytes``, or Redis at
+    #: ``redis_url`` (keys ``redis_prefix…``, expiring after ``cache_ttl`` seconds); in each
+    #: process at most ``cache_memory_bytes`` of answers in memory.
+    cache_dir: Path | None = None
+    cache_max_bytes: int = 512 * 2**20
+    cache_memory_bytes: int = 32 * 2**20
+    redis_url: str = ""
+    redis_prefix: str = "geoinsight:answer:"
+    cache_ttl: int = 7 * 86400
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -116,7 +126,8 @@ _WHOLE_NUMBERS: dict[str, tuple[int, int | None]] = {
     "login_address_max_failures": (1, None), "login_failure_window": (1, None),
     "login_backoff": (1, None), "login_lock_after": (1, None), "password_min_score": (0, 4),
     "trusted_proxies": (0, 10), "aggregate_max_features": (1, None),
-    "aggregate_max_unzipped_bytes": (1, None),
+    "aggregate_max_unzipped_bytes": (1, None), "cache_max_bytes": (0, None),
+    "cache_memory_bytes": (0, None), "cache_ttl": (1, None),
 }
 
 
@@ -136,6 +147,8 @@ def _whole_number(name: str, value: Any) -> int:
 def _coerce(name: str, value: Any) -> Any:
     if name in {"data_dir", "layers_dir", "demo_dir", "planning_dir"}:
         return Path(value)
+    if name == "cache_dir":
+        return Path(value) if value else None
     if name in _WHOLE_NUMBERS:
         return _whole_number(name, value)
     if name == "aggregate_read_seconds":
