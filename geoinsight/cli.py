@@ -1,4 +1,4 @@
-"""The ``geoinsight`` command: serve, demo, ingest, layers, export, users.
+"""The ``geoinsight`` command: serve, warm, demo, ingest, layers, export, users.
 
 Bad input never shows a traceback: it prints one line ``error: <what> (<file>)`` and exits 1.
 Set ``GEOINSIGHT_DEBUG=1`` to see the traceback of an unexpected failure.
@@ -50,9 +50,13 @@ def _store(settings: Settings):
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--basemap", default=None, help="pdok (default), pdok-grijs, none, or a tile URL.")
 @click.option("--threads", default=8, show_default=True, type=int)
+@click.option("--warm/--no-warm", default=True, show_default=True,
+              help="Fill the answer cache in the background at start (geoinsight warm).")
 @click.pass_obj
-def serve(settings: Settings, host: str, port: int, basemap: str | None, threads: int) -> None:
+def serve(settings: Settings, host: str, port: int, basemap: str | None, threads: int,
+          warm: bool) -> None:
     """Serve the web app (waitress); an empty store first gets the demo data."""
+    import threading
     from dataclasses import replace
 
     from waitress import serve as waitress_serve
@@ -68,8 +72,25 @@ def serve(settings: Settings, host: str, port: int, basemap: str | None, threads
         for result in load_demo(settings.store_path, settings.demo_dir):
             click.echo("  " + result.summary())
     app = create_app(settings)
+    if warm:
+        from geoinsight.web.warm import warm as warm_up
+
+        threading.Thread(target=warm_up, args=(app,), name="warm-up", daemon=True).start()
     click.echo(f"GeoInsight on http://{host}:{port}/ (store {settings.store_path})")
     waitress_serve(app, host=host, port=port, threads=threads, ident="GeoInsight")
+
+
+@cli.command("warm")
+@click.pass_obj
+def warm_cmd(settings: Settings) -> None:
+    """Fill the answer cache with the heavy first answers (geometry, values, OGC tables)."""
+    from geoinsight.web import create_app
+    from geoinsight.web.warm import warm
+
+    done = warm(create_app(settings), lambda result: click.echo(result.line()))
+    failed = sum(result.status != 200 for result in done)
+    click.echo(f"{len(done)} answers warmed in {sum(r.seconds for r in done):.1f} s"
+               + (f", {failed} not 200" if failed else ""))
 
 
 @cli.command()
