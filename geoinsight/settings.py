@@ -84,7 +84,7 @@ class Settings:
     #: process at most ``cache_memory_bytes`` of answers in memory.
     cache_dir: Path | None = None
     cache_max_bytes: int = 512 * 2**20
-    cache_memory_bytes: int = 32 * 2**20
+    cache_memory_bytes: int = 128 * 2**20
     redis_url: str = ""
     redis_prefix: str = "geoinsight:answer:"
     cache_ttl: int = 7 * 86400
