@@ -92,12 +92,21 @@ class Backend(Protocol):
 class FileBackend:
     """One file per answer, written to a temporary file and renamed into place (a reader in
     another process sees a whole answer or none); a read touches the file's time, and past
-    ``max_bytes`` the least recently used files go."""
+    ``max_bytes`` the least recently used files go.
+
+    The folder is scanned after a write that would pass the bound by this process's running
+    count, and after every :attr:`RESCAN` writes (other processes write too), so a write costs
+    no scan of a large folder while the bound holds.
+    """
+
+    RESCAN = 32
 
     def __init__(self, root: Path, max_bytes: int) -> None:
         self.root = root
         self.max_bytes = max_bytes
         root.mkdir(parents=True, exist_ok=True)
+        self._held: int | None = None  # bytes in the folder as last counted, plus own writes
+        self._writes = 0
 
     def _path(self, key: str) -> Path:
         return self.root / f"{key}.answer"
@@ -123,7 +132,12 @@ class FileBackend:
         except OSError:
             Path(temporary).unlink(missing_ok=True)
             raise
-        self.evict()
+        self._writes += 1
+        if (self._held is None or self._held + len(data) > self.max_bytes
+                or self._writes % self.RESCAN == 0):
+            self.evict()
+        else:
+            self._held += len(data)
 
     def evict(self) -> None:
         """Remove the least recently used answers until the rest fit in ``max_bytes``."""
@@ -141,6 +155,7 @@ class FileBackend:
                 break
             Path(path).unlink(missing_ok=True)
             total -= size
+        self._held = total
 
     def size(self) -> int:
         return sum(e.stat().st_size for e in os.scandir(self.root) if e.name.endswith(".answer"))
