@@ -1,4 +1,4 @@
-"""The ``geoinsight`` command: serve, demo, ingest, layers, export, users.
+"""The ``geoinsight`` command: serve, warm, demo, ingest, layers, export, users.
 
 Bad input never shows a traceback: it prints one line ``error: <what> (<file>)`` and exits 1.
 Set ``GEOINSIGHT_DEBUG=1`` to see the traceback of an unexpected failure.
@@ -56,9 +56,11 @@ def _store(settings: Settings):
 @click.option("--workers", default=None, type=click.IntRange(1, 64),
               help="Worker processes with --production (default: setting workers, else "
                    "2 x cores + 1).")
+@click.option("--warm/--no-warm", default=True, show_default=True,
+              help="Fill the answer cache in the background at start (geoinsight warm).")
 @click.pass_obj
 def serve(settings: Settings, host: str, port: int, basemap: str | None, threads: int | None,
-          production: bool, workers: int | None) -> None:
+          production: bool, workers: int | None, warm: bool) -> None:
     """Serve the web app (waitress; gunicorn with --production); an empty store first gets the
     demo data."""
     from geoinsight.web import create_app
@@ -73,12 +75,28 @@ def serve(settings: Settings, host: str, port: int, basemap: str | None, threads
     if production:
         from geoinsight.web.production import serve_production
 
+        if warm:  # its own process, sharing the answer cache (files or Redis) with the workers
+            _warm_in_background_process(settings)
         serve_production(read_settings, create_app, host, port)
         return
     from waitress import serve as waitress_serve
 
-    waitress_serve(create_app(settings), host=host, port=port, threads=settings.threads,
-                   ident="GeoInsight")
+    app = create_app(settings)
+    if warm:
+        import threading
+
+        from geoinsight.web.warm import warm as warm_up
+
+        threading.Thread(target=warm_up, args=(app,), name="warm-up", daemon=True).start()
+    waitress_serve(app, host=host, port=port, threads=settings.threads, ident="GeoInsight")
+
+
+def _warm_in_background_process(settings: Settings) -> None:
+    import subprocess
+
+    subprocess.Popen([sys.executable, "-m", "geoinsight.cli",
+                      "--data-dir", str(settings.data_dir), "warm"],
+                     stdout=subprocess.DEVNULL, start_new_session=True)
 
 
 def _demo_if_empty(settings: Settings) -> None:
@@ -88,6 +106,19 @@ def _demo_if_empty(settings: Settings) -> None:
         click.echo(f"store {settings.store_path} is empty: loading the demo data (Delft)")
         for result in load_demo(settings.store_path, settings.demo_dir):
             click.echo("  " + result.summary())
+
+
+@cli.command("warm")
+@click.pass_obj
+def warm_cmd(settings: Settings) -> None:
+    """Fill the answer cache with the heavy first answers (geometry, values, OGC tables)."""
+    from geoinsight.web import create_app
+    from geoinsight.web.warm import warm
+
+    done = warm(create_app(settings), lambda result: click.echo(result.line()))
+    failed = sum(result.status != 200 for result in done)
+    click.echo(f"{len(done)} answers warmed in {sum(r.seconds for r in done):.1f} s"
+               + (f", {failed} not 200" if failed else ""))
 
 
 @cli.command()

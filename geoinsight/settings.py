@@ -86,6 +86,16 @@ class Settings:
     graceful_timeout: int = 30
     #: One JSON line per request: ``-`` (stderr), ``off``, or a file to append to.
     access_log: str = "-"
+    #: The answer cache (geoinsight/web/cache.py, docs/operations.md): files under
+    #: ``cache_dir`` (default ``<data dir>/cache``) at most ``cache_max_bytes``, or Redis at
+    #: ``redis_url`` (keys ``redis_prefix…``, expiring after ``cache_ttl`` seconds); in each
+    #: process at most ``cache_memory_bytes`` of answers in memory.
+    cache_dir: Path | None = None
+    cache_max_bytes: int = 512 * 2**20
+    cache_memory_bytes: int = 128 * 2**20
+    redis_url: str = ""
+    redis_prefix: str = "geoinsight:answer:"
+    cache_ttl: int = 7 * 86400
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -125,7 +135,8 @@ _WHOLE_NUMBERS: dict[str, tuple[int, int | None]] = {
     "login_backoff": (1, None), "login_lock_after": (1, None), "password_min_score": (0, 4),
     "trusted_proxies": (0, 10), "aggregate_max_features": (1, None),
     "aggregate_max_unzipped_bytes": (1, None), "workers": (0, 64), "threads": (1, 64),
-    "graceful_timeout": (1, 3600),
+    "graceful_timeout": (1, 3600), "cache_max_bytes": (0, None),
+    "cache_memory_bytes": (0, None), "cache_ttl": (1, None),
 }
 
 
@@ -145,6 +156,8 @@ def _whole_number(name: str, value: Any) -> int:
 def _coerce(name: str, value: Any) -> Any:
     if name in {"data_dir", "layers_dir", "demo_dir", "planning_dir"}:
         return Path(value)
+    if name == "cache_dir":
+        return Path(value) if value else None
     if name in _WHOLE_NUMBERS:
         return _whole_number(name, value)
     if name == "aggregate_read_seconds":

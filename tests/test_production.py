@@ -27,7 +27,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     folder = tmp_path_factory.mktemp("production")
     command = [sys.executable, "-m", "geoinsight.cli", "--data-dir", str(folder / "data"),
                "serve", "--production", "--workers", str(WORKERS), "--threads", "2",
-               "--port", str(free_port()), "--basemap", "none"]
+               "--port", str(free_port()), "--basemap", "none", "--no-warm"]
     running = start(command, folder / "server.log", folder, clean_env())
     yield running
     running.stop(signal.SIGKILL)

@@ -9,6 +9,7 @@ it with every asset served from ``static/`` (see :mod:`geoinsight.render.assets`
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -171,11 +172,27 @@ def build_map(config: MapConfig) -> MapParts:
     figure = m.figure
     figure.render()
     assert_local_links(figure, config.static_url)
-    return MapParts(
+    return steady_ids(MapParts(
         header=figure.header.render(),
         body=figure.html.render(),
         script=f"<script>\n{figure.script.render()}\n</script>",
-    )
+    ))
+
+
+_FOLIUM_ID = re.compile(r"\b([a-z_]+)_([0-9a-f]{32})\b")
+
+
+def steady_ids(parts: MapParts) -> MapParts:
+    """Folium's random element ids (``map_<uuid hex>``) numbered in order of appearance, so the
+    same map is the same page, byte for byte, and revalidates by ETag."""
+    numbers: dict[str, str] = {}
+
+    def number(found: re.Match[str]) -> str:
+        steady = numbers.setdefault(found.group(2), f"{len(numbers) + 1:032x}")
+        return f"{found.group(1)}_{steady}"
+
+    return MapParts(*(_FOLIUM_ID.sub(number, part)
+                      for part in (parts.header, parts.body, parts.script)))
 
 
 def _base_map(config: MapConfig) -> EmbeddedMap:

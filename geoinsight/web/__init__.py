@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hmac
 import secrets
 from urllib.parse import urlencode, urlsplit
 
@@ -20,6 +22,7 @@ from geoinsight.resources import resource_dir
 from geoinsight.settings import Settings, load_settings
 from geoinsight.usecases.planning import load_schemes
 from geoinsight.web import access_log, errors
+from geoinsight.web.cache import AnswerCache
 from geoinsight.web.context import AppState
 from geoinsight.web.sparkline import sparkline
 
@@ -35,7 +38,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     gates = Gates(open_published_store(settings), load_catalog(settings.layers_dir))
     app.extensions["geoinsight"] = AppState(settings, gates,
                                             load_schemes(settings.planning_dir),
-                                            AuditLog(settings.data_dir / "audit.sqlite"))
+                                            AuditLog(settings.data_dir / "audit.sqlite"),
+                                            AnswerCache.for_settings(settings))
     access_log.register(app, settings)  # first, so its after_request hook runs last
     from geoinsight.privacy.accounts import Accounts
     from geoinsight.web import (
@@ -45,6 +49,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         auth,
         exports,
         health,
+        http,
         maps,
         ogc,
         openapi,
@@ -53,6 +58,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         signals,
     )
 
+    http.register(app)  # first: it runs after every other hook has shaped the body
     app.register_blueprint(pages.bp)
     app.register_blueprint(maps.bp)
     app.register_blueprint(api.bp)
@@ -107,6 +113,24 @@ def _with_nonce(html: str) -> Markup:
     return Markup(html.replace("<script>", f'<script nonce="{nonce}">'))
 
 
+def _steady_nonce(response: Response, nonce: str, secret: str) -> str:
+    """Replace the request's random nonce in an HTML body by an HMAC of the body without it.
+
+    Unforgeable like a random one (it needs the secret key, and markup smuggled into a page
+    changes the page and so its nonce), but the same for the same page, so an unchanged page
+    revalidates (ETag/304) and its cached copy's scripts match the CSP of the 304.
+    """
+    if not nonce or response.direct_passthrough or response.is_streamed:
+        return nonce
+    body = response.get_data()
+    if nonce.encode() not in body:
+        return nonce
+    digest = hmac.new(secret.encode(), body.replace(nonce.encode(), b""), "sha256").digest()
+    steady = base64.urlsafe_b64encode(digest[:16]).decode().rstrip("=")
+    response.set_data(body.replace(nonce.encode(), steady.encode()))
+    return steady
+
+
 def _switch_lang_url(target: str) -> str:
     """A query-only link (``?…&lang=en``): it stays on this page and host, whatever the path."""
     args = request.args.to_dict()
@@ -143,8 +167,10 @@ def _security_headers(app: Flask, settings: Settings) -> None:
     """A CSP that lets a page talk to this host only (plus the basemap's tile host).
 
     Scripts run only from this host or with the request's nonce (the one inline Folium
-    script), so markup smuggled into a page cannot run. Inline styles stay allowed: Leaflet
-    positions everything with them.
+    script), so markup smuggled into a page cannot run. The page is rendered with a random
+    nonce, which is then replaced by a keyed hash of the page itself (:func:`_steady_nonce`):
+    the same page gets the same body and ETag, so it can be answered 304. Inline styles stay
+    allowed: Leaflet positions everything with them.
     """
     tiles, _ = settings.basemap_tiles()
     tile_host = ""
@@ -161,7 +187,7 @@ def _security_headers(app: Flask, settings: Settings) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         if response.mimetype == "text/html":
-            nonce = g.get("csp_nonce", "")
+            nonce = _steady_nonce(response, g.get("csp_nonce", ""), app.config["SECRET_KEY"])
             response.headers.setdefault(
                 "Content-Security-Policy",
                 f"default-src 'self'; script-src 'self' 'nonce-{nonce}'; "

@@ -1,4 +1,6 @@
-"""The JSON API: catalogue, values (JSON/CSV), boundaries (GeoJSON with ETag), profiles."""
+"""The JSON API: catalogue, values (JSON/CSV), boundaries (GeoJSON), profiles.
+
+Values, boundaries and profiles are kept in the answer cache (geoinsight.web.http.cached)."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from geoinsight.errors import BadRequest
 from geoinsight.usecases import harmonise, service
 from geoinsight.usecases.profile import area_profile
 from geoinsight.web.context import audit_layer, audit_profile, catalog, gate, lang, readable, state
-from geoinsight.web.http import cached_compressed, conditional
+from geoinsight.web.http import cached
 
 bp = Blueprint("api", __name__)
 
@@ -32,6 +34,10 @@ def layer(layer_id: str) -> Response:
 
 @bp.get("/api/layers/<layer_id>/values")
 def layer_values(layer_id: str) -> Response:
+    return cached(lambda: _layer_values(layer_id))
+
+
+def _layer_values(layer_id: str) -> Response:
     fmt = request.args.get("format", "json").lower()
     if fmt not in ("json", "csv"):
         raise BadRequest(f"format must be json or csv, not {fmt!r}", code="bad_format")
@@ -69,14 +75,16 @@ def areas() -> Response:
                                         request.args.get("municipality"),
                                         request.args.get("year"))
     tolerance = st.settings.simplify_m.get(selection.level, 0.0)
-    key = (gate().version(), selection, tolerance)
-    body, zipped, etag = cached_compressed(
-        st.geojson_cache, key, lambda: service.area_features(gate(), selection, tolerance)[0])
-    return conditional(body, zipped, etag, "application/geo+json")
+    return cached(lambda: Response(service.area_features(gate(), selection, tolerance)[0],
+                                   mimetype="application/geo+json"), tolerance)
 
 
 @bp.get("/api/areas/<code>")
 def area(code: str) -> Response:
+    return cached(lambda: _area(code))
+
+
+def _area(code: str) -> Response:
     year = service.parse_selection("buurt", None, request.args.get("year")).year
     profile = area_profile(gate(), catalog(), code, lang(), year, readable)
     audit_profile(profile, "area profile (json)")

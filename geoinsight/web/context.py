@@ -16,6 +16,7 @@ from geoinsight.privacy.access import ANONYMOUS, Principal
 from geoinsight.privacy.audit import AuditLog, CustomArea
 from geoinsight.privacy.gate import Gate, Gates
 from geoinsight.settings import Settings
+from geoinsight.web.cache import AnswerCache
 
 
 @dataclass
@@ -27,9 +28,8 @@ class AppState:
     gates: Gates
     schemes: dict[str, PriorityScheme]
     audit: AuditLog
-    #: (store version, level, gemeente, year) -> (GeoJSON, gzipped GeoJSON, ETag)
-    geojson_cache: OrderedDict[tuple[object, ...], tuple[bytes, bytes, str]] = field(
-        default_factory=OrderedDict)
+    #: finished answers, compressed, shared by the server processes (geoinsight.web.http)
+    answers: AnswerCache
     #: (store version, layer, selection, tiers) -> signals computed from published values
     signal_cache: OrderedDict[tuple[object, ...], Any] = field(default_factory=OrderedDict)
 

@@ -12,6 +12,7 @@ Accept header at all, and a 400 must reach them as the documented JSON error, no
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, current_app, render_template, request
@@ -25,6 +26,7 @@ from geoinsight.ogc.links import Links
 from geoinsight.ogc.openapi import openapi
 from geoinsight.ogc.tables import Source, Table
 from geoinsight.web.context import audit_layer, catalog, gate, lang
+from geoinsight.web.http import cached
 from geoinsight.web.public_url import public_root
 
 bp = Blueprint("ogc", __name__, url_prefix="/ogc")
@@ -74,6 +76,15 @@ def _answer(doc: dict[str, Any], fmt: str, template: str, mimetype: str = JSON,
     return response
 
 
+def _kept(make: Callable[[], Response]) -> Response:
+    """JSON answers through the answer cache, keyed also by the format and the public address
+    their links are built on; HTML pages are made for each request (they hold its session)."""
+    fmt = _format()
+    if fmt != "json":
+        return make()
+    return cached(make, fmt, public_root())
+
+
 @bp.errorhandler(GeoInsightError)
 def _error(exc: GeoInsightError) -> tuple[Response | str, int]:
     status = exc.status if 400 <= exc.status < 600 else 500
@@ -107,6 +118,10 @@ def api() -> Response:
 
 @bp.get("/collections")
 def collections() -> Response:
+    return _kept(_collections)
+
+
+def _collections() -> Response:
     fmt = _format()
     found = _source().collections()
     doc = documents.collections(found, _links(), fmt, lang())
@@ -137,6 +152,10 @@ def queryables(collection_id: str) -> Response:
 
 @bp.get("/collections/<collection_id>/items")
 def collection_items(collection_id: str) -> Response:
+    return _kept(lambda: _collection_items(collection_id))
+
+
+def _collection_items(collection_id: str) -> Response:
     fmt = _format()
     query = parse_items_query(request.args)
     source = _source()
@@ -150,6 +169,10 @@ def collection_items(collection_id: str) -> Response:
 
 @bp.get("/collections/<collection_id>/items/<code>")
 def collection_item(collection_id: str, code: str) -> Response:
+    return _kept(lambda: _collection_item(collection_id, code))
+
+
+def _collection_item(collection_id: str, code: str) -> Response:
     fmt = _format()
     crs = parse_crs(request.args.get("crs"))
     year = parse_year(request.args.get("year"))

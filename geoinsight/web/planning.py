@@ -13,6 +13,7 @@ from geoinsight.errors import BadRequest, NotFound
 from geoinsight.i18n import text
 from geoinsight.usecases import planning
 from geoinsight.web.context import audit_indicators, gate, lang, readable, state
+from geoinsight.web.http import cached
 from geoinsight.web.pickers import chosen_selection, municipality_options
 
 bp = Blueprint("planning", __name__)
@@ -95,6 +96,10 @@ def _missing_text(missing: dict[str, Any], expression: str, boundary_year: int,
 
 @bp.get("/api/planning")
 def api_planning() -> Response:
+    return cached(_api_planning)
+
+
+def _api_planning() -> Response:
     fmt = request.args.get("format", "json").lower()
     if fmt not in ("json", "csv", "xlsx"):
         raise BadRequest(f"format must be json, csv or xlsx, not {fmt!r}", code="bad_format")

@@ -11,6 +11,7 @@ from geoinsight.i18n import text
 from geoinsight.usecases import service, signal_report
 from geoinsight.usecases.holdings import LEVELS
 from geoinsight.web.context import audit_layer, catalog, gate, lang, state
+from geoinsight.web.http import cached
 from geoinsight.web.pickers import chosen_selection, levels_held, municipality_options
 
 bp = Blueprint("signals", __name__)
@@ -25,6 +26,10 @@ def _selection() -> service.Selection:
 
 @bp.get("/api/layers/<layer_id>/signals")
 def layer_signals(layer_id: str) -> Response:
+    return cached(lambda: _layer_signals(layer_id))
+
+
+def _layer_signals(layer_id: str) -> Response:
     st = state()
     selection = _selection()
     result = signal_report.layer_signals(gate(), catalog(), layer_id, selection,
@@ -46,6 +51,10 @@ def _overview() -> tuple[service.Selection, list[signal_report.LayerSignals], li
 
 @bp.get("/api/signals")
 def overview_json() -> Response:
+    return cached(_overview_json)
+
+
+def _overview_json() -> Response:
     selection, found, left_out = _overview()
     return jsonify({"level": selection.level, "municipality": selection.municipality,
                     "layers": [_summary(r) for r in found],

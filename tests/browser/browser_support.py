@@ -114,7 +114,7 @@ def start_server(data_dir: Path, basemap: str) -> Iterator[LiveServer]:
     log = data_dir.parent / f"server-{basemap}-{port}.log"
     server = LiveServer(f"http://{LOCAL_HOST}:{port}", data_dir, log)
     command = [sys.executable, "-m", "geoinsight.cli", "--data-dir", str(data_dir), "serve",
-               "--host", LOCAL_HOST, "--port", str(port), "--basemap", basemap]
+               "--host", LOCAL_HOST, "--port", str(port), "--basemap", basemap, "--no-warm"]
     with open(log, "wb") as out:
         process = subprocess.Popen(command, env=clean_env(), stdout=out,
                                    stderr=subprocess.STDOUT, cwd=data_dir.parent)

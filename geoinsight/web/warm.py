@@ -1,0 +1,73 @@
+"""Warm-up: make the heavy answers an anonymous visitor asks first, so they are in the cache.
+
+The first national geometry request costs seconds (coverage simplification, reprojection), as
+do the national values of a layer and an OGC collection's table. :func:`warm` asks the app
+itself for them, anonymously, through its own routes, so what lands in the answer cache is
+byte for byte what a visitor gets, under the key their request has: simplified geometry per
+level and boundary year, every visible layer's default values per level, and every OGC
+collection's list and first page of items. Signals (per gemeente) are left to the first ask.
+
+``geoinsight warm`` runs it once (after an ingest, before or beside a running server: the
+cache is shared); ``geoinsight serve`` runs it in a background thread at start unless
+``--no-warm``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import quote, urlencode
+
+from flask import Flask
+
+from geoinsight.records import LEVELS
+from geoinsight.web.context import gate
+
+
+@dataclass(frozen=True)
+class Warmed:
+    url: str
+    status: int
+    bytes: int
+    seconds: float
+
+    def line(self) -> str:
+        return f"{self.status} {self.bytes:>10,} B {self.seconds:7.2f} s  {self.url}"
+
+
+def warm_urls(app: Flask) -> list[str]:
+    """The anonymous visitor's heavy first requests (module docstring), OGC items excepted."""
+    urls = []
+    with app.test_request_context("/"):
+        anonymous = gate()
+        years = {level: anonymous.area_years(level=level) for level in LEVELS}
+        for level in LEVELS:
+            urls += [f"/api/areas?{urlencode({'level': level, 'year': y})}" for y in years[level]]
+        for layer in anonymous.catalog:
+            urls += [f"/api/layers/{quote(layer.id)}/values?"
+                     + urlencode({"level": level, "format": "json"})
+                     for level in layer.levels if years.get(level)]
+    return [*urls, "/ogc/collections?f=json"]
+
+
+def warm(app: Flask, report: Callable[[Warmed], None] | None = None) -> list[Warmed]:
+    """Ask the app for every warm-up URL, then for the first page of every OGC collection."""
+    done: list[Warmed] = []
+    for url in warm_urls(app):
+        done.append(_ask(app, url, report))
+    listing = app.test_client().get("/ogc/collections?f=json").get_json(silent=True) or {}
+    for collection in listing.get("collections", []):
+        done.append(_ask(app, f"/ogc/collections/{quote(collection['id'])}/items?f=json",
+                         report))
+    return done
+
+
+def _ask(app: Flask, url: str, report: Callable[[Warmed], None] | None) -> Warmed:
+    start = time.perf_counter()
+    response = app.test_client().get(url, headers={"Accept-Encoding": "gzip"})
+    result = Warmed(url, response.status_code, len(response.get_data()),
+                    time.perf_counter() - start)
+    if report is not None:
+        report(result)
+    return result
