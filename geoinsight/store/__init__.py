@@ -1,4 +1,4 @@
-"""The store: one protocol, an embedded GeoPackage by default (PostGIS to follow for scale-out)."""
+"""The store: one protocol, an embedded GeoPackage by default, PostGIS for scale-out."""
 
 from __future__ import annotations
 
@@ -170,7 +170,7 @@ class Store(Reader, Protocol):
 def open_store(settings: Settings) -> Store:
     """The store the settings choose: PostGIS when a database URL is set, else the GeoPackage."""
     if settings.database_url:
-        from geoinsight.errors import ConfigError
-        raise ConfigError("the PostGIS store is not available yet; unset GEOINSIGHT_DATABASE_URL")
+        from geoinsight.store.postgis import PostGISStore, check_url
+        return PostGISStore(check_url(settings.database_url))
     from geoinsight.store.gpkg import GeoPackageStore
     return GeoPackageStore(settings.store_path)
