@@ -146,19 +146,27 @@ _EXTENSIONS_DDL = """CREATE TABLE IF NOT EXISTS gpkg_extensions (
   table_name TEXT, column_name TEXT, extension_name TEXT NOT NULL, definition TEXT NOT NULL,
   scope TEXT NOT NULL, CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name))"""
 _BOX = "ST_MinX(NEW.geom), ST_MaxX(NEW.geom), ST_MinY(NEW.geom), ST_MaxY(NEW.geom)"
-#: the triggers of GeoPackage 1.3 annex F.3 that keep ``rtree_<t>_geom`` in step with ``<t>``
+#: the triggers of the GeoPackage R-tree extension that keep ``rtree_<t>_geom`` in step with
+#: ``<t>``: those of GeoPackage 1.4 (update6/update7 instead of 1.3's update1, whose INSERT OR
+#: REPLACE fails inside an upsert; GDAL writes the same set)
 _RTREE_TRIGGERS = (
     ("insert", "AFTER INSERT ON {t} WHEN (NEW.geom NOT NULL AND NOT ST_IsEmpty(NEW.geom))",
      "INSERT OR REPLACE INTO rtree_{t}_geom VALUES (NEW.fid, " + _BOX + ");"),
-    ("update1", "AFTER UPDATE OF geom ON {t} WHEN OLD.fid = NEW.fid AND"
-     " (NEW.geom NOTNULL AND NOT ST_IsEmpty(NEW.geom))",
-     "INSERT OR REPLACE INTO rtree_{t}_geom VALUES (NEW.fid, " + _BOX + ");"),
+    ("update6", "AFTER UPDATE OF geom ON {t} WHEN OLD.fid = NEW.fid AND"
+     " (NEW.geom NOTNULL AND NOT ST_IsEmpty(NEW.geom)) AND"
+     " (OLD.geom NOTNULL AND NOT ST_IsEmpty(OLD.geom))",
+     "UPDATE rtree_{t}_geom SET minx = ST_MinX(NEW.geom), maxx = ST_MaxX(NEW.geom),"
+     " miny = ST_MinY(NEW.geom), maxy = ST_MaxY(NEW.geom) WHERE id = NEW.fid;"),
+    ("update7", "AFTER UPDATE OF geom ON {t} WHEN OLD.fid = NEW.fid AND"
+     " (NEW.geom NOTNULL AND NOT ST_IsEmpty(NEW.geom)) AND"
+     " (OLD.geom ISNULL OR ST_IsEmpty(OLD.geom))",
+     "INSERT INTO rtree_{t}_geom VALUES (NEW.fid, " + _BOX + ");"),
     ("update2", "AFTER UPDATE OF geom ON {t} WHEN OLD.fid = NEW.fid AND"
      " (NEW.geom ISNULL OR ST_IsEmpty(NEW.geom))",
      "DELETE FROM rtree_{t}_geom WHERE id = OLD.fid;"),
-    ("update3", "AFTER UPDATE ON {t} WHEN OLD.fid != NEW.fid AND"
+    ("update5", "AFTER UPDATE ON {t} WHEN OLD.fid != NEW.fid AND"
      " (NEW.geom NOTNULL AND NOT ST_IsEmpty(NEW.geom))",
-     "DELETE FROM rtree_{t}_geom WHERE id = OLD.fid; INSERT OR REPLACE INTO rtree_{t}_geom"
+     "DELETE FROM rtree_{t}_geom WHERE id = OLD.fid; INSERT INTO rtree_{t}_geom"
      " VALUES (NEW.fid, " + _BOX + ");"),
     ("update4", "AFTER UPDATE ON {t} WHEN OLD.fid != NEW.fid AND"
      " (NEW.geom ISNULL OR ST_IsEmpty(NEW.geom))",

@@ -354,9 +354,20 @@ def _replace_event_register(cur: psycopg.Cursor, register: EventRegister, ingest
 
 def _copy(cur: psycopg.Cursor, table: str, columns: list[str],
           records: Iterable[Sequence[Any]]) -> None:
+    """COPY rows in; whole floats go to integer columns as integers (pandas reads a year column
+    with a gap as floats, and SQLite's integer affinity takes 2021.0 as 2021 too)."""
+    cur.execute("SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass AND atttypid ="
+                " ANY('{int2,int4,int8}'::regtype[])", (table,))
+    integers = {row[0] for row in cur.fetchall()}
+    whole = [i for i, c in enumerate(columns) if c in integers]
     with cur.copy(sql.SQL("COPY {} ({}) FROM STDIN").format(
             sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, columns)))) as copy:
         for record in records:
+            if whole:
+                record = list(record)
+                for i in whole:
+                    if isinstance(record[i], float) and record[i].is_integer():
+                        record[i] = int(record[i])
             copy.write_row(record)
 
 

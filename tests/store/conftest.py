@@ -74,5 +74,5 @@ def make_store(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> Sto
 
 
 @pytest.fixture(params=STORES)
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:  # type: ignore[override]
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
     return make_store(request.param, tmp_path, request)
