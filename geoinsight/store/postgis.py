@@ -89,7 +89,7 @@ class PostGISStore:
         self._local.conn = None
 
     def _query(self, query: sql.Composed | sql.SQL, params: Sequence[Any] = ()) -> pd.DataFrame:
-        with self._reader().cursor() as cur:
+        with self._reader().cursor(binary=True) as cur:  # geometry as bytes, not hex
             cur.execute(query, list(params))
             names = [d.name for d in cur.description or ()]
             return pd.DataFrame.from_records(cur.fetchall(), columns=names, coerce_float=True)
