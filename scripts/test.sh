@@ -4,15 +4,23 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v ogrinfo >/dev/null 2>&1 || need+=(gdal-bin)
+# the PostGIS store's tests need the extension in the local PostgreSQL 15 cluster
+[ -e /usr/share/postgresql/15/extension/postgis.control ] || need+=(postgresql-15-postgis-3)
 if ((${#need[@]})); then
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
   echo "installing Debian packages: ${need[*]}"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+if command -v pg_lsclusters >/dev/null 2>&1 && [ -z "${GEOINSIGHT_TEST_DATABASE_URL:-}" ]; then
+  # the tests create (and drop) a fresh database in the local cluster: make sure it runs
+  pg_lsclusters -h | awk '$4 != "online" {print $1, $2}' | while read -r version cluster; do
+    $sudo pg_ctlcluster "$version" "$cluster" start || true
+  done
 fi
 
 [ -x .venv/bin/python ] || python3 -m venv .venv

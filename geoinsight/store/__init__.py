@@ -1,4 +1,4 @@
-"""The store: one protocol, an embedded GeoPackage by default (PostGIS to follow for scale-out)."""
+"""The store: one protocol, an embedded GeoPackage by default, PostGIS for scale-out."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pandas as pd
 from geoinsight.registers import EventRegister
 from geoinsight.settings import Settings
 from geoinsight.store.model import IngestBatch
+from geoinsight.store.rows import BBox
 
 
 class Reader(Protocol):
@@ -26,7 +27,10 @@ class Reader(Protocol):
 
     def areas(self, *, level: str | None = None, municipality: str | None = None,
               year: int | None = None, codes: Sequence[str] | None = None,
-              geometry: bool = True) -> gpd.GeoDataFrame: ...
+              geometry: bool = True, bbox: BBox | None = None) -> gpd.GeoDataFrame:
+        """Areas by code and year; with ``bbox`` (minx, miny, maxx, maxy in EPSG:28992) only
+        those whose geometry meets that box, found through the store's spatial index."""
+        ...
 
     def area_years(self, *, level: str | None = None,
                    municipality: str | None = None) -> list[int]: ...
@@ -102,9 +106,9 @@ class ReadThrough:
 
     def areas(self, *, level: str | None = None, municipality: str | None = None,
               year: int | None = None, codes: Sequence[str] | None = None,
-              geometry: bool = True) -> gpd.GeoDataFrame:
+              geometry: bool = True, bbox: BBox | None = None) -> gpd.GeoDataFrame:
         return self._store.areas(level=level, municipality=municipality, year=year,
-                                 codes=codes, geometry=geometry)
+                                 codes=codes, geometry=geometry, bbox=bbox)
 
     def area_years(self, *, level: str | None = None,
                    municipality: str | None = None) -> list[int]:
@@ -166,7 +170,7 @@ class Store(Reader, Protocol):
 def open_store(settings: Settings) -> Store:
     """The store the settings choose: PostGIS when a database URL is set, else the GeoPackage."""
     if settings.database_url:
-        from geoinsight.errors import ConfigError
-        raise ConfigError("the PostGIS store is not available yet; unset GEOINSIGHT_DATABASE_URL")
+        from geoinsight.store.postgis import PostGISStore, check_url
+        return PostGISStore(check_url(settings.database_url))
     from geoinsight.store.gpkg import GeoPackageStore
     return GeoPackageStore(settings.store_path)

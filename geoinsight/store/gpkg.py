@@ -10,24 +10,21 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import json
 import os
 import shutil
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 import geopandas as gpd
 import pandas as pd
-import shapely
 
 from geoinsight.crs import STORE_CRS
 from geoinsight.errors import GeoInsightError
 from geoinsight.registers import REGISTER_ROW, EventRegister
-from geoinsight.store import gpkg_format
+from geoinsight.store import gpkg_format, rows
 from geoinsight.store.model import (
     ADDRESS_COLUMNS,
     AREA_COLUMNS,
@@ -75,6 +72,7 @@ class GeoPackageStore:
             if self.path.exists():
                 shutil.copyfile(self.path, tmp)
             con = sqlite3.connect(tmp, isolation_level=None)
+            gpkg_format.register_functions(con)
             try:
                 con.execute("BEGIN")
                 if not self.path.exists():
@@ -127,9 +125,11 @@ class GeoPackageStore:
 
     def areas(self, *, level: str | None = None, municipality: str | None = None,
               year: int | None = None, codes: Sequence[str] | None = None,
-              geometry: bool = True) -> gpd.GeoDataFrame:
+              geometry: bool = True, bbox: rows.BBox | None = None) -> gpd.GeoDataFrame:
         where, params = _area_filter(level, municipality, year)
-        columns = ", ".join(AREA_COLUMNS) + (", geom" if geometry else "")
+        if bbox is not None:
+            where, params = self._in_rtree(where, params, bbox)
+        columns = ", ".join(AREA_COLUMNS) + (", geom" if geometry or bbox else "")
         frames = []
         for chunk_where, chunk_params in _with_codes(where, params, "code", codes):
             frame = self._query(f"SELECT {columns} FROM areas{chunk_where} ORDER BY code, year",
@@ -137,9 +137,28 @@ class GeoPackageStore:
             if frame is not None:
                 frames.append(frame)
         frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-            columns=AREA_COLUMNS + (["geom"] if geometry else []))
-        geoms = gpkg_format.decode(frame.pop("geom").tolist()) if geometry else None
-        return gpd.GeoDataFrame(frame, geometry=geoms, crs=STORE_CRS if geometry else None)
+            columns=AREA_COLUMNS + (["geom"] if geometry or bbox else []))
+        if bbox is None and not geometry:
+            return gpd.GeoDataFrame(frame)
+        found = gpd.GeoDataFrame(frame, geometry=gpkg_format.decode(frame.pop("geom").tolist()),
+                                 crs=STORE_CRS)
+        if bbox is not None:
+            found = rows.intersecting(found, bbox)
+        return found if geometry else gpd.GeoDataFrame(pd.DataFrame(found[AREA_COLUMNS]))
+
+    def _in_rtree(self, where: str, params: list[Any],
+                  bbox: rows.BBox) -> tuple[str, list[Any]]:
+        """Narrow an area filter to the rows whose R-tree box meets ``bbox`` (a store written
+        before the R-tree existed gets it on its next write; until then: every row)."""
+        with self._read() as con:
+            if con is None or not con.execute("SELECT 1 FROM sqlite_master WHERE name ="
+                                              " 'rtree_areas_geom'").fetchone():
+                return where, params
+        clause = ("fid IN (SELECT id FROM rtree_areas_geom WHERE minx <= ? AND maxx >= ?"
+                  " AND miny <= ? AND maxy >= ?)")
+        minx, miny, maxx, maxy = bbox
+        return (f"{where} AND {clause}" if where else f" WHERE {clause}",
+                [*params, maxx, minx, maxy, miny])
 
     def area_years(self, *, level: str | None = None,
                    municipality: str | None = None) -> list[int]:
@@ -149,9 +168,7 @@ class GeoPackageStore:
 
     def presence(self, *, indicators: Sequence[str] | None = None,
                  codes: Sequence[str] | None = None) -> pd.DataFrame:
-        found = self.values(indicators=indicators, codes=codes)
-        return found.loc[found["status"] != "missing", [c for c in VALUE_COLUMNS
-                                                        if c != "value"]]
+        return rows.presence(self.values(indicators=indicators, codes=codes))
 
     def values(self, *, indicators: Sequence[str] | None = None,
                codes: Sequence[str] | None = None, year: int | None = None) -> pd.DataFrame:
@@ -344,25 +361,17 @@ def _with_codes(where: str, params: list[Any], column: str,
 
 
 def _write_batch(con: sqlite3.Connection, batch: IngestBatch) -> int:
-    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    c = batch.counts
-    cur = con.execute(
-        "INSERT INTO ingest_log (at, kind, file, checksum, year, rows_read, rows_stored,"
-        " rows_repaired, rows_rejected, rows_skipped, notes) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-        (now, batch.kind, str(batch.source), batch.checksum, batch.year, c.read, c.stored,
-         c.repaired, c.rejected, c.skipped, json.dumps(batch.notes, ensure_ascii=False)))
+    now = rows.now()
+    cur = con.execute(f"INSERT INTO ingest_log ({', '.join(rows.LOG_COLUMNS)}) VALUES"
+                      f" ({', '.join('?' * len(rows.LOG_COLUMNS))})", rows.log_row(batch, now))
     ingest_id = int(cur.lastrowid or 0)
+    con.executemany("INSERT INTO ingest_rejects (ingest_id, row, code, reason) VALUES (?,?,?,?)",
+                    rows.reject_rows(batch, ingest_id))
     con.executemany(
-        "INSERT INTO ingest_rejects (ingest_id, row, code, reason) VALUES (?,?,?,?)",
-        [(ingest_id, r.row, r.code, r.reason) for r in batch.rejects])
-    con.executemany(
-        "INSERT INTO indicators (id, title_nl, title_en, unit, kind, tier, source, licence,"
-        " synthetic) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (id) DO UPDATE SET"
-        " title_nl=excluded.title_nl, title_en=excluded.title_en, unit=excluded.unit,"
-        " kind=excluded.kind, tier=excluded.tier, source=excluded.source,"
-        " licence=excluded.licence, synthetic=excluded.synthetic",
-        [(i.id, i.title_nl, i.title_en, i.unit, i.kind, i.tier, i.source, i.licence,
-          int(i.extra.get("synthetic") == "1")) for i in batch.indicators])
+        f"INSERT INTO indicators ({', '.join(rows.INDICATOR_COLUMNS)}) VALUES"
+        f" ({', '.join('?' * len(rows.INDICATOR_COLUMNS))}) ON CONFLICT (id) DO UPDATE SET "
+        + ", ".join(f"{c}=excluded.{c}" for c in rows.INDICATOR_COLUMNS[1:]),
+        rows.indicator_rows(batch))
     if batch.areas is not None and len(batch.areas):
         _write_areas(con, batch.areas, ingest_id)
     if batch.addresses is not None and len(batch.addresses):
@@ -378,15 +387,11 @@ def _write_batch(con: sqlite3.Connection, batch: IngestBatch) -> int:
         _replace_event_register(con, batch.event_register, ingest_id, now)
     for indicator in batch.replace_indicators:
         con.execute("DELETE FROM indicator_values WHERE indicator = ?", (indicator,))
-    v = batch.values
     con.executemany(
         "INSERT INTO indicator_values (area_code, year, indicator, value, status, ingest_id,"
         " boundary_year) VALUES (?,?,?,?,?,?,?) ON CONFLICT (area_code, year, indicator) DO"
         " UPDATE SET value=excluded.value, status=excluded.status, ingest_id=excluded.ingest_id,"
-        " boundary_year=excluded.boundary_year",
-        zip(v["code"], v["year"].astype(int).tolist(), v["indicator"],
-            [None if pd.isna(x) else float(x) for x in v["value"]], v["status"],
-            [ingest_id] * len(v), v["boundary_year"].astype(int).tolist(), strict=True))
+        " boundary_year=excluded.boundary_year", rows.value_rows(batch.values, ingest_id))
     if batch.register is not None and len(batch.register):
         _write_register(con, batch.register, ingest_id)
     if batch.links is not None:
@@ -402,12 +407,12 @@ def _replace_event_register(con: sqlite3.Connection, register: EventRegister, in
     file lacks). Other registers are untouched."""
     old = con.execute(f"SELECT {', '.join(REGISTER_ROW)} FROM event_registers WHERE name = ?",
                       (register.name,)).fetchone()
-    if old is not None:
-        previous = EventRegister.from_row(dict(zip(REGISTER_ROW, old, strict=True)))
-        con.executemany("DELETE FROM indicator_values WHERE indicator = ?",
-                        [(i,) for i in previous.indicator_ids()])
-        gone = set(previous.indicator_ids()) - set(register.indicator_ids())
-        con.executemany("DELETE FROM indicators WHERE id = ?", [(i,) for i in sorted(gone)])
+    previous = None if old is None else EventRegister.from_row(dict(zip(REGISTER_ROW, old,
+                                                                         strict=True)))
+    values_gone, indicators_gone = rows.register_change(previous, register)
+    con.executemany("DELETE FROM indicator_values WHERE indicator = ?",
+                    [(i,) for i in values_gone])
+    con.executemany("DELETE FROM indicators WHERE id = ?", [(i,) for i in indicators_gone])
     row = {**register.as_row(), "ingested_at": now, "ingest_id": ingest_id}
     columns = ", ".join(row)
     con.execute("DELETE FROM event_registers WHERE name = ?", (register.name,))
@@ -418,15 +423,11 @@ def _replace_event_register(con: sqlite3.Connection, register: EventRegister, in
 def _write_register(con: sqlite3.Connection, register: pd.DataFrame, ingest_id: int) -> None:
     """Codes and names per classification year; a later source fills in what an earlier one
     left empty and overrides the rest (ingest refuses a table that renames a known code)."""
-    rows = register[REGISTER_COLUMNS].astype(object).where(register[REGISTER_COLUMNS].notna(),
-                                                           None)
     con.executemany(
         "INSERT INTO area_register (code, year, level, name, changed, ingest_id)"
         " VALUES (?,?,?,?,?,?) ON CONFLICT (code, year) DO UPDATE SET"
         " name=COALESCE(excluded.name, name), changed=COALESCE(excluded.changed, changed),"
-        " ingest_id=excluded.ingest_id",
-        [(r[0], int(r[1]), r[2], r[3], None if r[4] is None else int(r[4]), ingest_id)
-         for r in rows.itertuples(index=False)])
+        " ingest_id=excluded.ingest_id", rows.register_rows(register, ingest_id))
 
 
 def _replace_links(con: sqlite3.Connection, links: pd.DataFrame,
@@ -437,41 +438,37 @@ def _replace_links(con: sqlite3.Connection, links: pd.DataFrame,
 
 
 def _write_areas(con: sqlite3.Connection, areas: gpd.GeoDataFrame, ingest_id: int) -> None:
-    geoms = shapely.force_2d(areas.geometry.to_numpy())
-    blobs = gpkg_format.encode(geoms)
-    rows = areas[AREA_COLUMNS].astype(object).where(areas[AREA_COLUMNS].notna(), None)
+    geoms, found = rows.area_rows(areas)
     con.executemany(
         "INSERT INTO areas (geom, code, year, level, name, gemeente_code, wijk_code,"
         " gemeente_name, ingest_id) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (code, year) DO"
         " UPDATE SET geom=excluded.geom, level=excluded.level, name=excluded.name,"
         " gemeente_code=excluded.gemeente_code, wijk_code=excluded.wijk_code,"
         " gemeente_name=excluded.gemeente_name, ingest_id=excluded.ingest_id",
-        [(blob, r[0], int(r[1]), r[2], r[3], r[4], r[5], r[6], ingest_id)
-         for blob, r in zip(blobs, rows.itertuples(index=False), strict=True)])
+        [(blob, *r, ingest_id) for blob, r in zip(gpkg_format.encode(geoms), found,
+                                                  strict=True)])
     _grow_extent(con, tuple(float(b) for b in areas.total_bounds))
 
 
 def _insert_rows(con: sqlite3.Connection, table: str, frame: pd.DataFrame,
                  ingest_id: int | None) -> None:
     columns = list(frame.columns) + (["ingest_id"] if ingest_id is not None else [])
-    rows = frame.astype(object).where(frame.notna(), None).itertuples(index=False)
     extra = (ingest_id,) if ingest_id is not None else ()
     con.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
-                    f"({', '.join('?' * len(columns))})", (tuple(r) + extra for r in rows))
+                    f"({', '.join('?' * len(columns))})", (r + extra for r in rows.plain(frame)))
 
 
 def _write_addresses(con: sqlite3.Connection, addresses: gpd.GeoDataFrame,
                      ingest_id: int) -> None:
     blobs = gpkg_format.encode(addresses.geometry.to_numpy())
-    frame = addresses[ADDRESS_COLUMNS]
-    rows = frame.astype(object).where(frame.notna(), None).itertuples(index=False)
     names = ", ".join(ADDRESS_COLUMNS)
     updates = ", ".join(f"{c}=excluded.{c}" for c in ADDRESS_COLUMNS[1:])
     con.executemany(
         f"INSERT INTO addresses (geom, {names}, ingest_id) VALUES "
         f"(?, {', '.join('?' * len(ADDRESS_COLUMNS))}, ?) ON CONFLICT (vbo_id) DO UPDATE SET "
         f"geom=excluded.geom, {updates}, ingest_id=excluded.ingest_id",
-        ((blob, *row, ingest_id) for blob, row in zip(blobs, rows, strict=True)))
+        ((blob, *row, ingest_id) for blob, row in zip(blobs, rows.plain(addresses[ADDRESS_COLUMNS]),
+                                                      strict=True)))
     _grow_extent(con, tuple(float(b) for b in addresses.total_bounds), "addresses")
 
 

@@ -139,6 +139,43 @@ _INDEXES = (
 )
 
 
+#: feature tables with a GeoPackage R-tree spatial index (extension ``gpkg_rtree_index``)
+RTREE_TABLES = ("areas",)
+_RTREE_URL = "http://www.geopackage.org/spec120/#extension_rtree"
+_EXTENSIONS_DDL = """CREATE TABLE IF NOT EXISTS gpkg_extensions (
+  table_name TEXT, column_name TEXT, extension_name TEXT NOT NULL, definition TEXT NOT NULL,
+  scope TEXT NOT NULL, CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name))"""
+_BOX = "ST_MinX(NEW.geom), ST_MaxX(NEW.geom), ST_MinY(NEW.geom), ST_MaxY(NEW.geom)"
+#: the triggers of the GeoPackage R-tree extension that keep ``rtree_<t>_geom`` in step with
+#: ``<t>``: those of GeoPackage 1.4 (update6/update7 instead of 1.3's update1, whose INSERT OR
+#: REPLACE fails inside an upsert; GDAL writes the same set)
+_RTREE_TRIGGERS = (
+    ("insert", "AFTER INSERT ON {t} WHEN (NEW.geom NOT NULL AND NOT ST_IsEmpty(NEW.geom))",
+     "INSERT OR REPLACE INTO rtree_{t}_geom VALUES (NEW.fid, " + _BOX + ");"),
+    ("update6", "AFTER UPDATE OF geom ON {t} WHEN OLD.fid = NEW.fid AND"
+     " (NEW.geom NOTNULL AND NOT ST_IsEmpty(NEW.geom)) AND"
+     " (OLD.geom NOTNULL AND NOT ST_IsEmpty(OLD.geom))",
+     "UPDATE rtree_{t}_geom SET minx = ST_MinX(NEW.geom), maxx = ST_MaxX(NEW.geom),"
+     " miny = ST_MinY(NEW.geom), maxy = ST_MaxY(NEW.geom) WHERE id = NEW.fid;"),
+    ("update7", "AFTER UPDATE OF geom ON {t} WHEN OLD.fid = NEW.fid AND"
+     " (NEW.geom NOTNULL AND NOT ST_IsEmpty(NEW.geom)) AND"
+     " (OLD.geom ISNULL OR ST_IsEmpty(OLD.geom))",
+     "INSERT INTO rtree_{t}_geom VALUES (NEW.fid, " + _BOX + ");"),
+    ("update2", "AFTER UPDATE OF geom ON {t} WHEN OLD.fid = NEW.fid AND"
+     " (NEW.geom ISNULL OR ST_IsEmpty(NEW.geom))",
+     "DELETE FROM rtree_{t}_geom WHERE id = OLD.fid;"),
+    ("update5", "AFTER UPDATE ON {t} WHEN OLD.fid != NEW.fid AND"
+     " (NEW.geom NOTNULL AND NOT ST_IsEmpty(NEW.geom))",
+     "DELETE FROM rtree_{t}_geom WHERE id = OLD.fid; INSERT INTO rtree_{t}_geom"
+     " VALUES (NEW.fid, " + _BOX + ");"),
+    ("update4", "AFTER UPDATE ON {t} WHEN OLD.fid != NEW.fid AND"
+     " (NEW.geom ISNULL OR ST_IsEmpty(NEW.geom))",
+     "DELETE FROM rtree_{t}_geom WHERE id IN (OLD.fid, NEW.fid);"),
+    ("delete", "AFTER DELETE ON {t} WHEN OLD.geom NOT NULL",
+     "DELETE FROM rtree_{t}_geom WHERE id = OLD.fid;"),
+)
+
+
 def create_schema(con: sqlite3.Connection) -> None:
     """Create an empty GeoInsight GeoPackage in an open, empty database."""
     con.execute(f"PRAGMA application_id = {APPLICATION_ID}")
@@ -180,6 +217,55 @@ def ensure_tables(con: sqlite3.Connection) -> None:
             con.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
     for statement in _INDEXES:
         con.execute(statement)
+    for table in RTREE_TABLES:
+        ensure_rtree(con, table)
+
+
+def ensure_rtree(con: sqlite3.Connection, table: str) -> None:
+    """Give a feature table its R-tree (filled from the rows it already has) when it lacks one.
+    The triggers call the ST_ functions of the spec: :func:`register_functions` first."""
+    con.execute(_EXTENSIONS_DDL)
+    if con.execute("SELECT 1 FROM sqlite_master WHERE name = ?",
+                   (f"rtree_{table}_geom",)).fetchone():
+        return
+    con.execute(f"CREATE VIRTUAL TABLE rtree_{table}_geom USING rtree(id, minx, maxx, miny, maxy)")
+    con.execute(f"INSERT OR REPLACE INTO rtree_{table}_geom SELECT fid, ST_MinX(geom),"
+                f" ST_MaxX(geom), ST_MinY(geom), ST_MaxY(geom) FROM {table}"
+                " WHERE geom NOT NULL AND NOT ST_IsEmpty(geom)")
+    for name, when, body in _RTREE_TRIGGERS:
+        con.execute(f"CREATE TRIGGER rtree_{table}_geom_{name} {when.format(t=table)}"
+                    f" BEGIN {body.format(t=table)} END")
+    con.execute("INSERT OR IGNORE INTO gpkg_extensions VALUES (?, 'geom', 'gpkg_rtree_index',"
+                " ?, 'write-only')", (table, _RTREE_URL))
+
+
+def register_functions(con: sqlite3.Connection) -> None:
+    """The SQL functions the R-tree triggers call (GDAL registers its own when it writes)."""
+    for i, name in enumerate(("ST_MinX", "ST_MinY", "ST_MaxX", "ST_MaxY")):
+        con.create_function(name, 1, lambda blob, i=i: _bounds(blob)[i], deterministic=True)
+    con.create_function("ST_IsEmpty", 1,
+                        lambda blob: None if blob is None else int(_is_empty(blob)),
+                        deterministic=True)
+
+
+def _is_empty(blob: bytes) -> bool:
+    return bool(blob[3] & 0b10000) or shapely.from_wkb(_wkb(blob)).is_empty
+
+
+def _bounds(blob: bytes | None) -> tuple[float | None, ...]:
+    """(minx, miny, maxx, maxy) of a blob: from its envelope, else from its geometry."""
+    if blob is None:
+        return (None,) * 4
+    if (blob[3] >> 1) & 0b111:
+        minx, maxx, miny, maxy = struct.unpack_from("<4d" if blob[3] & 1 else ">4d", blob, 8)
+        return minx, miny, maxx, maxy
+    return tuple(float(b) for b in shapely.from_wkb(_wkb(blob)).bounds)
+
+
+def _wkb(blob: bytes) -> bytes:
+    if blob[:2] != b"GP":
+        raise ValueError("not a GeoPackage geometry blob")
+    return blob[8 + _ENVELOPE_BYTES[(blob[3] >> 1) & 0b111]:]
 
 
 def encode(geoms: Sequence[shapely.Geometry] | np.ndarray, srs_id: int = SRS_ID) -> list[bytes]:
@@ -193,10 +279,4 @@ def encode(geoms: Sequence[shapely.Geometry] | np.ndarray, srs_id: int = SRS_ID)
 
 def decode(blobs: Sequence[bytes]) -> np.ndarray:
     """GeoPackage blobs to shapely geometries."""
-    wkbs = []
-    for blob in blobs:
-        if blob[:2] != b"GP":
-            raise ValueError("not a GeoPackage geometry blob")
-        envelope = _ENVELOPE_BYTES[(blob[3] >> 1) & 0b111]
-        wkbs.append(blob[8 + envelope:])
-    return shapely.from_wkb(wkbs)
+    return shapely.from_wkb([_wkb(blob) for blob in blobs])

@@ -187,7 +187,9 @@ def place(store: Published, level: str, points: _Points) -> Placement | None:
     geometry = points.geometry
     target = gpd.GeoDataFrame({"code": [CUSTOM_AREA]}, geometry=[geometry], crs=28992)
     for year in sorted(store.area_years(level=level), reverse=True):
-        areas = store.areas(level=level, year=year)
+        bounds = tuple(float(b) for b in geometry.bounds)  # the store's index narrows first
+        areas = store.areas(level=level, year=year, bbox=(bounds[0], bounds[1], bounds[2],
+                                                          bounds[3]))
         areas = areas[areas.intersects(geometry)]
         if areas.empty:
             continue
