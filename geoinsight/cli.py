@@ -71,7 +71,7 @@ def serve(settings: Settings, host: str, port: int, basemap: str | None, threads
 
     settings = read_settings()
     _demo_if_empty(settings)  # here, before any worker forks: once, never racing
-    click.echo(f"GeoInsight on http://{host}:{port}/ (store {settings.store_path})")
+    click.echo(f"GeoInsight on http://{host}:{port}/ (store {settings.store_name})")
     if production:
         from geoinsight.web.production import serve_production
 
@@ -100,11 +100,11 @@ def _warm_in_background_process(settings: Settings) -> None:
 
 
 def _demo_if_empty(settings: Settings) -> None:
-    from geoinsight.demo import load_demo
+    from geoinsight.demo import load_demo_for
 
     if _store(settings).is_empty():
-        click.echo(f"store {settings.store_path} is empty: loading the demo data (Delft)")
-        for result in load_demo(settings.store_path, settings.demo_dir):
+        click.echo(f"store {settings.store_name} is empty: loading the demo data (Delft)")
+        for result in load_demo_for(settings):
             click.echo("  " + result.summary())
 
 
@@ -125,11 +125,11 @@ def warm_cmd(settings: Settings) -> None:
 @click.pass_obj
 def demo(settings: Settings) -> None:
     """Rebuild the store from the embedded demo data (replaces what is there)."""
-    from geoinsight.demo import load_demo
+    from geoinsight.demo import load_demo_for
 
-    for result in load_demo(settings.store_path, settings.demo_dir):
+    for result in load_demo_for(settings):
         click.echo(result.summary())
-    click.echo(f"demo loaded into {settings.store_path}")
+    click.echo(f"demo loaded into {settings.store_name}")
 
 
 @cli.group()

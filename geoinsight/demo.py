@@ -17,11 +17,14 @@ import tempfile
 import uuid
 from pathlib import Path
 
+from geoinsight.errors import InputError
 from geoinsight.ingest import IngestResult, ingest_boundaries, ingest_indicators
 from geoinsight.ingest.events import ingest_events
 from geoinsight.ingest.points import ingest_addresses, ingest_energy_labels
+from geoinsight.settings import Settings
 from geoinsight.sources.eponline_synth import synthetic_labels, write_bulk_file
 from geoinsight.sources.events_synth import synthetic_events, write_events_file
+from geoinsight.store import Store, open_store
 from geoinsight.store.gpkg import GeoPackageStore
 
 BOUNDARIES = ("delft_2023.gpkg", "denhaag_lv_buurten_2022.gpkg")
@@ -38,21 +41,11 @@ EVENT_SEED = 20261126
 
 
 def load_demo(store_path: Path, demo_dir: Path) -> list[IngestResult]:
-    """Build the demo in a new file beside the store, then swap it in atomically."""
+    """Build the demo in a new GeoPackage beside the store, then swap it in atomically."""
     store_path.parent.mkdir(parents=True, exist_ok=True)
     building = store_path.with_name(f".{store_path.name}.demo-{uuid.uuid4().hex}")
     try:
-        store = GeoPackageStore(building)
-        results = [ingest_boundaries(store, demo_dir / name) for name in BOUNDARIES]
-        results += [ingest_indicators(store, demo_dir / name, year=INDICATOR_YEAR)
-                    for name in INDICATORS]
-        results.append(ingest_addresses(store, demo_dir / ADDRESSES, year=ADDRESS_YEAR))
-        with tempfile.TemporaryDirectory() as tmp:
-            bulk = Path(tmp) / "ep-online-synthetic-demo.csv"
-            labels = synthetic_labels(store.addresses(), seed=LABEL_SEED, today=LABELS_PUBLISHED)
-            write_bulk_file(labels, bulk, published=LABELS_PUBLISHED.strftime("%d-%m-%Y"))
-            results.append(ingest_energy_labels(store, bulk, today=LABELS_PUBLISHED))
-            results.append(_demo_events(store, Path(tmp)))
+        results = load_demo_into(GeoPackageStore(building), demo_dir)
         GeoPackageStore(store_path).replace_with(building)
     finally:
         building.unlink(missing_ok=True)
@@ -60,7 +53,34 @@ def load_demo(store_path: Path, demo_dir: Path) -> list[IngestResult]:
     return results
 
 
-def _demo_events(store: GeoPackageStore, folder: Path) -> IngestResult:
+def load_demo_into(store: Store, demo_dir: Path) -> list[IngestResult]:
+    """Every ingest of the demo, into ``store`` (each one atomic on its own)."""
+    results = [ingest_boundaries(store, demo_dir / name) for name in BOUNDARIES]
+    results += [ingest_indicators(store, demo_dir / name, year=INDICATOR_YEAR)
+                for name in INDICATORS]
+    results.append(ingest_addresses(store, demo_dir / ADDRESSES, year=ADDRESS_YEAR))
+    with tempfile.TemporaryDirectory() as tmp:
+        bulk = Path(tmp) / "ep-online-synthetic-demo.csv"
+        labels = synthetic_labels(store.addresses(), seed=LABEL_SEED, today=LABELS_PUBLISHED)
+        write_bulk_file(labels, bulk, published=LABELS_PUBLISHED.strftime("%d-%m-%Y"))
+        results.append(ingest_energy_labels(store, bulk, today=LABELS_PUBLISHED))
+        results.append(_demo_events(store, Path(tmp)))
+    return results
+
+
+def load_demo_for(settings: Settings) -> list[IngestResult]:
+    """The demo in the store the settings choose: the GeoPackage is rebuilt and swapped in;
+    a PostGIS database, which has no such swap, takes the demo only while it is empty."""
+    if not settings.database_url:
+        return load_demo(settings.store_path, settings.demo_dir)
+    store = open_store(settings)
+    if not store.is_empty():
+        raise InputError(f"{settings.store_name}: the PostGIS store holds "
+                         "data; the demo is loaded into an empty PostGIS store only")
+    return load_demo_into(store, settings.demo_dir)
+
+
+def _demo_events(store: Store, folder: Path) -> IngestResult:
     buurten = store.areas(level="buurt", municipality=EVENT_GEMEENTE)
     population = store.values(indicators=["population"], codes=list(buurten["code"]))
     people = population.drop_duplicates("code", keep="last").set_index("code")["value"]

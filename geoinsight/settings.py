@@ -102,6 +102,15 @@ class Settings:
     def store_path(self) -> Path:
         return self.data_dir / "geoinsight.gpkg"
 
+    @property
+    def store_name(self) -> str:
+        """The store the settings choose, as a message may name it: the GeoPackage's path, or
+        the database URL without user and password."""
+        if not self.database_url:
+            return str(self.store_path)
+        scheme, _, rest = self.database_url.partition("://")
+        return f"{scheme}://{rest.rpartition('@')[2]}"
+
     def basemap_tiles(self) -> tuple[str, str]:
         """The tile URL template and attribution of the configured basemap ('' for none)."""
         preset = BASEMAPS.get(self.basemap)

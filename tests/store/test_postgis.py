@@ -75,3 +75,31 @@ def _batch() -> IngestBatch:
                        indicators=[Indicator(id="a", title_nl="a", title_en="a", unit="",
                                              kind="count")],
                        counts=IngestCounts(read=1, stored=1), year=2022)
+
+
+def test_the_demo_loads_into_an_empty_postgis_store_only(pg_url: str, tmp_path: Path,
+                                                         demo_file: Path) -> None:
+    """``serve`` and ``demo`` on PostGIS fill the database the settings name (not a GeoPackage
+    beside it), with what the GeoPackage demo holds; a database with data is left alone."""
+    from geoinsight.demo import load_demo_for
+    from geoinsight.errors import InputError
+    from geoinsight.store.gpkg import GeoPackageStore
+
+    settings = Settings(data_dir=tmp_path, database_url=pg_url)
+    results = load_demo_for(settings)
+    assert all(r.counts.stored > 0 for r in results)
+    assert not (tmp_path / "geoinsight.gpkg").exists()
+    store = open_store(settings)
+    reference = GeoPackageStore(demo_file)
+    for level in ("gemeente", "wijk", "buurt"):
+        assert sorted(store.areas(level=level, geometry=False)["code"]) == sorted(
+            reference.areas(level=level, geometry=False)["code"])
+    ours, theirs = store.values(indicators=["population"]), reference.values(
+        indicators=["population"])
+    pd.testing.assert_frame_equal(ours.reset_index(drop=True), theirs.reset_index(drop=True),
+                                  check_dtype=False)
+    version = store.version()
+    with pytest.raises(InputError, match="empty PostGIS store only"):
+        load_demo_for(settings)
+    assert store.version() == version
+    assert "@" not in Settings(database_url="postgresql://u:secret@db:5432/x").store_name
