@@ -399,13 +399,14 @@ def _write_atomically(target: Path, chunks: Iterator[bytes]) -> None:
 
 @cli.group()
 def users() -> None:
-    """Accounts for the web app, in <data dir>/accounts.sqlite (kept across ingests)."""
+    """Accounts for the web app, in <data dir>/accounts.sqlite (kept across ingests), or in
+    the database of GEOINSIGHT_DATABASE_URL when set."""
 
 
 def _accounts(settings: Settings) -> Accounts:
-    from geoinsight.privacy.accounts import Accounts
+    from geoinsight.privacy.accounts import open_accounts
 
-    return Accounts.for_settings(settings)
+    return open_accounts(settings)
 
 
 def _read_password() -> str:
@@ -424,13 +425,13 @@ def _audit_cli(settings: Settings, command: str, what: str) -> None:
     """Record an account change made on this machine in the audit log (who: the OS user)."""
     import getpass
 
-    from geoinsight.privacy.audit import AuditLog, Read
+    from geoinsight.privacy.audit import Read, open_audit_log
 
     try:
         who = f"cli:{getpass.getuser()}"
     except (KeyError, OSError):
         who = "cli"
-    AuditLog(settings.data_dir / "audit.sqlite").record(
+    open_audit_log(settings).record(
         who, f"geoinsight users {command}", "local", [Read(what, "auth")])
 
 

@@ -1,14 +1,26 @@
-"""Shared fixtures: settings on a temporary data dir, a demo store built once, an app per test."""
+"""Shared fixtures: settings on a temporary data dir, a demo store built once, an app per test;
+a PostgreSQL database for the PostGIS store and the accounts, and both places accounts live.
+
+PostgreSQL: a fresh database ``geoinsight_test_<random>`` with the postgis extension, made for
+the session and dropped after it, through ``GEOINSIGHT_TEST_DATABASE_URL`` (an admin URL;
+default: the local cluster as ``postgres``). Each test gets its own schema in that database.
+Without a reachable PostgreSQL the PostgreSQL cases skip locally and fail in CI.
+"""
 
 from __future__ import annotations
 
+import os
 import shutil
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote, urlsplit, urlunsplit
 
+import psycopg
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from psycopg import sql
 
 from geoinsight import PROJECT_ROOT
 from geoinsight.catalog import load_catalog
@@ -71,3 +83,66 @@ def gates(demo_file: Path) -> Gates:
 def gate(gates: Gates) -> Gate:
     """The anonymous visitor's gate on the demo."""
     return gates.for_principal(ANONYMOUS)
+
+
+ADMIN_URL = os.environ.get("GEOINSIGHT_TEST_DATABASE_URL",
+                           "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def with_database(url: str, database: str, query: str = "") -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + database, query, ""))
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    """The URL of a fresh database with PostGIS, dropped at the end of the session."""
+    try:
+        admin = psycopg.connect(ADMIN_URL, autocommit=True)
+    except psycopg.OperationalError as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL must run in CI (scripts/test.sh starts it): {exc}")
+        pytest.skip(f"no PostgreSQL at {ADMIN_URL} (scripts/test.sh sets it up)")
+    name = f"geoinsight_test_{uuid.uuid4().hex[:12]}"
+    with admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        try:
+            url = with_database(ADMIN_URL, name)
+            with psycopg.connect(url, autocommit=True) as conn:
+                conn.execute("CREATE EXTENSION postgis")
+            yield url
+        finally:
+            admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture
+def pg_url(pg_database: str) -> Iterator[str]:
+    """A URL whose tables live in a schema of their own (dropped after the test)."""
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(pg_database, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+    yield with_database(pg_database, urlsplit(pg_database).path.lstrip("/"),
+                        "options=" + quote(f"-csearch_path={schema},public", safe=""))
+    with psycopg.connect(pg_database, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
+
+
+#: where accounts and the audit log live: SQLite files in the data dir, or PostgreSQL
+ACCOUNT_DATABASES = ["sqlite", "postgres"]
+
+
+@pytest.fixture(params=ACCOUNT_DATABASES)
+def accounts_location(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    """Where the accounts live: ``accounts.sqlite`` in a data dir, or a PostgreSQL URL."""
+    if request.param == "sqlite":
+        return tmp_path / "instance" / "accounts.sqlite"
+    url: str = request.getfixturevalue("pg_url")
+    return url
+
+
+@pytest.fixture
+def audit_location(accounts_location: Path | str) -> Path | str:
+    """Where the audit log lives beside those accounts (the same database on PostgreSQL)."""
+    if isinstance(accounts_location, Path):
+        return accounts_location.parent / "audit.sqlite"
+    return accounts_location

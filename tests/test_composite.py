@@ -303,10 +303,10 @@ def test_an_index_does_not_depend_on_the_areas_asked_for(demo_settings: Settings
 
 @pytest.fixture
 def staff(demo_settings: Settings) -> Callable[[], dict[str, str]]:
-    from geoinsight.privacy.accounts import Accounts
+    from geoinsight.privacy.accounts import open_accounts
 
     def make() -> dict[str, str]:
-        accounts = Accounts.for_settings(demo_settings)
+        accounts = open_accounts(demo_settings)
         accounts.add_user("medewerker", ["staff"], "a long enough password")
         return {"Authorization": f"Bearer {accounts.new_token('medewerker')}"}
 

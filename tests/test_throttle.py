@@ -25,8 +25,8 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-def accounts(tmp_path: Path, clock: ManualClock) -> Accounts:
-    accounts = Accounts(tmp_path / "accounts.sqlite", clock=clock)
+def accounts(accounts_location: Path | str, clock: ManualClock) -> Accounts:
+    accounts = Accounts(accounts_location, clock=clock)
     accounts.add_user("jan", ["beheerder"], PASSWORD)
     return accounts
 
@@ -117,11 +117,11 @@ def test_unknown_names_are_throttled_and_locked_alike(guard: SignInGuard,
         assert outcomes == ["bad_login"] * 20 + ["locked"], name
 
 
-def test_processes_share_the_counts(tmp_path: Path, accounts: Accounts,
+def test_processes_share_the_counts(accounts_location: Path | str, accounts: Accounts,
                                    clock: ManualClock) -> None:
-    """Two server processes each open the accounts file: guesses spread over them add up."""
-    one = SignInGuard(Accounts(accounts.path, clock=clock), POLICY)
-    two = SignInGuard(Accounts(accounts.path, clock=clock), POLICY)
+    """Two server processes each open the accounts: guesses spread over them add up."""
+    one = SignInGuard(Accounts(accounts_location, clock=clock), POLICY)
+    two = SignInGuard(Accounts(accounts_location, clock=clock), POLICY)
     for i in range(5):
         (one if i % 2 else two).sign_in("jan", f"guess {i}", HOME)
     assert one.sign_in("jan", PASSWORD, HOME).outcome == "throttled"

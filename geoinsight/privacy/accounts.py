@@ -1,15 +1,17 @@
 """Accounts: users with roles and passwords, and API tokens for scripts.
 
-They live in their own SQLite file, ``<data dir>/accounts.sqlite``, never in the store: the
-GeoPackage is replaced on every ingest and accounts must survive that. The file holds no secret in
+They live in their own SQLite file, ``<data dir>/accounts.sqlite``, never in the GeoPackage: it
+is replaced on every ingest and accounts must survive that. With ``GEOINSIGHT_DATABASE_URL`` set
+they live in tables of that PostgreSQL database instead (:mod:`geoinsight.privacy.sqldb`), which
+every app server on every machine shares. Neither holds a secret in
 the clear: passwords are stored as werkzeug scrypt hashes, API tokens as their SHA-256 (a token is
 256 random bits, so a fast hash suffices; it cannot be guessed back from the hash).
 
 Names are ASCII, compared without regard to case (``Jan`` and ``jan`` are one user). Every change
-is one SQLite transaction. A connection is opened per call, so one ``Accounts`` may be shared by
-the threads of the web server.
+is one transaction. A connection is opened per call, so one ``Accounts`` may be shared by the
+threads of the web server.
 
-The same file keeps what several server processes on one machine must share: sign-in sessions
+The same tables keep what several server processes must share: sign-in sessions
 (so logging out, a new password or removing a user ends them server-side), the failed sign-ins
 per name and the lock after too many (see :mod:`geoinsight.privacy.throttle`), and the
 sliding-window hits of the rate limits. Time comes from an injectable clock, so tests never wait.
@@ -20,9 +22,8 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-import sqlite3
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import AbstractContextManager, closing, contextmanager, suppress
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager, suppress
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -33,6 +34,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from geoinsight.errors import GeoInsightError, NotFound
 from geoinsight.privacy.access import ROLES, Principal
 from geoinsight.privacy.passwords import DEFAULT_MIN_SCORE, MAX_LENGTH, MIN_LENGTH, check_password
+from geoinsight.privacy.sqldb import Connection, open_database
 
 if TYPE_CHECKING:
     from geoinsight.settings import Settings
@@ -129,60 +131,39 @@ def _check_name(name: str) -> None:
             "or digit", code="bad_name", status=400)
 
 
-def _principal(row: sqlite3.Row) -> Principal:
+def _principal(row: Any) -> Principal:
     return Principal(row["name"], frozenset(row["roles"].split()))
 
 
 class Accounts:
-    """Users and API tokens in one SQLite file (created, with its folder, when missing)."""
+    """Users and API tokens in a SQLite file (created, with its folder, when missing) or in
+    the PostgreSQL database a ``postgresql://`` URL names (tables made by its migrations)."""
 
-    def __init__(self, path: Path, *, clock: Clock = utc_now,
+    def __init__(self, location: Path | str, *, clock: Clock = utc_now,
                  password_min_score: int = DEFAULT_MIN_SCORE) -> None:
-        self.path = Path(path)
+        self.db = open_database(location)
+        #: the SQLite file, None on PostgreSQL
+        self.path = self.db.path
         self.clock = clock
         self.password_min_score = password_min_score
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.path.touch(mode=0o600, exist_ok=True)  # hashes only, but still nobody else's business
-        with self.transaction() as conn:
-            if conn.execute("PRAGMA user_version").fetchone()[0] < _SCHEMA_VERSION:
-                for statement in _SCHEMA.split(";"):
-                    if statement.strip():
-                        conn.execute(statement)
-                conn.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
-
-    @classmethod
-    def for_settings(cls, settings: Settings) -> Accounts:
-        """The accounts of a data dir: ``<data dir>/accounts.sqlite``."""
-        return cls(settings.data_dir / FILENAME, password_min_score=settings.password_min_score)
+        self.db.setup(_create_sqlite_schema)
 
     def _now(self) -> str:
         return _format_time(self.clock())
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        with closing(sqlite3.connect(self.path, timeout=10, isolation_level=None)) as conn:
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA foreign_keys = ON")
-            yield conn
+    def _connect(self) -> AbstractContextManager[Connection]:
+        return self.db.connect()
 
-    def reading(self) -> AbstractContextManager[sqlite3.Connection]:
+    def reading(self) -> AbstractContextManager[Connection]:
         """A connection that only reads: takes no write lock (the throttle's per-request check)."""
-        return self._connect()
+        return self.db.connect()
 
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> AbstractContextManager[Connection]:
         """One write transaction: everything in it is stored, or nothing."""
-        with self._connect() as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+        return self.db.transaction()
 
-    def _user(self, conn: sqlite3.Connection, name: str) -> sqlite3.Row | None:
-        row: sqlite3.Row | None = conn.execute(
+    def _user(self, conn: Connection, name: str) -> Any:
+        row = conn.execute(
             "SELECT name, roles, password_hash, disabled FROM users WHERE name = ?",
             (name,)).fetchone()
         return row
@@ -349,8 +330,8 @@ class Accounts:
             return False  # no user can have it; the throttle still counts it
         with self.transaction() as conn:
             conn.execute("INSERT INTO sign_in_failures (name, failures, locked) VALUES (?, 1, "
-                         "NULL) ON CONFLICT(name) DO UPDATE SET failures = failures + 1",
-                         (name,))
+                         "NULL) ON CONFLICT(name) DO UPDATE "
+                         "SET failures = sign_in_failures.failures + 1", (name,))
             row = conn.execute("SELECT failures, locked FROM sign_in_failures WHERE name = ?",
                                (name,)).fetchone()
             if row["locked"] is None and row["failures"] >= lock_after:
@@ -406,7 +387,22 @@ class Accounts:
             now = self.clock()
             last = row["last_used"]
             if last is None or now - _parse_time(last) >= _LAST_USED_STEP:
-                with suppress(sqlite3.OperationalError):  # busy or read-only: still let them in
+                with suppress(*self.db.busy):  # busy or read-only: still let them in
                     conn.execute("UPDATE api_tokens SET last_used = ? WHERE token_hash = ?",
                                  (_format_time(now), digest))
         return _principal(row)
+
+
+def open_accounts(settings: Settings, *, clock: Clock = utc_now) -> Accounts:
+    """The accounts the settings name: in the database of ``database_url`` when set (shared
+    by every app server), else ``<data dir>/accounts.sqlite``."""
+    return Accounts(settings.database_url or settings.data_dir / FILENAME, clock=clock,
+                    password_min_score=settings.password_min_score)
+
+
+def _create_sqlite_schema(conn: Connection) -> None:
+    if conn.execute("PRAGMA user_version").fetchone()[0] < _SCHEMA_VERSION:
+        for statement in _SCHEMA.split(";"):
+            if statement.strip():
+                conn.execute(statement)
+        conn.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")

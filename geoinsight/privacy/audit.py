@@ -1,7 +1,9 @@
 """The audit log: every read of internal or restricted data, append only.
 
 Kept in its own SQLite file, ``<data dir>/audit.sqlite``: the GeoPackage store is replaced on
-each ingest, and the log must outlive that. Triggers refuse every UPDATE and DELETE, so not even
+each ingest, and the log must outlive that. With ``GEOINSIGHT_DATABASE_URL`` set it is the table
+``audit`` of that PostgreSQL database instead, which every app server shares
+(:mod:`geoinsight.privacy.sqldb`). On both, triggers refuse every UPDATE and DELETE, so not even
 SQL run through the application can change what was recorded.
 
 A read of a custom area (a drawn or uploaded polygon) has no CBS code to name, so its row says
@@ -18,8 +20,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
+
+from geoinsight.privacy.sqldb import Connection, open_database
+
+if TYPE_CHECKING:
+    from geoinsight.settings import Settings
+
+FILENAME = "audit.sqlite"
 
 #: columns of a custom area's read; added to a log written before they existed
 _CUSTOM_COLUMNS = {"area_bbox": "TEXT NOT NULL DEFAULT ''", "area_m2": "REAL",
@@ -69,48 +79,58 @@ class Read:
 
 
 class AuditLog:
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
+    """The log in a SQLite file (made on the first record) or in the PostgreSQL database a
+    ``postgresql://`` URL names (its table made by the store's migrations)."""
 
-    def _connect(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        con.execute("PRAGMA journal_mode=WAL")  # readers never block the appending writers
-        for statement in _SCHEMA:
-            con.execute(statement)
-        _add_custom_columns(con)
-        return con
+    def __init__(self, location: Path | str) -> None:
+        self.db = open_database(location, timeout=30, wal=True)
+        #: the SQLite file, None on PostgreSQL
+        self.path = self.db.path
+        self._ready = False
+
+    def _setup(self) -> None:
+        if not self._ready:
+            self.db.setup(_create_sqlite_schema)
+            self._ready = True
 
     def record(self, who: str, route: str, from_addr: str, reads: Iterable[Read]) -> None:
         at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         rows = [r.row(at, who, route, from_addr) for r in reads]
         if not rows:
             return
-        con = self._connect()
-        try:
-            with con:
-                con.execute("BEGIN IMMEDIATE")
-                con.executemany(f"INSERT INTO audit ({', '.join(COLUMNS)}) VALUES "
-                                f"({', '.join('?' * len(COLUMNS))})", rows)
-        finally:
-            con.close()
+        self._setup()
+        with self.db.transaction() as conn:
+            conn.executemany(f"INSERT INTO audit ({', '.join(COLUMNS)}) VALUES "
+                             f"({', '.join('?' * len(COLUMNS))})", rows)
 
     def entries(self, limit: int | None = None) -> pd.DataFrame:
         """Newest first."""
-        if not self.path.exists():
+        if self.path is not None and not self.path.exists():
             return pd.DataFrame(columns=["id", *COLUMNS])
-        con = self._connect()
-        try:
-            sql = f"SELECT id, {', '.join(COLUMNS)} FROM audit ORDER BY id DESC"
-            frame = pd.read_sql_query(sql + (f" LIMIT {int(limit)}" if limit else ""), con)
-        finally:
-            con.close()
+        self._setup()
+        query = f"SELECT id, {', '.join(COLUMNS)} FROM audit ORDER BY id DESC"
+        with self.db.connect() as conn:
+            cursor = conn.execute(query + (f" LIMIT {int(limit)}" if limit else ""))
+            names = [column[0] for column in cursor.description]
+            frame = pd.DataFrame([dict(row) for row in cursor.fetchall()], columns=names)
         # rows of other reads have no area figures: None (JSON null, an empty CSV cell), not NaN
         frame["area_vertices"] = frame["area_vertices"].astype("Int64")
         return frame.astype(object).where(frame.notna(), None)
 
 
-def _add_custom_columns(con: sqlite3.Connection) -> None:
+def open_audit_log(settings: Settings) -> AuditLog:
+    """The audit log the settings name: in the database of ``database_url`` when set (shared
+    by every app server), else ``<data dir>/audit.sqlite``."""
+    return AuditLog(settings.database_url or settings.data_dir / FILENAME)
+
+
+def _create_sqlite_schema(con: Connection) -> None:
+    for statement in _SCHEMA:
+        con.execute(statement)
+    _add_custom_columns(con)
+
+
+def _add_custom_columns(con: Connection) -> None:
     """Give a log from before the custom-area columns those columns. Adding a column changes
     no recorded row (they read the default), so the append-only promise holds."""
     present = {str(row[1]) for row in con.execute("PRAGMA table_info(audit)")}

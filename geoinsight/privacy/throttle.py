@@ -1,8 +1,9 @@
-"""Brute-force protection for sign-in, and rate limits, shared through the accounts file.
+"""Brute-force protection for sign-in, and rate limits, shared through the accounts tables.
 
-The counts live in ``<data dir>/accounts.sqlite`` (table ``hits``), not in memory: several
-server processes on one machine must see one another's failures, or an attacker spreads guesses
-over the processes. Each check-and-count is one ``BEGIN IMMEDIATE`` transaction, so parallel
+The counts live with the accounts (table ``hits``: ``<data dir>/accounts.sqlite``, or the
+PostgreSQL database every app server shares), not in memory: several server processes, on one
+machine or several, must see one another's failures, or an attacker spreads guesses over them.
+Each check-and-count is one write transaction of the accounts (one at a time), so parallel
 requests cannot all slip through before the first is counted.
 
 Sign-in (:class:`SignInGuard`): a failure is counted for the name as typed (lower case) and for
@@ -23,12 +24,12 @@ taken back when it succeeds.
 from __future__ import annotations
 
 import math
-import sqlite3
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from geoinsight.privacy.access import Principal
 from geoinsight.privacy.accounts import Accounts
+from geoinsight.privacy.sqldb import Connection
 
 if TYPE_CHECKING:
     from geoinsight.settings import Settings
@@ -83,21 +84,26 @@ class Limiter:
         return self.accounts.clock().timestamp()
 
     @staticmethod
-    def recent(conn: sqlite3.Connection, scope: str, key: str, since: float
+    def recent(conn: Connection, scope: str, key: str, since: float
                ) -> tuple[int, float, float]:
         """How many hits since ``since``, the first and the last of them."""
-        row = conn.execute("SELECT COUNT(*), MIN(at), MAX(at) FROM hits WHERE scope = ? AND "
-                           "key = ? AND at > ?", (scope, key[:_MAX_KEY], since)).fetchone()
-        return int(row[0]), float(row[1] or 0.0), float(row[2] or 0.0)
+        row = conn.execute("SELECT COUNT(*) AS n, MIN(at) AS first, MAX(at) AS last FROM hits "
+                           "WHERE scope = ? AND key = ? AND at > ?",
+                           (scope, key[:_MAX_KEY], since)).fetchone()
+        return int(row["n"]), float(row["first"] or 0.0), float(row["last"] or 0.0)
+
+    def add(self, conn: Connection, scope: str, key: str, at: float) -> int:
+        """Count a hit; returns its row id (to take it back with :meth:`remove`)."""
+        row = conn.execute(f"INSERT INTO hits (scope, key, at) VALUES (?, ?, ?) "
+                           f"RETURNING {self.accounts.db.rowid} AS id",
+                           (scope, key[:_MAX_KEY], at)).fetchone()
+        return int(row["id"])
+
+    def remove(self, conn: Connection, hit: int) -> None:
+        conn.execute(f"DELETE FROM hits WHERE {self.accounts.db.rowid} = ?", (hit,))
 
     @staticmethod
-    def add(conn: sqlite3.Connection, scope: str, key: str, at: float) -> int:
-        cursor = conn.execute("INSERT INTO hits (scope, key, at) VALUES (?, ?, ?)",
-                              (scope, key[:_MAX_KEY], at))
-        return int(cursor.lastrowid or 0)
-
-    @staticmethod
-    def sweep(conn: sqlite3.Connection, scope: str, before: float) -> None:
+    def sweep(conn: Connection, scope: str, before: float) -> None:
         """Forget the hits no window looks at any more (keeps the table small)."""
         conn.execute("DELETE FROM hits WHERE scope = ? AND at <= ?", (scope, before))
 
@@ -147,7 +153,7 @@ class SignInGuard:
         with self.accounts.transaction() as conn:
             self.limiter.add(conn, ADDRESS_SCOPE, address, self.limiter.now())
 
-    def _address_wait(self, conn: sqlite3.Connection, address: str, now: float) -> int:
+    def _address_wait(self, conn: Connection, address: str, now: float) -> int:
         count, _, latest = self.limiter.recent(conn, ADDRESS_SCOPE, address,
                                                now - self.policy.window)
         return self.policy.wait(count, self.policy.address_max_failures, latest, now)
@@ -170,4 +176,4 @@ class SignInGuard:
     def _succeeded(self, key: str, address_hit: int) -> None:
         with self.accounts.transaction() as conn:
             conn.execute("DELETE FROM hits WHERE scope = ? AND key = ?", (NAME_SCOPE, key))
-            conn.execute("DELETE FROM hits WHERE rowid = ?", (address_hit,))
+            self.limiter.remove(conn, address_hit)

@@ -15,7 +15,8 @@ MIGRATION_LOCK = 0x47494D47  # "GIMG"
 
 _STATUS = "CHECK (status IN ('ok', 'missing', 'secret', 'estimated'))"
 
-#: migration 1 is the schema of the GeoPackage store (gpkg_format) in PostgreSQL types
+#: migration 1 is the schema of the GeoPackage store (gpkg_format) in PostgreSQL types; 2 and 3
+#: are the accounts and the audit log, which live in this database too (geoinsight.privacy)
 MIGRATIONS: tuple[tuple[str, ...], ...] = ((
     """CREATE TABLE store_meta (generation uuid NOT NULL DEFAULT gen_random_uuid())""",
     "INSERT INTO store_meta DEFAULT VALUES",
@@ -77,7 +78,45 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = ((
       classes text NOT NULL, categories text NOT NULL, source_file text NOT NULL,
       synthetic integer NOT NULL DEFAULT 0, ingested_at text NOT NULL,
       ingest_id bigint NOT NULL)""",
-),)
+), (
+    # 2: the accounts (geoinsight.privacy.accounts), shared by every app server; names compare
+    # without regard to case, as SQLite's COLLATE NOCASE does
+    """CREATE COLLATION IF NOT EXISTS nocase
+      (provider = icu, locale = 'und-u-ks-level2', deterministic = false)""",
+    """CREATE TABLE users (
+      name text COLLATE nocase PRIMARY KEY, roles text NOT NULL, password_hash text NOT NULL,
+      created text NOT NULL, disabled integer NOT NULL DEFAULT 0)""",
+    """CREATE TABLE api_tokens (
+      token_hash text PRIMARY KEY,
+      user_name text COLLATE nocase NOT NULL REFERENCES users (name) ON DELETE CASCADE,
+      created text NOT NULL, last_used text)""",
+    "CREATE INDEX api_tokens_user ON api_tokens (user_name)",
+    """CREATE TABLE sessions (
+      id_hash text PRIMARY KEY,
+      user_name text COLLATE nocase NOT NULL REFERENCES users (name) ON DELETE CASCADE,
+      created text NOT NULL, expires double precision NOT NULL)""",
+    "CREATE INDEX sessions_user ON sessions (user_name)",
+    """CREATE TABLE sign_in_failures (
+      name text COLLATE nocase PRIMARY KEY, failures integer NOT NULL, locked text)""",
+    """CREATE TABLE hits (
+      id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, scope text NOT NULL,
+      key text NOT NULL, at double precision NOT NULL)""",
+    "CREATE INDEX hits_key ON hits (scope, key, at)",
+    "CREATE INDEX hits_at ON hits (scope, at)",
+), (
+    # 3: the audit log (geoinsight.privacy.audit); a trigger refuses UPDATE, DELETE and
+    # TRUNCATE for every role, the table owner's included
+    """CREATE TABLE audit (
+      id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, at text NOT NULL, who text NOT NULL,
+      what text NOT NULL, tier text NOT NULL, area text NOT NULL DEFAULT '',
+      route text NOT NULL, from_addr text NOT NULL DEFAULT '',
+      area_bbox text NOT NULL DEFAULT '', area_m2 double precision, area_vertices integer,
+      area_sha256 text NOT NULL DEFAULT '')""",
+    """CREATE FUNCTION audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'the audit log is append-only'; END $$""",
+    """CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON audit
+      FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only()""",
+))
 
 
 def migrate(conn: psycopg.Connection) -> int:

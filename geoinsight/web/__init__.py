@@ -13,7 +13,7 @@ from markupsafe import Markup
 from geoinsight import __version__
 from geoinsight.catalog import load_catalog
 from geoinsight.i18n import LANGUAGES, text
-from geoinsight.privacy.audit import AuditLog
+from geoinsight.privacy.audit import open_audit_log
 from geoinsight.privacy.disclosure import open_published_store
 from geoinsight.privacy.gate import Gates
 from geoinsight.privacy.throttle import LoginPolicy
@@ -38,10 +38,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     gates = Gates(open_published_store(settings), load_catalog(settings.layers_dir))
     app.extensions["geoinsight"] = AppState(settings, gates,
                                             load_schemes(settings.planning_dir),
-                                            AuditLog(settings.data_dir / "audit.sqlite"),
+                                            open_audit_log(settings),
                                             AnswerCache.for_settings(settings))
     access_log.register(app, settings)  # first, so its after_request hook runs last
-    from geoinsight.privacy.accounts import Accounts
+    from geoinsight.privacy.accounts import open_accounts
     from geoinsight.web import (
         aggregate,
         api,
@@ -74,7 +74,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     _language(app, settings)
     _security_headers(app, settings)
     # after the other hooks, so a refused request still gets its language and CSP nonce
-    auth.register(app, Accounts.for_settings(settings),
+    auth.register(app, open_accounts(settings),
                   secure_cookies=auth.secure_cookies(settings),
                   policy=LoginPolicy.from_settings(settings),
                   audit=app.extensions["geoinsight"].audit)

@@ -59,6 +59,7 @@ from werkzeug.wrappers import Response
 from geoinsight.errors import BadRequest, ConfigError, GeoInsightError, TooManyRequests
 from geoinsight.privacy.access import ANONYMOUS, Principal
 from geoinsight.privacy.accounts import Accounts
+from geoinsight.privacy.audit import FILENAME as AUDIT_FILE
 from geoinsight.privacy.audit import AuditLog, Read
 from geoinsight.privacy.throttle import AGGREGATE_SCOPE, Attempt, LoginPolicy, SignInGuard
 from geoinsight.settings import Settings
@@ -105,11 +106,11 @@ def register(app: Flask, accounts: Accounts, *, secure_cookies: bool = True,
 
     Call it after the app's other ``before_request`` hooks (language, CSP nonce): a request this
     refuses stops here, and the refusal page still wants those. ``audit`` defaults to the log
-    beside the accounts file (``<data dir>/audit.sqlite``, where ``create_app`` keeps it).
+    beside the accounts (``audit.sqlite`` beside their file, or the same database).
     """
     app.extensions[_EXTENSION] = accounts
     app.extensions[_GUARD] = SignInGuard(accounts, policy)
-    app.extensions[_AUDIT] = audit or AuditLog(accounts.path.parent / "audit.sqlite")
+    app.extensions[_AUDIT] = audit or AuditLog(accounts.db.beside(AUDIT_FILE))
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["SESSION_COOKIE_SECURE"] = secure_cookies

@@ -19,7 +19,8 @@ bp = Blueprint("health", __name__)
 def healthz() -> Response:
     st = state()
     result = health.check(gate, st.settings.data_dir,
-                          [accounts_of(current_app).path, st.audit.path])
+                          [path for path in (accounts_of(current_app).path, st.audit.path)
+                           if path is not None])
     if result.ok:
         response = jsonify({"status": "ok", "version": __version__, "store": result.store_state,
                             "layers": len(catalog())})

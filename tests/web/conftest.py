@@ -36,10 +36,10 @@ def tiered_app(demo_settings: Settings, tmp_path: Path) -> Iterator[Flask]:
 @pytest.fixture
 def token_for(demo_settings: Settings) -> Callable[[str, str], dict[str, str]]:
     """Make a user with one role and return the Authorization header of a new token of theirs."""
-    from geoinsight.privacy.accounts import Accounts
+    from geoinsight.privacy.accounts import open_accounts
 
     def make(name: str, role: str) -> dict[str, str]:
-        accounts = Accounts.for_settings(demo_settings)
+        accounts = open_accounts(demo_settings)
         accounts.add_user(name, [role], "a long enough password")
         return {"Authorization": f"Bearer {accounts.new_token(name)}"}
 

@@ -373,9 +373,9 @@ def test_restricted_layers_only_for_their_role(tiered_app: Flask, token_for: Cal
 
 
 def test_browser_posts_need_the_csrf_token(app: Flask, demo_settings: Any) -> None:
-    from geoinsight.privacy.accounts import Accounts
+    from geoinsight.privacy.accounts import open_accounts
 
-    Accounts.for_settings(demo_settings).add_user("jan", ["staff"], "a long enough password")
+    open_accounts(demo_settings).add_user("jan", ["staff"], "a long enough password")
     client = app.test_client()
     token = re.search(r'name="csrf_token" value="([^"]+)"',
                       client.get("/login").get_data(as_text=True)).group(1)  # type: ignore

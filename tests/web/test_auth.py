@@ -35,8 +35,8 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-def accounts(tmp_path: Path, clock: ManualClock) -> Accounts:
-    accounts = Accounts(tmp_path / "accounts.sqlite", clock=clock)
+def accounts(accounts_location: Path | str, clock: ManualClock) -> Accounts:
+    accounts = Accounts(accounts_location, clock=clock)
     accounts.add_user("jan", ["staff", "analist"], PASSWORD)
     return accounts
 
@@ -335,8 +335,8 @@ def test_login_page_in_the_real_layout(demo_settings: Settings) -> None:
 # -- brute force (red team: 60 wrong passwords in 7.6 s, all 401, then the right one got in) --
 
 def audit_of(accounts: Accounts) -> list[str]:
-    """What the audit log beside the accounts file recorded, oldest first."""
-    entries = AuditLog(accounts.path.parent / "audit.sqlite").entries()
+    """What the audit log beside the accounts recorded, oldest first."""
+    entries = AuditLog(accounts.db.beside("audit.sqlite")).entries()
     return [f"{who}: {what}" for who, what in zip(entries["who"], entries["what"],
                                                     strict=True)][::-1]
 

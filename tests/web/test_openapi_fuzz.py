@@ -26,7 +26,7 @@ import schemathesis
 from flask import Flask
 from schemathesis.engine import Status, events, from_schema
 
-from geoinsight.privacy.accounts import Accounts
+from geoinsight.privacy.accounts import open_accounts
 from geoinsight.settings import Settings, load_settings
 from geoinsight.web import create_app
 
@@ -119,7 +119,7 @@ def fuzz_app(fuzz_settings: Settings) -> Iterator[Flask]:
 
 @pytest.fixture(scope="module")
 def beheerder_token(fuzz_settings: Settings) -> str:
-    accounts = Accounts.for_settings(fuzz_settings)
+    accounts = open_accounts(fuzz_settings)
     accounts.add_user("fuzz-beheerder", ["beheerder"], "a long enough password")
     return accounts.new_token("fuzz-beheerder")
 
