@@ -13,6 +13,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
@@ -115,16 +116,30 @@ def pg_database() -> Iterator[str]:
             admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
+@contextmanager
+def _own_schema(database: str) -> Iterator[str]:
+    """A URL whose tables live in a schema of their own (dropped at the end)."""
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(database, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+    yield with_database(database, urlsplit(database).path.lstrip("/"),
+                        "options=" + quote(f"-csearch_path={schema},public", safe=""))
+    with psycopg.connect(database, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
+
+
 @pytest.fixture
 def pg_url(pg_database: str) -> Iterator[str]:
     """A URL whose tables live in a schema of their own (dropped after the test)."""
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(pg_database, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
-    yield with_database(pg_database, urlsplit(pg_database).path.lstrip("/"),
-                        "options=" + quote(f"-csearch_path={schema},public", safe=""))
-    with psycopg.connect(pg_database, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
+    with _own_schema(pg_database) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def pg_module_url(pg_database: str) -> Iterator[str]:
+    """A schema of its own for the tests of one module (to load the demo once)."""
+    with _own_schema(pg_database) as url:
+        yield url
 
 
 #: where accounts and the audit log live: SQLite files in the data dir, or PostgreSQL
