@@ -151,9 +151,6 @@ class Accounts:
     def _now(self) -> str:
         return _format_time(self.clock())
 
-    def _connect(self) -> AbstractContextManager[Connection]:
-        return self.db.connect()
-
     def reading(self) -> AbstractContextManager[Connection]:
         """A connection that only reads: takes no write lock (the throttle's per-request check)."""
         return self.db.connect()
@@ -174,7 +171,7 @@ class Accounts:
         """Raise what ``add_user`` would for this name and roles (ask for a password after)."""
         _check_name(name)
         _roles_text(roles)
-        with self._connect() as conn:
+        with self.reading() as conn:
             if self._user(conn, name) is not None:
                 raise GeoInsightError(f"user {name!r} exists already", code="user_exists",
                                       status=409)
@@ -216,7 +213,7 @@ class Accounts:
         A password is changed because it may be known to someone else: whoever signed in with
         the old one must not stay signed in. Codes ``weak_password``, ``unknown_user``.
         """
-        with self._connect() as conn:
+        with self.reading() as conn:
             row = self._user(conn, name)
         if row is None:
             raise NotFound(f"no user {name!r}", code="unknown_user")
@@ -231,7 +228,7 @@ class Accounts:
     def list_users(self) -> list[dict[str, Any]]:
         """Every user: name, roles, created, disabled, locked (when, or None) and their number
         of tokens; no hashes."""
-        with self._connect() as conn:
+        with self.reading() as conn:
             rows = conn.execute(
                 "SELECT u.name, u.roles, u.created, u.disabled, f.locked, "
                 "(SELECT COUNT(*) FROM api_tokens t WHERE t.user_name = u.name) AS tokens "
@@ -245,7 +242,7 @@ class Accounts:
         """The principal of an existing, enabled user (for a session), else None."""
         if not isinstance(name, str) or not _NAME.fullmatch(name):
             return None
-        with self._connect() as conn:
+        with self.reading() as conn:
             row = self._user(conn, name)
         return None if row is None or row["disabled"] else _principal(row)
 
@@ -257,7 +254,7 @@ class Accounts:
         """
         row = None
         if isinstance(name, str) and _NAME.fullmatch(name):
-            with self._connect() as conn:
+            with self.reading() as conn:
                 row = self._user(conn, name)
         if not isinstance(password, str) or len(password) > MAX_PASSWORD:
             password = ""
@@ -293,7 +290,7 @@ class Accounts:
         """The principal of a live session (not ended, not expired, user enabled), else None."""
         if not isinstance(session_id, str) or not 0 < len(session_id) <= 100:
             return None
-        with self._connect() as conn:
+        with self.reading() as conn:
             row = conn.execute(
                 "SELECT u.name, u.roles, u.disabled FROM sessions s "
                 "JOIN users u ON u.name = s.user_name WHERE s.id_hash = ? AND s.expires > ?",
@@ -319,7 +316,7 @@ class Accounts:
 
     def locked_since(self, name: str) -> str | None:
         """When the name was locked after too many failed sign-ins, else None."""
-        with self._connect() as conn:
+        with self.reading() as conn:
             row = conn.execute("SELECT locked FROM sign_in_failures WHERE name = ?",
                                (name,)).fetchone()
         return None if row is None else row["locked"]
@@ -377,7 +374,7 @@ class Accounts:
         if not isinstance(token, str) or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
             return None
         digest = _token_hash(token)
-        with self._connect() as conn:
+        with self.reading() as conn:
             row = conn.execute(
                 "SELECT u.name, u.roles, u.disabled, t.last_used FROM api_tokens t "
                 "JOIN users u ON u.name = t.user_name WHERE t.token_hash = ?",
