@@ -84,6 +84,11 @@ class Settings:
     workers: int = 0
     threads: int = 8
     graceful_timeout: int = 30
+    #: A worker is replaced (gracefully) after about this many requests (0: never), so memory a
+    #: long-running worker holds on to (allocator fragmentation, caches of old store versions)
+    #: goes back to the system; each worker's count is jittered by up to 10 % so they do not
+    #: restart together.
+    max_requests: int = 20_000
     #: One JSON line per request: ``-`` (stderr), ``off``, or a file to append to.
     access_log: str = "-"
     #: The answer cache (geoinsight/web/cache.py, docs/operations.md): files under
@@ -144,7 +149,7 @@ _WHOLE_NUMBERS: dict[str, tuple[int, int | None]] = {
     "login_backoff": (1, None), "login_lock_after": (1, None), "password_min_score": (0, 4),
     "trusted_proxies": (0, 10), "aggregate_max_features": (1, None),
     "aggregate_max_unzipped_bytes": (1, None), "workers": (0, 64), "threads": (1, 64),
-    "graceful_timeout": (1, 3600), "cache_max_bytes": (0, None),
+    "graceful_timeout": (1, 3600), "max_requests": (0, None), "cache_max_bytes": (0, None),
     "cache_memory_bytes": (0, None), "cache_ttl": (1, None),
 }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import signal
 import sys
 from collections.abc import Iterator
@@ -87,3 +88,34 @@ def test_worker_count_from_settings_else_by_cores(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("GEOINSIGHT_WORKERS", "many")
     with pytest.raises(ConfigError, match="workers must be a whole number"):
         load_settings(data_dir=tmp_path)
+
+
+def test_a_worker_is_replaced_after_max_requests(server: Server, tmp_path: Path) -> None:
+    """Memory a long-running worker holds on to goes back: after ``max_requests`` requests
+    gunicorn replaces it, and the server keeps answering (on a copy of the store the module's
+    server filled, so no demo load)."""
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copyfile(server.data_dir / "geoinsight.gpkg", data / "geoinsight.gpkg")
+    command = [sys.executable, "-m", "geoinsight.cli", "--data-dir", str(data),
+               "serve", "--production", "--workers", "1", "--threads", "1",
+               "--port", str(free_port()), "--basemap", "none", "--no-warm"]
+    env = clean_env(GEOINSIGHT_MAX_REQUESTS="4")
+    recycling = start(command, tmp_path / "server.log", tmp_path, env)
+    try:
+        recycling.wait_for(BOOTED)
+        for _ in range(12):
+            assert recycling.get("/healthz")[0] == 200
+        recycling.wait_for(BOOTED, 3)
+        assert "is empty" not in recycling.output()
+    finally:
+        recycling.stop(signal.SIGKILL)
+
+
+def test_max_requests_from_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    assert load_settings(data_dir=tmp_path).max_requests == 20_000
+    monkeypatch.setenv("GEOINSIGHT_MAX_REQUESTS", "1000")
+    options = gunicorn_options(load_settings(data_dir=tmp_path), "127.0.0.1:5000")
+    assert (options["max_requests"], options["max_requests_jitter"]) == (1000, 100)
+    monkeypatch.setenv("GEOINSIGHT_MAX_REQUESTS", "0")
+    assert gunicorn_options(load_settings(data_dir=tmp_path), "x:1")["max_requests"] == 0

@@ -42,6 +42,8 @@ def gunicorn_options(settings: Settings, bind: str) -> dict[str, Any]:
         "graceful_timeout": settings.graceful_timeout,
         "timeout": max(WORKER_TIMEOUT_S, settings.graceful_timeout),
         "keepalive": 5,
+        "max_requests": settings.max_requests,
+        "max_requests_jitter": settings.max_requests // 10,
         # the app writes the access log (geoinsight.web.access_log) and decides which
         # X-Forwarded-* headers to believe (setting trusted_proxies): gunicorn neither
         "accesslog": None,
