@@ -63,7 +63,18 @@ class Result:
     rps: float
     p50_ms: float
     p99_ms: float
-    errors: int
+    socket_errors: int
+    status_errors: int
+
+    @property
+    def errors(self) -> int:
+        return self.socket_errors + self.status_errors
+
+    def errors_text(self) -> str:
+        """``0``, or the count with its kinds (wrk's socket errors include its 2 s timeout)."""
+        if not self.errors:
+            return "0"
+        return f"{self.errors} ({self.socket_errors} socket, {self.status_errors} status)"
 
 
 def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
@@ -114,7 +125,7 @@ def measure(server: str, extra: list[str], data_dir: Path, port: int, seconds: i
                 results.append(Result(
                     server, route, connections, r["requests"] / (r["duration_us"] / 1e6),
                     r["p50_us"] / 1000, r["p99_us"] / 1000,
-                    r["socket_errors"] + r["non_2xx_3xx"]))
+                    r["socket_errors"], r["non_2xx_3xx"]))
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=120)
@@ -129,7 +140,7 @@ def table(results: list[Result], production: str) -> str:
         ratio = r.rps / base[(r.route, r.connections)] if (r.route, r.connections) in base else 0
         lines.append(f"| {r.route} | {r.connections} | "
                      f"{production if r.server == 'production' else 'waitress, 1 process'} | "
-                     f"{r.rps:,.0f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.errors} | "
+                     f"{r.rps:,.0f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.errors_text()} | "
                      f"{ratio:.2f}× |")
     return "\n".join(lines)
 
