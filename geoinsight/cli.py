@@ -104,8 +104,11 @@ def _demo_if_empty(settings: Settings) -> None:
 
     if _store(settings).is_empty():
         click.echo(f"store {settings.store_name} is empty: loading the demo data (Delft)")
-        for result in load_demo_for(settings):
+        results = load_demo_for(settings, only_if_empty=True)
+        for result in results:
             click.echo("  " + result.summary())
+        if not results:
+            click.echo("  another server loaded it meanwhile")
 
 
 @cli.command("warm")

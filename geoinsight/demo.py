@@ -24,7 +24,7 @@ from geoinsight.ingest.points import ingest_addresses, ingest_energy_labels
 from geoinsight.settings import Settings
 from geoinsight.sources.eponline_synth import synthetic_labels, write_bulk_file
 from geoinsight.sources.events_synth import synthetic_events, write_events_file
-from geoinsight.store import Store, open_store
+from geoinsight.store import Store
 from geoinsight.store.gpkg import GeoPackageStore
 
 BOUNDARIES = ("delft_2023.gpkg", "denhaag_lv_buurten_2022.gpkg")
@@ -68,16 +68,23 @@ def load_demo_into(store: Store, demo_dir: Path) -> list[IngestResult]:
     return results
 
 
-def load_demo_for(settings: Settings) -> list[IngestResult]:
+def load_demo_for(settings: Settings, *, only_if_empty: bool = False) -> list[IngestResult]:
     """The demo in the store the settings choose: the GeoPackage is rebuilt and swapped in;
-    a PostGIS database, which has no such swap, takes the demo only while it is empty."""
+    a PostGIS database, which has no such swap, takes the demo only while it is empty, under
+    its fill lock (two servers starting on one empty database load it once). A database with
+    data is refused, or, with ``only_if_empty``, left as it is (an empty list)."""
     if not settings.database_url:
         return load_demo(settings.store_path, settings.demo_dir)
-    store = open_store(settings)
-    if not store.is_empty():
-        raise InputError(f"{settings.store_name}: the PostGIS store holds "
-                         "data; the demo is loaded into an empty PostGIS store only")
-    return load_demo_into(store, settings.demo_dir)
+    from geoinsight.store.postgis import PostGISStore
+
+    store = PostGISStore(settings.database_url)
+    with store.filling():
+        if not store.is_empty():
+            if only_if_empty:
+                return []
+            raise InputError(f"{settings.store_name}: the PostGIS store holds data; the demo "
+                             "is loaded into an empty PostGIS store only")
+        return load_demo_into(store, settings.demo_dir)
 
 
 def _demo_events(store: Store, folder: Path) -> IngestResult:

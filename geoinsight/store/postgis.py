@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -36,7 +37,7 @@ from geoinsight.store.model import (
     VALUE_COLUMNS,
     IngestBatch,
 )
-from geoinsight.store.postgis_schema import WRITE_LOCK, migrate
+from geoinsight.store.postgis_schema import FILL_LOCK, WRITE_LOCK, migrate
 
 SRID = 28992
 _C = sql.SQL(' COLLATE "C"')  # order text as SQLite does (bytewise), whatever the database's
@@ -80,6 +81,19 @@ class PostGISStore:
             conn = self._connect(autocommit=True)
             self._local.conn, self._local.pid = conn, os.getpid()
         return conn
+
+    @contextmanager
+    def filling(self) -> Iterator[None]:
+        """Hold the database's fill lock: processes that fill it with several ingests (the demo
+        on an empty database) do so one after the other, on any machine. Each ingest is still
+        its own atomic write."""
+        self._ready()
+        with self._connect(autocommit=True) as conn:
+            conn.execute("SELECT pg_advisory_lock(%s)", (FILL_LOCK,))
+            try:
+                yield
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(%s)", (FILL_LOCK,))
 
     def close(self) -> None:
         """Close this thread's read connection (others close when their thread ends)."""

@@ -12,6 +12,8 @@ import psycopg
 #: the advisory lock keys (pg_advisory_xact_lock): one for writes, one for migrations
 WRITE_LOCK = 0x47494E53  # "GINS"
 MIGRATION_LOCK = 0x47494D47  # "GIMG"
+#: held (session-level) while one process fills an empty database with several ingests
+FILL_LOCK = 0x47494649  # "GIFI"
 
 _STATUS = "CHECK (status IN ('ok', 'missing', 'secret', 'estimated'))"
 

@@ -103,3 +103,24 @@ def test_the_demo_loads_into_an_empty_postgis_store_only(pg_url: str, tmp_path: 
         load_demo_for(settings)
     assert store.version() == version
     assert "@" not in Settings(database_url="postgresql://u:secret@db:5432/x").store_name
+
+
+def test_two_servers_starting_on_one_empty_database_load_the_demo_once(
+        pg_url: str, tmp_path: Path) -> None:
+    """Both see an empty database; the fill lock lets one load the demo, and the other then
+    finds it loaded and leaves it."""
+    from geoinsight.demo import load_demo_for
+
+    found: list[int] = []
+
+    def start_server(folder: str) -> None:
+        found.append(len(load_demo_for(Settings(data_dir=tmp_path / folder, database_url=pg_url),
+                                       only_if_empty=True)))
+
+    servers = [threading.Thread(target=start_server, args=(f"server-{i}",)) for i in range(2)]
+    for server in servers:
+        server.start()
+    for server in servers:
+        server.join()
+    assert sorted(found) == [0, len(PostGISStore(pg_url).ingest_log())]
+    assert found != [0, 0]
