@@ -5,7 +5,6 @@ Redis shared by two app instances (the real Redis on 127.0.0.1:6379, no mock).""
 from __future__ import annotations
 
 import gzip
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -15,13 +14,13 @@ from builders import four_buurten_store
 from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
+from redis_support import REDIS_URL, own_prefix
 from web.tiers import CODE, QUERY
 
 from geoinsight.settings import Settings
 from geoinsight.web import create_app
 from geoinsight.web.cache import Answer, AnswerCache, FileBackend, RedisBackend
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
 GZIP = {"Accept-Encoding": "gzip"}
 
 #: one URL of every kind of answer: cached JSON, GeoJSON and OGC; plain JSON; HTML pages
@@ -193,17 +192,7 @@ def test_a_broken_entry_is_a_miss(tmp_path: Path) -> None:
 
 @pytest.fixture
 def redis_prefix() -> Iterator[str]:
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        client.ping()
-    except redis.ConnectionError:
-        pytest.skip("no Redis on 127.0.0.1:6379")
-    prefix = f"geoinsight-test:{uuid.uuid4().hex}:"
-    yield prefix
-    for key in client.scan_iter(match=prefix + "*"):
-        client.delete(key)
+    yield from own_prefix()
 
 
 def test_redis_keeps_answers_with_a_prefix_and_ttl(redis_prefix: str) -> None:

@@ -5,37 +5,26 @@ audit log and the answer cache."""
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from redis_support import REDIS_URL, own_prefix
 
 from geoinsight.demo import load_demo_for
 from geoinsight.settings import Settings, load_settings
 from geoinsight.web import create_app
 from geoinsight.web.auth import accounts_of
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
 PASSWORD = "a long enough password"
 SECRET = "one secret key for every server"
 
 
 @pytest.fixture(scope="module")
 def redis_prefix() -> Iterator[str]:
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        client.ping()
-    except redis.ConnectionError:
-        pytest.skip("no Redis on 127.0.0.1:6379")
-    prefix = f"geoinsight-test:{uuid.uuid4().hex}:"
-    yield prefix
-    for key in client.scan_iter(match=prefix + "*"):
-        client.delete(key)
+    yield from own_prefix()
 
 
 def _server_settings(data_dir: Path, database_url: str, redis_prefix: str) -> Settings:
