@@ -50,6 +50,12 @@ class Settings:
     #: Simplification tolerance in metres per level, for the geometry sent to browsers.
     simplify_m: dict[str, float] = field(
         default_factory=lambda: {"gemeente": 25.0, "wijk": 8.0, "buurt": 3.0})
+    #: The same for the overview geometry of a national or provincial map of wijken or
+    #: buurten (``/api/areas?detail=overview``): about a pixel at zoom 11. From
+    #: ``overview_zoom`` on, the map swaps in each gemeente's ``simplify_m`` geometry.
+    overview_simplify_m: dict[str, float] = field(
+        default_factory=lambda: {"gemeente": 25.0, "wijk": 50.0, "buurt": 50.0})
+    overview_zoom: int = 12
     #: Custom areas (POST /api/aggregate): most vertices of a drawn or uploaded area, and the
     #: largest request body (an upload); a larger one is refused with 413.
     aggregate_max_vertices: int = 10_000
@@ -150,7 +156,7 @@ _WHOLE_NUMBERS: dict[str, tuple[int, int | None]] = {
     "trusted_proxies": (0, 10), "aggregate_max_features": (1, None),
     "aggregate_max_unzipped_bytes": (1, None), "workers": (0, 64), "threads": (1, 64),
     "graceful_timeout": (1, 3600), "max_requests": (0, None), "cache_max_bytes": (0, None),
-    "cache_memory_bytes": (0, None), "cache_ttl": (1, None),
+    "cache_memory_bytes": (0, None), "cache_ttl": (1, None), "overview_zoom": (0, 19),
 }
 
 
@@ -178,9 +184,9 @@ def _coerce(name: str, value: Any) -> Any:
         return _positive_seconds(name, value)
     if name == "base_url":
         return _base_url(value)
-    if name == "simplify_m":
+    if name in ("simplify_m", "overview_simplify_m"):
         if not isinstance(value, dict):
-            raise ConfigError("simplify_m must map a level to metres")
+            raise ConfigError(f"{name} must map a level to metres")
         return {str(k): float(v) for k, v in value.items()}
     if name == "access_log":
         return str(value).strip() or "-"

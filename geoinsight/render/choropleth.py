@@ -98,6 +98,11 @@ class MapConfig:
     #: offer the custom-area tools (draw or upload an area); the page must hold the
     #: ``#gi-area`` panel that ``static/js/custom-area.js`` fills
     draw: bool = True
+    #: a national or provincial map: ``areas_url`` gives coarse overview geometry, drawn on a
+    #: canvas; from ``refine_zoom`` on, each gemeente in view is swapped for its full-detail
+    #: geometry from ``refine_url`` (``{gemeente}`` placeholder)
+    refine_url: str | None = None
+    refine_zoom: int = 12
 
 
 @dataclass(frozen=True)
@@ -233,6 +238,8 @@ def client_config(config: MapConfig) -> dict[str, Any]:
         "profile_url": config.profile_url,
         "signals_url": config.signals_url,
         "overlay": config.overlay,
+        "refine_url": config.refine_url,
+        "refine_zoom": config.refine_zoom,
     }
 
 
@@ -261,6 +268,8 @@ def _validate(config: MapConfig) -> None:
         problems.append(f"active layer {config.active!r} is not among the offered layers")
     if "{layer}" not in config.values_url:
         problems.append("values_url has no {layer} placeholder")
+    if config.refine_url is not None and "{gemeente}" not in config.refine_url:
+        problems.append("refine_url has no {gemeente} placeholder")
     if "{code}" not in config.profile_url:
         problems.append("profile_url has no {code} placeholder")
     minlon, minlat, maxlon, maxlat = config.bounds

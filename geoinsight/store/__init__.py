@@ -174,3 +174,12 @@ def open_store(settings: Settings) -> Store:
         return PostGISStore(check_url(settings.database_url))
     from geoinsight.store.gpkg import GeoPackageStore
     return GeoPackageStore(settings.store_path)
+
+
+def origin(store: object) -> str:
+    """Which stored data a reader reads, the same for every view of it (a principal's gate, the
+    published store): for memos of answers that no view changes (boundaries, registers)."""
+    while isinstance(store, ReadThrough):
+        store = store._store
+    return str(getattr(store, "path", None) or getattr(store, "url", None) or id(store))
+

@@ -25,7 +25,7 @@ import pandas as pd
 from geoinsight.analysis.placement import lands
 from geoinsight.catalog import Layer
 from geoinsight.sources.codes import gemeente_of
-from geoinsight.store import Reader
+from geoinsight.store import Reader, origin
 
 LEVELS = ("buurt", "wijk", "gemeente")
 #: buurten covering at least this share of their gemeente's outline are all there
@@ -60,9 +60,10 @@ _MEMO_LOCK = Lock()
 def gemeenten(store: Reader, level: str | None = None) -> list[Gemeente]:
     """Gemeenten with areas at ``level`` (every level when None), sorted by name.
 
-    Memoised per store version: the coverage check reads geometry.
+    Memoised per stored data and version (no view changes boundaries or the register): the
+    coverage check reads geometry.
     """
-    key = (str(getattr(store, "path", id(store))), store.version(), level or "")
+    key = (origin(store), store.version(), level or "")
     with _MEMO_LOCK:
         if key in _MEMO:
             return _MEMO[key]
@@ -171,7 +172,15 @@ def landing_masks(store: Reader, areas: pd.DataFrame,
     it (:func:`geoinsight.analysis.placement.lands`), computed once for every layer."""
     if values.empty:
         return {}
-    return {on: lands(store, values, on) for on in sorted(set(areas["year"].astype(int)))}
+    return {on: lands(store, values, on) & _is_area_of(values, areas, on)
+            for on in sorted(set(areas["year"].astype(int)))}
+
+
+def _is_area_of(values: pd.DataFrame, areas: pd.DataFrame, on: int) -> pd.Series:
+    """Which of ``values`` are of a code among ``areas`` of boundary year ``on`` (object
+    dtype: pandas' Arrow-string ``isin`` is a Python loop per row)."""
+    codes = set(areas.loc[areas["year"].astype(int) == on, "code"].astype(object))
+    return values["code"].astype(object).isin(codes)
 
 
 def landing_years(store: Reader, areas: pd.DataFrame, values: pd.DataFrame,
@@ -193,11 +202,11 @@ def landing_years(store: Reader, areas: pd.DataFrame, values: pd.DataFrame,
     found: dict[int, int] = {}
     for year, rows in wanted.groupby("year"):
         on = pick_boundary_year(years, int(year), rows["boundary_year"].astype(int).unique())
-        here = rows[rows["code"].isin(set(areas.loc[areas["year"].astype(int) == on, "code"]))]
-        if not len(here):
-            continue
-        landed = masks[on].reindex(here.index) if masks and on in masks \
-            else lands(store, here, on)
+        if masks and on in masks:
+            landed = masks[on].reindex(rows.index)
+        else:
+            here = rows[_is_area_of(rows, areas, on)]
+            landed = lands(store, here, on) if len(here) else pd.Series(dtype=bool)
         if landed.any():
             found[int(year)] = on
     return dict(sorted(found.items()))

@@ -10,7 +10,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import geopandas as gpd
 import pandas as pd
+import shapely
 
 from geoinsight.analysis.placement import Unplaced, placed_values, unplaced
 from geoinsight.catalog import Catalog, Layer, evaluate
@@ -241,13 +243,19 @@ def area_features(store: Reader, selection: Selection, tolerance_m: float) -> tu
     return feature_collection(frame, tolerance_m), year
 
 
+#: lon/lat box of the Netherlands, for a map of nothing yet
+NETHERLANDS_WGS84 = (3.2, 50.7, 7.3, 53.6)
+
+
 def bounds_wgs84(store: Reader, selection: Selection,
                  year: int) -> tuple[float, float, float, float]:
     """The lon/lat box of a selection (the whole country when it is empty)."""
     areas = store.areas(level=selection.level, municipality=selection.municipality, year=year)
     if areas.empty:
-        return (3.2, 50.7, 7.3, 53.6)
-    minx, miny, maxx, maxy = areas.to_crs(WEB_CRS).total_bounds
+        return NETHERLANDS_WGS84
+    # the box reprojected with densified edges, not every vertex (14,500 buurten: 2.3 M)
+    box = gpd.GeoSeries([shapely.box(*areas.total_bounds)], crs=areas.crs)
+    minx, miny, maxx, maxy = box.segmentize(1000.0).to_crs(WEB_CRS).total_bounds
     return (float(minx), float(miny), float(maxx), float(maxy))
 
 

@@ -74,7 +74,13 @@ def areas() -> Response:
     selection = service.parse_selection(request.args.get("level"),
                                         request.args.get("municipality"),
                                         request.args.get("year"))
-    tolerance = st.settings.simplify_m.get(selection.level, 0.0)
+    detail = request.args.get("detail", "full")
+    if detail not in ("full", "overview"):
+        raise BadRequest(f"detail must be full or overview, not {detail!r}", code="bad_detail")
+    # overview: the coarser geometry of a national or provincial map (settings.py)
+    tolerances = st.settings.overview_simplify_m if detail == "overview" \
+        else st.settings.simplify_m
+    tolerance = tolerances.get(selection.level, 0.0)
     return cached(lambda: Response(service.area_features(gate(), selection, tolerance)[0],
                                    mimetype="application/geo+json"), tolerance)
 

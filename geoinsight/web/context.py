@@ -4,9 +4,10 @@ principal and its gate."""
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from threading import Lock
+from typing import Any, TypeVar
 
 from flask import current_app, g
 
@@ -17,6 +18,8 @@ from geoinsight.privacy.audit import AuditLog, CustomArea
 from geoinsight.privacy.gate import Gate, Gates
 from geoinsight.settings import Settings
 from geoinsight.web.cache import AnswerCache
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -32,6 +35,33 @@ class AppState:
     answers: AnswerCache
     #: (store version, layer, selection, tiers) -> signals computed from published values
     signal_cache: OrderedDict[tuple[object, ...], Any] = field(default_factory=OrderedDict)
+    #: (what, store version, tiers, ...) -> what a page works out from the store (remembered)
+    page_memo: OrderedDict[tuple[object, ...], Any] = field(default_factory=OrderedDict)
+    memo_lock: Lock = field(default_factory=Lock)
+
+
+#: most entries :func:`remembered` keeps per process (each is a page's summary of the store)
+PAGE_MEMO_ENTRIES = 256
+
+
+def remembered(what: str, parts: tuple[object, ...], make: Callable[[], T]) -> T:
+    """What ``make`` works out for this request, kept per store version and the set of tiers
+    the caller may read (never one principal's restricted findings for another), plus
+    ``parts``. For summaries a page needs on every request: which layers have figures in a
+    selection costs a read of every figure of the country on a national map."""
+    request_gate = gate()
+    key = (what, request_gate.version(), tuple(sorted(request_gate.principal.tiers)), *parts)
+    st = state()
+    with st.memo_lock:
+        if key in st.page_memo:
+            st.page_memo.move_to_end(key)
+            return st.page_memo[key]
+    found = make()
+    with st.memo_lock:
+        st.page_memo[key] = found
+        while len(st.page_memo) > PAGE_MEMO_ENTRIES:
+            st.page_memo.popitem(last=False)
+    return found
 
 
 def state() -> AppState:

@@ -11,11 +11,16 @@ from geoinsight.catalog import Layer, by_theme
 from geoinsight.i18n import map_labels, text
 from geoinsight.render.choropleth import MapConfig, MapLayerRef, build_map
 from geoinsight.usecases import service
-from geoinsight.usecases.holdings import LEVELS, layer_figures
-from geoinsight.web.context import catalog, gate, lang, state
+from geoinsight.usecases.holdings import LEVELS, LayerFigures, layer_figures
+from geoinsight.web.context import catalog, gate, lang, remembered, state
 from geoinsight.web.exports import menu_links
 from geoinsight.web.notices import map_notices
-from geoinsight.web.pickers import chosen_selection, levels_held, municipality_options
+from geoinsight.web.pickers import (
+    NATIONAL_LEVELS,
+    chosen_selection,
+    levels_held,
+    municipality_options,
+)
 
 bp = Blueprint("maps", __name__)
 
@@ -46,7 +51,7 @@ def home() -> str:
     indicators = [i for x in ordered for i in x.inputs()]
     selection, note, asked = chosen_selection(gate(), request.args, LEVELS, indicators)
     offered = [x for x in ordered if selection.level in x.levels]
-    found = layer_figures(gate(), offered, selection.level, selection.municipality)
+    found = _figures(offered, selection)
     first = next((x for x in offered if found[x.id].available), offered[0] if offered
                  else ordered[0])
     return _render(first, selection, note, asked)
@@ -56,7 +61,7 @@ def home() -> str:
 def map_page(layer_id: str) -> str:
     layer = catalog().get(layer_id)
     selection, note, asked = chosen_selection(gate(), request.args, layer.levels,
-                                              list(layer.inputs()))
+                                              list(layer.inputs()), national=True)
     return _render(layer, selection, note, asked)
 
 
@@ -64,7 +69,7 @@ def _render(layer: Layer, selection: service.Selection, note: str, asked: str) -
     st = state()
     # one read tells which layers have figures here; the switcher offers only those
     offered = catalog().for_level(selection.level)
-    found = layer_figures(gate(), offered, selection.level, selection.municipality)
+    found = _figures(offered, selection)
     # the page only needs the years; the browser fetches the values from the API
     year, b_year = service.figures_year(gate(), layer, selection)
     query = {"level": selection.level}
@@ -74,15 +79,23 @@ def _render(layer: Layer, selection: service.Selection, note: str, asked: str) -
                     "format": "json"}
     shown = [x for _, group in by_theme(offered) for x in group
              if found[x.id].available or x.id == layer.id]
+    # every wijk or buurt of the country: coarse geometry first, each gemeente's detail on zoom
+    overview = selection.municipality is None and selection.level in NATIONAL_LEVELS
+    areas_query = {**query, "year": str(b_year)}
     config = MapConfig(
         areas_url=url_for("api.areas") + "?" + urlencode(
-            {**query, "year": str(b_year)}),
+            {**areas_query, **({"detail": "overview"} if overview else {})}),
+        refine_url=url_for("api.areas") + "?" + urlencode(areas_query) + "&municipality={gemeente}"
+        if overview else None,
+        refine_zoom=st.settings.overview_zoom,
         values_url=url_for("api.layer_values", layer_id="LAYER") .replace("LAYER", "{layer}")
         + "?" + urlencode(values_query),
         layers=[MapLayerRef(x.id, x.title_in(lang()), text(lang(), f"theme_{x.theme or ''}"))
                 for x in shown],
         active=layer.id,
-        bounds=service.bounds_wgs84(gate(), selection, b_year),
+        # an overview map fits itself to its geometry's bbox (no read of every area here)
+        bounds=service.NETHERLANDS_WGS84 if overview
+        else service.bounds_wgs84(gate(), selection, b_year),
         tiles=st.settings.basemap_tiles()[0],
         tiles_attribution=st.settings.basemap_tiles()[1],
         labels=map_labels(lang()),
@@ -95,8 +108,9 @@ def _render(layer: Layer, selection: service.Selection, note: str, asked: str) -
     parts = build_map(config)
     years = list(found[layer.id].years)
     downloads = menu_links(layer.id, {k: v for k, v in values_query.items() if k != "format"})
-    notices = map_notices(gate(), layer, selection, year, b_year, found[layer.id],
-                          (note, asked))
+    notices = remembered("map notices", (layer.id, selection, year, b_year, note, asked, lang()),
+                         lambda: map_notices(gate(), layer, selection, year, b_year,
+                                             found[layer.id], (note, asked)))
     left_out = [x.title_in(lang()) for x in offered if not found[x.id].available]
     return render_template("maps/map.html", layer=layer, year=year, boundary_year=b_year,
                            downloads=downloads,
@@ -104,5 +118,15 @@ def _render(layer: Layer, selection: service.Selection, note: str, asked: str) -
                            selection=selection, years=years, notices=notices,
                            left_out=left_out, layers=shown, themes=by_theme(shown),
                            levels=levels_held(gate(), layer.levels),
+                           all_levels=" ".join(("gemeente", *NATIONAL_LEVELS)),
                            municipalities=municipality_options(gate(), layer.levels,
                                                                selection.level))
+
+
+def _figures(offered: list[Layer], selection: service.Selection) -> dict[str, LayerFigures]:
+    """Which of ``offered`` have figures in the selection (remembered: nationally this reads
+    every figure of every offered layer)."""
+    return remembered("layer figures", (tuple(x.id for x in offered), selection.level,
+                                        selection.municipality),
+                      lambda: layer_figures(gate(), offered, selection.level,
+                                            selection.municipality))

@@ -34,13 +34,25 @@ def levels_held(gate: Gate, levels: Iterable[str]) -> list[str]:
     return [lv for lv in LEVELS if lv in wanted and gemeenten(gate, lv)]
 
 
+#: levels a map may show for the whole country at once (the gemeente level always could)
+NATIONAL_LEVELS = ("wijk", "buurt")
+
+
 def chosen_selection(gate: Gate, args: Any, levels: Iterable[str],
-                     indicators: Iterable[str]) -> tuple[Selection, str, str]:
+                     indicators: Iterable[str],
+                     national: bool = False) -> tuple[Selection, str, str]:
     """The request's selection with defaults that exist (see :func:`holdings.choose`), the note
-    when it differs from what was asked, and the level asked."""
+    when it differs from what was asked, and the level asked.
+
+    With ``national``, a level asked without a gemeente is every area at that level the store
+    holds (a national map); otherwise a gemeente is chosen for it."""
     offered = list(levels)
     asked = parse_selection(args.get("level"), args.get("municipality"), args.get("year"),
                             default_level=offered[0] if offered else "buurt")
+    if (national and args.get("level") and asked.municipality is None
+            and asked.level in NATIONAL_LEVELS and asked.level in offered
+            and gemeenten(gate, asked.level)):
+        return asked, "", asked.level
     choice = choose(gate, offered, list(indicators),
                     level=asked.level if args.get("level") else None,
                     municipality=asked.municipality)

@@ -221,17 +221,19 @@
       return record.status === "estimated" ? text + " (" + labels.estimated + ")" : text;
     }
 
-    function onEachFeature(layerId, feature, path) {
-      path.bindTooltip(() => tooltipFor(layerId, feature), {
+    /** Tooltip, hover and click for every area of a layer, bound once on the layer (the
+     * areas' events reach it) rather than on each of thousands of areas. */
+    function bindAreaEvents(layerId, layer) {
+      layer.bindTooltip((path) => tooltipFor(layerId, path.feature), {
         sticky: true, direction: "top", className: "gi-tooltip", opacity: 1,
       });
-      path.on("mouseover", () => {
-        path.setStyle(HOVER_STYLE);
-        path.bringToFront();
+      layer.on("mouseover", (e) => {
+        e.layer.setStyle(HOVER_STYLE);
+        e.layer.bringToFront();
       });
-      path.on("mouseout", () => path.setStyle(styleFor(layerId, feature)));
-      path.on("click", () => {
-        const code = feature.properties && feature.properties.code;
+      layer.on("mouseout", (e) => e.layer.setStyle(styleFor(layerId, e.layer.feature)));
+      layer.on("click", (e) => {
+        const code = e.layer.feature.properties && e.layer.feature.properties.code;
         if (code) {
           global.location.assign(config.profile_url.replace("{code}", encodeURIComponent(code)));
         }
@@ -311,8 +313,8 @@
       messages.clearError();
       drawn.set(layerId, state);
       const layer = layers.get(layerId);
-      if (layer.getLayers().length === 0) layer.addData(areas);
-      layer.setStyle((feature) => styleFor(layerId, feature));
+      if (layer.getLayers().length === 0) layer.addData(areas); // styled as it is added
+      else layer.setStyle((feature) => styleFor(layerId, feature));
       legend.update(state.payload);
       setAttribution(state.payload);
       messages.loading("");
@@ -324,6 +326,10 @@
         ready = true;
         global.geoinsightReady = true;
         document.body.dataset.mapReady = "1";
+        if (config.refine_url) {
+          map.on("moveend", refine);
+          refine();
+        }
       }
     }
 
@@ -344,13 +350,64 @@
       });
     }
 
+    // A national or provincial map (config.refine_url): thousands of areas on one canvas
+    // instead of as many SVG paths; overview geometry first, each gemeente's full detail once
+    // the map is zoomed in on it (config.refine_zoom).
+    const renderer = config.refine_url ? L.canvas({ padding: 0.5 }) : undefined;
+    const refined = new Set(); // gemeente codes whose full-detail geometry is drawn or coming
+    let boxes = null; // gemeente code -> L.LatLngBounds of its overview areas
+
+    function gemeenteBoxes() {
+      if (boxes) return boxes;
+      boxes = new Map();
+      layers.get(activeId).eachLayer((path) => {
+        const gm = path.feature.properties.gemeente_code;
+        if (!gm) return;
+        if (!boxes.has(gm)) boxes.set(gm, L.latLngBounds(path.getBounds()));
+        else boxes.get(gm).extend(path.getBounds());
+      });
+      return boxes;
+    }
+
+    /** Swap one gemeente's overview areas for its full-detail ones, in every drawn layer. */
+    function swapIn(gm, detailed) {
+      const own = (f) => f.properties.gemeente_code === gm;
+      const before = areas.features.filter(own);
+      const codes = new Set(before.map((f) => f.properties.code + "/" + f.properties.year));
+      const fine = (detailed.features || []).filter((f) =>
+        codes.has(f.properties.code + "/" + f.properties.year));
+      // only the same areas of the same boundary year, else the overview stays
+      if (fine.length !== before.length) return;
+      areas.features = areas.features.filter((f) => !own(f)).concat(fine);
+      layers.forEach((layer) => {
+        if (layer.getLayers().length === 0) return;
+        layer.eachLayer((path) => {
+          if (own(path.feature)) layer.removeLayer(path);
+        });
+        layer.addData({ type: "FeatureCollection", features: fine }); // styled as added
+      });
+    }
+
+    function refine() {
+      if (!config.refine_url || !ready || map.getZoom() < (config.refine_zoom || 12)) return;
+      const view = map.getBounds();
+      gemeenteBoxes().forEach((box, gm) => {
+        if (refined.has(gm) || !view.intersects(box)) return;
+        refined.add(gm);
+        fetchJson(config.refine_url.replace("{gemeente}", encodeURIComponent(gm)))
+          .then((detailed) => swapIn(gm, detailed))
+          .catch(() => refined.delete(gm)); // the overview stays; a later move retries
+      });
+    }
+
     function buildLayers() {
       const base = {};
       config.layers.forEach((ref) => {
         const layer = L.geoJSON(null, {
+          renderer: renderer,
           style: (feature) => styleFor(ref.id, feature),
-          onEachFeature: (feature, path) => onEachFeature(ref.id, feature, path),
         });
+        bindAreaEvents(ref.id, layer);
         layer.geoinsightId = ref.id;
         layers.set(ref.id, layer);
         base[escapeHtml(ref.title)] = layer; // Leaflet writes these names as HTML
@@ -388,11 +445,17 @@
     async function start() {
       if (!titles.has(activeId)) activeId = config.layers[0].id;
       messages.loading(labels.loading);
+      loadValues(activeId).catch(() => {}); // fetched beside the geometry; show() reports errors
       try {
         areas = await fetchJson(config.areas_url);
       } catch (err) {
         messages.error(labels.error, err.message);
         return;
+      }
+      if (config.refine_url && areas.bbox && areas.bbox.length === 4) {
+        // an overview map (national, provincial) fits itself to what it shows
+        const [west, south, east, north] = areas.bbox;
+        map.fitBounds([[south, west], [north, east]]);
       }
       buildLayers();
       layers.get(activeId).addTo(map);

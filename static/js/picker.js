@@ -1,6 +1,6 @@
 // Pickers offer only what the store holds: a gemeente option lists the levels it has
 // boundaries at (data-levels); choosing a level hides the gemeenten without it (the "all
-// gemeenten" option has data-levels="gemeente").
+// gemeenten" option lists the levels a page can show for the whole country).
 (function () {
   document.querySelectorAll("form").forEach(function (form) {
     var level = form.querySelector("select[name=level]");
