@@ -77,6 +77,10 @@ TEXTS: dict[str, dict[str, str]] = {
                                    "om ze te tonen.",
         "notice_no_level": "De opslag heeft geen {asked}grenzen; de kaart toont het "
                            "{level}niveau.",
+        "notice_other_years": "Niet op deze kaart (geen {level}grenzen van {b_year} in de "
+                              "opslag): {names}. Kies een gemeente om haar eigen {level}kaart "
+                              "te zien.",
+        "notice_more": "… ({n} gemeenten)",
         "notice_elsewhere": "Deze kaartlaag heeft nog geen cijfers voor deze gebieden.",
         "notice_not_loaded": "Voor deze kaartlaag zijn nog geen cijfers geladen.",
         "left_out": "Zonder cijfers voor deze gebieden",
@@ -340,6 +344,10 @@ TEXTS: dict[str, dict[str, str]] = {
                                    "them.",
         "notice_no_level": "The store holds no {asked} boundaries; the map shows the {level} "
                            "level.",
+        "notice_other_years": "Not on this map (no {level} boundaries of {b_year} in the "
+                              "store): {names}. Choose a municipality to see its own {level} "
+                              "map.",
+        "notice_more": "… ({n} municipalities)",
         "notice_elsewhere": "This layer has no figures for these areas yet.",
         "notice_not_loaded": "No figures have been loaded for this layer yet.",
         "left_out": "No figures for these areas",

@@ -71,3 +71,16 @@ def bike_thefts(buurten: gpd.GeoDataFrame, path: Path, year: int = 2024,
             lines.append(f"{point.x:.1f};{point.y:.1f};{year}-{1 + k % 12:02d}-15;{kind}")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+def gemeente_buurten(gemeente: str, name: str, n: int, x0: float, y0: float,
+                     size: float = 500.0) -> gpd.GeoDataFrame:
+    """``n`` square buurten of one gemeente in a row from (x0, y0) RD, classic CBS columns, one
+    wijk per two buurten, with inhabitants (a figure of the boundaries' year)."""
+    number = gemeente[2:]
+    return gpd.GeoDataFrame({
+        "BU_CODE": [f"BU{number}{i // 2:02d}{i:02d}" for i in range(n)],
+        "BU_NAAM": [f"{name} buurt {i}" for i in range(n)],
+        "WK_CODE": [f"WK{number}{i // 2:02d}" for i in range(n)], "GM_CODE": gemeente,
+        "GM_NAAM": name, "WATER": "NEE", "AANT_INW": [800 + 100 * i for i in range(n)],
+    }, geometry=squares(n, x0, y0, size), crs=RD)

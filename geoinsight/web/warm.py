@@ -4,8 +4,9 @@ The first national geometry request costs seconds (coverage simplification, repr
 do the national values of a layer and an OGC collection's table. :func:`warm` asks the app
 itself for them, anonymously, through its own routes, so what lands in the answer cache is
 byte for byte what a visitor gets, under the key their request has: simplified geometry per
-level and boundary year, every visible layer's default values per level, and every OGC
-collection's list and first page of items. Signals (per gemeente) are left to the first ask.
+level and boundary year (and the national map's overview geometry), every visible layer's
+default values per level, and every OGC collection's list and first page of items. Signals
+(per gemeente) are left to the first ask.
 
 ``geoinsight warm`` runs it once (after an ingest, before or beside a running server: the
 cache is shared); ``geoinsight serve`` runs it in a background thread at start unless
@@ -23,6 +24,7 @@ from flask import Flask
 
 from geoinsight.records import LEVELS
 from geoinsight.web.context import gate
+from geoinsight.web.pickers import NATIONAL_LEVELS
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,9 @@ def warm_urls(app: Flask) -> list[str]:
         years = {level: anonymous.area_years(level=level) for level in LEVELS}
         for level in LEVELS:
             urls += [f"/api/areas?{urlencode({'level': level, 'year': y})}" for y in years[level]]
+        for level in NATIONAL_LEVELS:  # the national map's coarse geometry
+            urls += [f"/api/areas?{urlencode({'level': level, 'year': y, 'detail': 'overview'})}"
+                     for y in years[level]]
         for layer in anonymous.catalog:
             urls += [f"/api/layers/{quote(layer.id)}/values?"
                      + urlencode({"level": level, "format": "json"})

@@ -117,3 +117,21 @@ def test_a_drawn_area_without_stated_inhabitants_keeps_its_published_means(
     row = next(lay for lay in answer["layers"] if lay["layer"] == "address_density")
     assert row["status"] in ("ok", "estimated"), row
     assert min(published) <= row["value"] <= max(published)
+
+
+def test_the_national_buurt_map_shows_the_buurten_held_with_their_own_figures(
+        real_client: FlaskClient) -> None:
+    """National gemeenten, Ermelo's buurten of 2021, the national 2024 table: the national buurt
+    map is Ermelo's buurten (the only ones held), and the re-coded ones carry no 2024 figure."""
+    page = real_client.get("/map/population?level=buurt")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "detail=overview" in html
+    areas = real_client.get("/api/areas?level=buurt&detail=overview").get_json()["features"]
+    assert areas and {f["properties"]["gemeente_code"] for f in areas} == {"GM0233"}
+    assert {f["properties"]["year"] for f in areas} == {2021}
+    values = real_client.get("/api/layers/population/values?level=buurt&format=json").get_json()
+    shown = {v["code"]: v for v in values["values"]}
+    assert set(shown) == {f["properties"]["code"] for f in areas}
+    for code in REUSED:
+        assert shown[code]["value"] is None and shown[code]["reason"] == "other_boundaries"
