@@ -241,6 +241,7 @@ TEXTS: dict[str, dict[str, str]] = {
             "Te veel verzoeken vanaf dit adres. Wacht even en probeer het opnieuw."),
         "links": "Verwijzingen",
         "all_municipalities": "Alle gemeenten",
+        "province": "Provincie", "whole_country": "Heel Nederland",
         "partial_title": "Niet alle gebieden van deze gemeente staan in de opslag",
         # --- planning: what a ranking stands on (geoinsight/web/planning.py, templates/planning)
         "plan_coverage_title": "Per invoer: wat er is en wat ontbreekt",
@@ -484,6 +485,7 @@ TEXTS: dict[str, dict[str, str]] = {
                                               "without it."),
         "links": "Links",
         "all_municipalities": "All municipalities",
+        "province": "Province", "whole_country": "Whole country",
         "partial_title": "Not every area of this municipality is in the store",
         # --- planning: what a ranking stands on (geoinsight/web/planning.py, templates/planning)
         "plan_coverage_title": "Per input: what is there and what is missing",

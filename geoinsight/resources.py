@@ -1,5 +1,5 @@
 """Where the folders GeoInsight reads beside its code are: layers, planning schemes, static
-files, templates and the demo data.
+files, templates, the demo data and the province outlines.
 
 In the repository they are top-level folders (``layers/``, ``data/demo/``, …), where tests,
 scripts and docs name them, and an editable install reads them there. A wheel carries copies
@@ -26,6 +26,7 @@ FOLDERS: dict[str, str] = {
     "static": "static",
     "templates": "templates",
     "demo": "data/demo",
+    "regions": "data/regions",
 }
 
 

@@ -43,6 +43,7 @@ from geoinsight.usecases.service import (
     layer_values,
     layer_years,
     reference_groups,
+    selection_areas,
     values_json,
 )
 
@@ -244,7 +245,7 @@ def harmonise_indicators(store: Published, indicators: list[str], level: str, ye
 
     Returns code, name, indicator, value, status, source_year, method per target area.
     """
-    targets = _targets(store, level, municipality, boundaries_year)
+    targets = _targets(store, Selection(level, municipality, None), boundaries_year)
     sources = source_areas(store, level, year, indicators)
     over = boundary_overlay(store, level, sources, boundaries_year, targets, tolerance)
     long = reexpress(store, over, dict.fromkeys(indicators, year), _years_of(sources))
@@ -254,15 +255,16 @@ def harmonise_indicators(store: Published, indicators: list[str], level: str, ye
     return out[["code", "name", "indicator", "value", "status", "source_year", "method"]]
 
 
-def _targets(store: Published, level: str, municipality: str | None,
+def _targets(store: Published, selection: Selection,
              boundaries_year: int) -> gpd.GeoDataFrame:
+    level = selection.level
     if boundaries_year not in store.area_years(level=level):
         years = ", ".join(map(str, store.area_years(level=level))) or "none"
         raise NotFound(f"no {level} boundaries of {boundaries_year} (stored: {years})",
                        code="no_areas")
-    targets = store.areas(level=level, municipality=municipality, year=boundaries_year)
+    targets = selection_areas(store, selection, boundaries_year)
     if targets.empty:
-        raise NotFound(f"no {level} boundaries of {boundaries_year} in {municipality}",
+        raise NotFound(f"no {level} boundaries of {boundaries_year}{selection.where()}",
                        code="no_areas")
     return targets
 
@@ -283,7 +285,7 @@ def harmonised_layer_values(store: Published, catalog: Catalog, layer_id: str, s
         raise BadRequest(f"layer {layer.id} has no {level} level "
                          f"(it has {', '.join(layer.levels)})", code="bad_level")
     year = _figures_year(store, layer, selection.year)
-    targets = _targets(store, level, selection.municipality, boundaries_year)
+    targets = _targets(store, selection, boundaries_year)
     sources = source_areas(store, level, year, list(layer.inputs()))
     reaching = sources.iloc[sorted(set(shapely.STRtree(targets.geometry.to_numpy()).query(
         sources.geometry.to_numpy(), predicate="intersects")[0]))]

@@ -7,7 +7,8 @@ raises a GeoInsightError, so it is testable without HTTP.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from threading import Lock
 from typing import Any
 
 import geopandas as gpd
@@ -20,19 +21,27 @@ from geoinsight.crs import WEB_CRS
 from geoinsight.errors import BadRequest, NotFound
 from geoinsight.records import LEVELS
 from geoinsight.render.classify import Classification, classify
+from geoinsight.sources import provinces
 from geoinsight.sources.codes import is_code
 from geoinsight.spatial.simplify import feature_collection
-from geoinsight.store import Reader
+from geoinsight.store import Reader, origin
 from geoinsight.usecases.holdings import gemeenten, landing_years, pick_boundary_year
 
 
 @dataclass(frozen=True)
 class Selection:
-    """Which areas a request is about: a level, optionally a gemeente, and a year."""
+    """Which areas a request is about: a level, optionally a gemeente or a province (its code),
+    and a year. Neither gemeente nor province: every area of the level the store holds."""
 
     level: str
     municipality: str | None
     year: int | None
+    province: str | None = None
+
+    def where(self) -> str:
+        """`` in GM0503`` / `` in PV26`` / nothing, for messages."""
+        scope = self.municipality or self.province
+        return f" in {scope}" if scope else ""
 
 
 def parse_selection(level: str | None, municipality: str | None, year: str | None,
@@ -42,6 +51,56 @@ def parse_selection(level: str | None, municipality: str | None, year: str | Non
         raise BadRequest(f"level must be one of {', '.join(LEVELS)}, not {level!r}",
                          code="bad_level")
     return Selection(level, parse_municipality(municipality), parse_year(year))
+
+
+def parse_scope(level: str | None, municipality: str | None, year: str | None,
+                province: str | None, default_level: str = "buurt") -> Selection:
+    """:func:`parse_selection` with a ``province`` (code or name); a gemeente wins over it."""
+    selection = parse_selection(level, municipality, year, default_level)
+    found = provinces.find(province)
+    if found is None or selection.municipality is not None:
+        return selection
+    return replace(selection, province=found.code)
+
+
+def selection_areas(store: Reader, selection: Selection, year: int | None = None,
+                    geometry: bool = True) -> gpd.GeoDataFrame:
+    """The areas of a selection's level in its gemeente, its province or the whole store, of
+    ``year`` (every year when None)."""
+    if selection.province is None:
+        return store.areas(level=selection.level, municipality=selection.municipality,
+                           year=year, geometry=geometry)
+    members = province_gemeenten(store, selection.level, selection.province)
+    frame = store.areas(level=selection.level, year=year, geometry=geometry)
+    key = frame["code"] if selection.level == "gemeente" else frame["gemeente_code"]
+    return frame[key.isin(members).to_numpy()].reset_index(drop=True)
+
+
+def selection_years(store: Reader, selection: Selection) -> list[int]:
+    """The boundary years of a selection's areas, oldest first."""
+    if selection.province is None:
+        return store.area_years(level=selection.level, municipality=selection.municipality)
+    return sorted({int(y) for y in selection_areas(store, selection, geometry=False)["year"]})
+
+
+_PROVINCE_MEMO: dict[tuple[str, str, str, str], frozenset[str]] = {}
+_PROVINCE_LOCK = Lock()
+
+
+def province_gemeenten(store: Reader, level: str, province: str) -> frozenset[str]:
+    """The gemeenten whose ``level`` areas lie in ``province`` (:mod:`provinces`), remembered
+    per stored data and version (no view changes boundaries)."""
+    key = (origin(store), store.version(), level, province)
+    with _PROVINCE_LOCK:
+        if key in _PROVINCE_MEMO:
+            return _PROVINCE_MEMO[key]
+    chosen = next(p for p in provinces.provinces() if p.code == province)
+    found = frozenset(provinces.gemeenten_in(chosen, store.areas(level=level)))
+    with _PROVINCE_LOCK:
+        if len(_PROVINCE_MEMO) > 64:
+            _PROVINCE_MEMO.clear()
+        _PROVINCE_MEMO[key] = found
+    return found
 
 
 def parse_municipality(text: str | None, name: str = "municipality") -> str | None:
@@ -94,21 +153,18 @@ def boundary_year(store: Reader, selection: Selection, year: int,
     proves
     to belong to those areas are shown on them.
     """
-    years = store.area_years(level=selection.level, municipality=selection.municipality)
+    years = selection_years(store, selection)
     if not years:
-        where = f" in {selection.municipality}" if selection.municipality else ""
-        raise NotFound(f"no {selection.level} boundaries{where}", code="no_areas")
+        raise NotFound(f"no {selection.level} boundaries{selection.where()}", code="no_areas")
     return pick_boundary_year(years, year, figures_on)
 
 
 def figure_years(store: Reader, layer: Layer, selection: Selection) -> dict[int, int]:
     """Figure year -> boundary year, for every year of which the layer has a figure (also a
     suppressed one) that lands on the selection's areas; oldest first."""
-    areas = store.areas(level=selection.level, municipality=selection.municipality,
-                        geometry=False)
+    areas = selection_areas(store, selection, geometry=False)
     if areas.empty:
-        where = f" in {selection.municipality}" if selection.municipality else ""
-        raise NotFound(f"no {selection.level} boundaries{where}", code="no_areas")
+        raise NotFound(f"no {selection.level} boundaries{selection.where()}", code="no_areas")
     values = store.presence(indicators=list(layer.inputs()),
                             codes=areas["code"].unique().tolist())
     return landing_years(store, areas, values, layer.inputs())
@@ -134,8 +190,7 @@ def layer_values(store: Reader, catalog: Catalog, layer_id: str, selection: Sele
         raise BadRequest(f"layer {layer.id} has no {selection.level} level "
                          f"(it has {', '.join(layer.levels)})", code="bad_level")
     year, b_year = figures_year(store, layer, selection)
-    areas = store.areas(level=selection.level, municipality=selection.municipality,
-                        year=b_year, geometry=False)
+    areas = selection_areas(store, selection, b_year, geometry=False)
     evaluated = evaluate_areas(store, layer, selection.level, areas, b_year, year)
     rows = areas[["code", "name", "level"]].merge(evaluated, on="code", how="left")
     rows["status"] = rows["status"].fillna("missing")
@@ -192,8 +247,7 @@ def figures_year(store: Reader, layer: Layer, selection: Selection) -> tuple[int
                        code="no_values")
     if year is None:
         year = max(here) if here else (anywhere[-1] if anywhere else max(
-            store.area_years(level=selection.level, municipality=selection.municipality)
-            or [0]))
+            selection_years(store, selection) or [0]))
     if year in here:
         return year, here[year]
     held = store.presence(indicators=list(layer.inputs()))
@@ -236,10 +290,10 @@ def area_features(store: Reader, selection: Selection, tolerance_m: float) -> tu
     rounded to about a metre), and the boundary year they are of."""
     year = selection.year
     if year is None:
-        years = store.area_years(level=selection.level, municipality=selection.municipality)
+        years = selection_years(store, selection)
         year = years[-1] if years else 0
     year = boundary_year(store, selection, year)
-    frame = store.areas(level=selection.level, municipality=selection.municipality, year=year)
+    frame = selection_areas(store, selection, year)
     return feature_collection(frame, tolerance_m), year
 
 
@@ -250,7 +304,7 @@ NETHERLANDS_WGS84 = (3.2, 50.7, 7.3, 53.6)
 def bounds_wgs84(store: Reader, selection: Selection,
                  year: int) -> tuple[float, float, float, float]:
     """The lon/lat box of a selection (the whole country when it is empty)."""
-    areas = store.areas(level=selection.level, municipality=selection.municipality, year=year)
+    areas = selection_areas(store, selection, year)
     if areas.empty:
         return NETHERLANDS_WGS84
     # the box reprojected with densified edges, not every vertex (14,500 buurten: 2.3 M)

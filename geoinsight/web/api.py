@@ -41,9 +41,9 @@ def _layer_values(layer_id: str) -> Response:
     fmt = request.args.get("format", "json").lower()
     if fmt not in ("json", "csv"):
         raise BadRequest(f"format must be json or csv, not {fmt!r}", code="bad_format")
-    selection = service.parse_selection(request.args.get("level"),
-                                        request.args.get("municipality"),
-                                        request.args.get("year"))
+    selection = service.parse_scope(request.args.get("level"),
+                                    request.args.get("municipality"),
+                                    request.args.get("year"), request.args.get("province"))
     boundaries = service.parse_year(request.args.get("boundaries"), "boundaries")
     # with boundaries: the figures re-expressed on that year's boundaries (estimated where changed)
     result = harmonise.layer_values_on(gate(), catalog(), layer_id, selection, boundaries,
@@ -71,9 +71,9 @@ def _layer_values(layer_id: str) -> Response:
 @bp.get("/api/areas")
 def areas() -> Response:
     st = state()
-    selection = service.parse_selection(request.args.get("level"),
-                                        request.args.get("municipality"),
-                                        request.args.get("year"))
+    selection = service.parse_scope(request.args.get("level"),
+                                    request.args.get("municipality"),
+                                    request.args.get("year"), request.args.get("province"))
     detail = request.args.get("detail", "full")
     if detail not in ("full", "overview"):
         raise BadRequest(f"detail must be full or overview, not {detail!r}", code="bad_detail")

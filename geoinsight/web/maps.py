@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 from geoinsight.catalog import Layer, by_theme
 from geoinsight.i18n import map_labels, text
 from geoinsight.render.choropleth import MapConfig, MapLayerRef, build_map
+from geoinsight.sources import provinces
 from geoinsight.usecases import service
 from geoinsight.usecases.holdings import LEVELS, LayerFigures, layer_figures
 from geoinsight.web.context import catalog, gate, lang, remembered, state
@@ -75,6 +76,8 @@ def _render(layer: Layer, selection: service.Selection, note: str, asked: str) -
     query = {"level": selection.level}
     if selection.municipality:
         query["municipality"] = selection.municipality
+    elif selection.province:
+        query["province"] = selection.province
     values_query = {**query, **({"year": str(selection.year)} if selection.year else {}),
                     "format": "json"}
     shown = [x for _, group in by_theme(offered) for x in group
@@ -119,6 +122,7 @@ def _render(layer: Layer, selection: service.Selection, note: str, asked: str) -
                            left_out=left_out, layers=shown, themes=by_theme(shown),
                            levels=levels_held(gate(), layer.levels),
                            all_levels=" ".join(("gemeente", *NATIONAL_LEVELS)),
+                           provinces=provinces.provinces(),
                            municipalities=municipality_options(gate(), layer.levels,
                                                                selection.level))
 

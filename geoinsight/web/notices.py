@@ -30,16 +30,17 @@ def map_notices(gate: Gate, layer: Layer, selection: service.Selection, year: in
         out.append(_t("notice_no_boundaries_at_level").format(
             name=name, asked=_t(asked), level=_t(selection.level)))
     if selection.municipality is None and selection.level != "gemeente":
-        # a national map shows one indeling: gemeenten whose areas are of other years only
-        # are left out, and said so
-        other = [g.name for g in gemeenten(gate, selection.level) if b_year not in g.years]
+        # a national or provincial map shows one indeling: gemeenten whose areas are of other
+        # years only are left out, and said so
+        inside = set(service.selection_areas(gate, selection, geometry=False)["gemeente_code"])
+        other = [g.name for g in gemeenten(gate, selection.level)
+                 if b_year not in g.years and g.code in inside]
         if other:
             names = ", ".join(other[:NAMED]) + (
                 " " + _t("notice_more").format(n=len(other)) if len(other) > NAMED else "")
             out.append(_t("notice_other_years").format(level=_t(selection.level),
                                                        b_year=b_year, names=names))
-    areas = gate.areas(level=selection.level, municipality=selection.municipality,
-                        year=b_year, geometry=False)
+    areas = service.selection_areas(gate, selection, b_year, geometry=False)
     elsewhere = unplaced(gate, codes=areas["code"].tolist(), boundary_year=b_year,
                          indicators=list(layer.inputs()), year=year)
     if elsewhere.count:

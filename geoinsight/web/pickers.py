@@ -12,7 +12,7 @@ from typing import Any
 
 from geoinsight.privacy.gate import Gate
 from geoinsight.usecases.holdings import LEVELS, choose, gemeenten
-from geoinsight.usecases.service import Selection, parse_selection
+from geoinsight.usecases.service import Selection, parse_scope
 
 
 def municipality_options(gate: Gate, levels: Iterable[str], level: str) -> list[dict[str, Any]]:
@@ -45,13 +45,15 @@ def chosen_selection(gate: Gate, args: Any, levels: Iterable[str],
     when it differs from what was asked, and the level asked.
 
     With ``national``, a level asked without a gemeente is every area at that level the store
-    holds (a national map); otherwise a gemeente is chosen for it."""
+    holds (a national map), or in the ``province`` asked; otherwise a gemeente is chosen for
+    it."""
     offered = list(levels)
-    asked = parse_selection(args.get("level"), args.get("municipality"), args.get("year"),
-                            default_level=offered[0] if offered else "buurt")
+    asked = parse_scope(args.get("level"), args.get("municipality"), args.get("year"),
+                        args.get("province") if national else None,
+                        default_level=offered[0] if offered else "buurt")
     if (national and args.get("level") and asked.municipality is None
-            and asked.level in NATIONAL_LEVELS and asked.level in offered
-            and gemeenten(gate, asked.level)):
+            and (asked.level in NATIONAL_LEVELS or asked.province)
+            and asked.level in offered and gemeenten(gate, asked.level)):
         return asked, "", asked.level
     choice = choose(gate, offered, list(indicators),
                     level=asked.level if args.get("level") else None,

@@ -455,7 +455,7 @@
       if (config.refine_url && areas.bbox && areas.bbox.length === 4) {
         // an overview map (national, provincial) fits itself to what it shows
         const [west, south, east, north] = areas.bbox;
-        map.fitBounds([[south, west], [north, east]]);
+        map.fitBounds([[south, west], [north, east]], { animate: false });
       }
       buildLayers();
       layers.get(activeId).addTo(map);

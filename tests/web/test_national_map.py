@@ -145,3 +145,65 @@ def test_bounds_of_a_gemeente_map_hold_its_areas(national: FlaskClient, tmp_path
     assert south <= miny + 1e-4 and west <= minx + 1e-4
     assert north >= maxy - 1e-4 and east >= maxx - 1e-4
     assert north - south < 0.1  # the gemeente, not the country
+
+
+# -- provinces -----------------------------------------------------------------------------------
+
+GRONINGEN_GM = "GM0014"
+
+
+@pytest.fixture
+def two_provinces(demo_settings: Settings) -> FlaskClient:
+    """Delft (demo) and Den Haag in Zuid-Holland, and four buurten of Groningen in Groningen."""
+    app = with_den_haag(demo_settings, 2023)
+    source = demo_settings.data_dir / "groningen.gpkg"
+    gemeente_buurten(GRONINGEN_GM, "Groningen", 4, 233000.0, 582000.0).to_file(source)
+    ingest_boundaries(GeoPackageStore(demo_settings.store_path), source, year=2023)
+    return app.test_client()
+
+
+def gemeenten_of(client: FlaskClient, url: str) -> set[str]:
+    answer = client.get(url)
+    assert answer.status_code == 200, answer.get_data(as_text=True)[:300]
+    return {f["properties"]["gemeente_code"] for f in answer.get_json()["features"]}
+
+
+def test_a_province_is_the_areas_of_its_gemeenten(two_provinces: FlaskClient) -> None:
+    base = "/api/areas?level=buurt&detail=overview"
+    assert gemeenten_of(two_provinces, base) == {DELFT, DEN_HAAG, GRONINGEN_GM}
+    assert gemeenten_of(two_provinces, base + "&province=PV28") == {DELFT, DEN_HAAG}
+    # by name too, any case, with or without accents
+    assert gemeenten_of(two_provinces, base + "&province=zuid-holland") == {DELFT, DEN_HAAG}
+    assert gemeenten_of(two_provinces, base + "&province=Groningen") == {GRONINGEN_GM}
+    values = two_provinces.get("/api/layers/population/values?level=buurt&province=PV20"
+                               "&format=json").get_json()
+    assert {v["code"][:6] for v in values["values"]} == {"BU0014"}
+    # a gemeente wins over a province
+    assert gemeenten_of(two_provinces, f"/api/areas?level=buurt&province=PV20"
+                        f"&municipality={DELFT}") == {DELFT}
+
+
+def test_an_empty_province_says_so(two_provinces: FlaskClient) -> None:
+    answer = two_provinces.get("/api/layers/population/values?level=buurt&province=PV29"
+                               "&format=json")
+    assert answer.status_code == 404
+    assert answer.get_json()["error"]["code"] == "no_areas"
+    assert "PV29" in answer.get_json()["error"]["message"]
+
+
+def test_an_unknown_province_is_a_clear_error(two_provinces: FlaskClient) -> None:
+    answer = two_provinces.get("/api/areas?level=buurt&province=Atlantis")
+    assert answer.status_code == 400
+    error = answer.get_json()["error"]
+    assert error["code"] == "bad_province" and "PV26 (Utrecht)" in error["message"]
+
+
+def test_the_province_map_page(two_provinces: FlaskClient) -> None:
+    page = two_provinces.get("/map/population?level=buurt&province=PV28").get_data(as_text=True)
+    config = map_config(page)
+    assert "province=PV28" in config["areas_url"] and "province=PV28" in config["values_url"]
+    assert re.search(r'<option value="PV28" selected>Zuid-Holland</option>', page)
+    assert "buurt · Zuid-Holland · " in page
+    assert gemeenten_of(two_provinces, config["areas_url"]) == {DELFT, DEN_HAAG}
+    english = two_provinces.get("/map/population?level=buurt&lang=en").get_data(as_text=True)
+    assert '<option value="">Whole country</option>' in english
