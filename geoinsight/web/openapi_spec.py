@@ -87,6 +87,10 @@ def parameters(layer_ids: Sequence[str],
         "Municipality": _query("municipality", {"type": "string", "pattern": "^GM[0-9]{4}$"},
                                "a CBS gemeente code: only its areas (default: all)",
                                example="GM0503"),
+        "Province": _query("province", {"type": "string"},
+                           "a province code (PV20 … PV31) or name: the areas of the gemeenten "
+                           "lying mostly in it (default: all; a municipality wins over it)",
+                           example="PV28"),
         "Year": _query("year", YEAR, year_text, example=2024),
         "Boundaries": _query("boundaries", YEAR,
                              "boundary year: figures re-expressed on that year's areas "
@@ -161,8 +165,8 @@ def _catalogue_paths() -> dict[str, Any]:
             "layerValues", "layers", "A layer's figures per area, with status and class",
             _ok("the figures", {**_json(ref("LayerValues")), "text/csv": {"schema": TEXT}},
                 headers=_synthetic_header()), [400, 404],
-            [*_params("LayerId", "Level", "Municipality", "Year", "Boundaries", "Lang"),
-             values_format])},
+            [*_params("LayerId", "Level", "Municipality", "Province", "Year", "Boundaries",
+                      "Lang"), values_format])},
         "/api/layers/{layer_id}/signals": {"get": _operation(
             "layerSignals", "signals", "Per area: change, hot/cold spots, Local Moran's I, "
             "comparison with parent, country and peers",
@@ -180,13 +184,17 @@ def _area_paths() -> dict[str, Any]:
                           "pattern": "^(NL01|GM[0-9]{4}|WK[0-9]{4}[0-9A-Z]{2}|"
                                      "BU[0-9]{4}[0-9A-Z]{4})$"},
                  "a CBS area code", example="BU05031102")
+    detail = _query("detail", {"type": "string", "enum": ["full", "overview"],
+                               "default": "full"},
+                    "full: simplified for a gemeente's map (settings simplify_m); overview: "
+                    "coarser, for a national or provincial map (overview_simplify_m)")
     etag = {"name": "If-None-Match", "in": "header", "required": False, "schema": TEXT,
             "description": "the ETag of an earlier answer: 304 while the store is unchanged"}
     areas = _operation(
         "areas", "areas", "Area boundaries as GeoJSON (WGS84), simplified, with an ETag",
         _ok("the boundaries", {"application/geo+json": {"schema": ref("FeatureCollection")}},
             headers={"ETag": {"schema": TEXT}}),
-        [400, 404], [*_params("Level", "Municipality", "Year"), etag])
+        [400, 404], [*_params("Level", "Municipality", "Province", "Year"), detail, etag])
     areas["responses"]["304"] = {"description": "not modified since the ETag sent"}
     return {
         "/api/areas": {"get": areas},
