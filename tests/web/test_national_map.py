@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +15,10 @@ from builders import gemeente_buurten
 from flask import Flask
 from flask.testing import FlaskClient
 
+from geoinsight.demo import load_demo_for
 from geoinsight.ingest import ingest_boundaries
 from geoinsight.settings import Settings
-from geoinsight.store.gpkg import GeoPackageStore
+from geoinsight.store import open_store
 from geoinsight.web import create_app
 
 DELFT, DEN_HAAG = "GM0503", "GM0518"
@@ -27,7 +29,7 @@ def with_den_haag(settings: Settings, year: int) -> Flask:
     """The demo (Delft's 91 buurten of 2023) and four buurten of Den Haag of ``year``."""
     source = settings.data_dir / "den_haag.gpkg"
     gemeente_buurten(DEN_HAAG, "'s-Gravenhage", 4, 78000.0, 452000.0).to_file(source)
-    ingest_boundaries(GeoPackageStore(settings.store_path), source, year=year)
+    ingest_boundaries(open_store(settings), source, year=year)
     app = create_app(settings)
     app.config["TESTING"] = True
     return app
@@ -152,13 +154,25 @@ def test_bounds_of_a_gemeente_map_hold_its_areas(national: FlaskClient, tmp_path
 GRONINGEN_GM = "GM0014"
 
 
+@pytest.fixture(params=["gpkg", "postgis"])
+def province_settings(request: pytest.FixtureRequest, demo_settings: Settings) -> Settings:
+    """The demo in the GeoPackage store, or loaded into a PostGIS store of its own."""
+    if request.param == "gpkg":
+        return demo_settings
+    settings = replace(demo_settings, database_url=request.getfixturevalue("pg_url"))
+    load_demo_for(settings)
+    return settings
+
+
 @pytest.fixture
-def two_provinces(demo_settings: Settings) -> FlaskClient:
-    """Delft (demo) and Den Haag in Zuid-Holland, and four buurten of Groningen in Groningen."""
+def two_provinces(province_settings: Settings) -> FlaskClient:
+    """Delft (demo) and Den Haag in Zuid-Holland, and four buurten of Groningen in Groningen,
+    on both stores."""
+    demo_settings = province_settings
     app = with_den_haag(demo_settings, 2023)
     source = demo_settings.data_dir / "groningen.gpkg"
     gemeente_buurten(GRONINGEN_GM, "Groningen", 4, 233000.0, 582000.0).to_file(source)
-    ingest_boundaries(GeoPackageStore(demo_settings.store_path), source, year=2023)
+    ingest_boundaries(open_store(demo_settings), source, year=2023)
     return app.test_client()
 
 
@@ -207,3 +221,16 @@ def test_the_province_map_page(two_provinces: FlaskClient) -> None:
     assert gemeenten_of(two_provinces, config["areas_url"]) == {DELFT, DEN_HAAG}
     english = two_provinces.get("/map/population?level=buurt&lang=en").get_data(as_text=True)
     assert '<option value="">Whole country</option>' in english
+
+
+def test_what_a_page_remembers_is_forgotten_after_an_ingest(demo_settings: Settings) -> None:
+    app = create_app(demo_settings)
+    client = app.test_client()
+    before = client.get("/map/population?level=buurt").get_data(as_text=True)
+    assert "s-Gravenhage" not in before
+    source = demo_settings.data_dir / "den_haag.gpkg"
+    gemeente_buurten(DEN_HAAG, "'s-Gravenhage", 4, 78000.0, 452000.0).to_file(source)
+    ingest_boundaries(open_store(demo_settings), source, year=2021)
+    after = client.get("/map/population?level=buurt").get_data(as_text=True)
+    notice = re.search(r'gi-map-notice[^>]*>([^<]*)<', after)
+    assert notice is not None and "&#39;s-Gravenhage" in notice.group(1)
