@@ -110,19 +110,25 @@ def test_the_wijk_level_is_national_too(national: FlaskClient) -> None:
 
 
 def test_gemeenten_with_areas_of_other_years_only_are_named(demo_settings: Settings) -> None:
-    client = with_den_haag(demo_settings, 2021).test_client()
+    """Rotterdam's buurten of 2021 (and the demo's Den Haag and Leidschendam-Voorburg buurten of
+    2022) are not on a map of the 2023 indeling, and the page names them."""
+    source = demo_settings.data_dir / "rotterdam.gpkg"
+    gemeente_buurten("GM0599", "Rotterdam", 4, 92000.0, 437000.0).to_file(source)
+    ingest_boundaries(open_store(demo_settings), source, year=2021)
+    client = create_app(demo_settings).test_client()
     page = client.get("/map/population?level=buurt").get_data(as_text=True)
     notice = re.search(r'gi-map-notice[^>]*>([^<]*)<', page)
     assert notice is not None
     assert notice.group(1).startswith("Niet op deze kaart (geen buurtgrenzen van 2023 in de "
-                                      "opslag): &#39;s-Gravenhage")
+                                      "opslag): &#39;s-Gravenhage, Leidschendam-Voorburg, "
+                                      "Rotterdam.")
     config = map_config(page)
     codes = {f["properties"]["gemeente_code"]
              for f in client.get(config["areas_url"]).get_json()["features"]}
     assert codes == {DELFT}
     english = client.get("/map/population?level=buurt&lang=en").get_data(as_text=True)
     assert "Not on this map (no neighbourhood boundaries of 2023 in the store): " \
-           "&#39;s-Gravenhage" in english
+           "&#39;s-Gravenhage, Leidschendam-Voorburg, Rotterdam." in english
 
 
 def test_a_restricted_finding_is_not_remembered_for_anonymous(tiered_app: Flask,
