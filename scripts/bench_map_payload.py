@@ -30,22 +30,35 @@ from geoinsight.web import create_app
 CDN = re.compile(r"https?://[^\"' ]*(cdn|unpkg|jsdelivr|cdnjs|googleapis|bootstrapcdn)[^\"' ]*")
 
 
-def naive_folium(store: GeoPackageStore, level: str, municipality: str | None,
-                 year: int, indicator: str) -> tuple[int, int, float]:
-    """HTML bytes, gzipped bytes and build seconds of the obvious Folium page."""
-    start = time.perf_counter()
+def naive_map(store: GeoPackageStore, level: str, municipality: str | None, year: int,
+              indicator: str, tiles: str | None = "OpenStreetMap",
+              legend: bool = True) -> folium.Map:
+    """The obvious Folium map: a ``folium.Choropleth`` of the full-detail GeoJSON (inlined) of
+    the latest figures, a GeoJsonTooltip, fitted to the areas. ``legend=False`` leaves out the
+    colour scale (branca draws it with d3 from a CDN)."""
     areas = store.areas(level=level, municipality=municipality, year=year).to_crs(4326)
     values = store.values(indicators=[indicator], codes=areas["code"].tolist())
     latest = values[values["year"] == values["year"].max()][["code", "value"]]
     frame = areas.merge(latest, on="code", how="left")
-    m = folium.Map(location=[52.1, 5.2], zoom_start=8)
+    m = folium.Map(location=[52.1, 5.2], zoom_start=8, tiles=tiles)
     choropleth = folium.Choropleth(geo_data=frame.to_json(), data=frame,
                                    columns=["code", "value"], key_on="feature.properties.code",
-                                   fill_color="YlOrBr").add_to(m)
+                                   fill_color="YlOrBr")
+    choropleth.add_to(m)
     choropleth.geojson.add_child(folium.GeoJsonTooltip(["name", "code", "value"]))
+    if not legend and choropleth.color_scale is not None:
+        del choropleth._children[choropleth.color_scale.get_name()]
+        choropleth.color_scale = None
     m.fit_bounds([[frame.total_bounds[1], frame.total_bounds[0]],
                   [frame.total_bounds[3], frame.total_bounds[2]]])
-    html = m.get_root().render().encode()
+    return m
+
+
+def naive_folium(store: GeoPackageStore, level: str, municipality: str | None,
+                 year: int, indicator: str) -> tuple[int, int, float]:
+    """HTML bytes, gzipped bytes and build seconds of the obvious Folium page."""
+    start = time.perf_counter()
+    html = naive_map(store, level, municipality, year, indicator).get_root().render().encode()
     seconds = time.perf_counter() - start
     print(f"    naive Folium: {len(CDN.findall(html.decode()))} CDN links in the page")
     return len(html), len(gzip.compress(html)), seconds
