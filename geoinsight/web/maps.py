@@ -72,7 +72,8 @@ def _render(layer: Layer, selection: service.Selection, note: str, asked: str) -
     offered = catalog().for_level(selection.level)
     found = _figures(offered, selection)
     # the page only needs the years; the browser fetches the values from the API
-    year, b_year = service.figures_year(gate(), layer, selection)
+    year, b_year = remembered("figures year", (layer.id, selection),
+                              lambda: service.figures_year(gate(), layer, selection))
     query = {"level": selection.level}
     if selection.municipality:
         query["municipality"] = selection.municipality

@@ -4,8 +4,8 @@ The first national geometry request costs seconds (coverage simplification, repr
 do the national values of a layer and an OGC collection's table. :func:`warm` asks the app
 itself for them, anonymously, through its own routes, so what lands in the answer cache is
 byte for byte what a visitor gets, under the key their request has: simplified geometry per
-level and boundary year (and the national map's overview geometry), every visible layer's
-default values per level, and every OGC collection's list and first page of items. Signals
+level and boundary year (and the national map's overview geometry and pages), every visible
+layer's default values per level, and every OGC collection's list and first page of items. Signals
 (per gemeente) are left to the first ask.
 
 ``geoinsight warm`` runs it once (after an ingest, before or beside a running server: the
@@ -24,6 +24,7 @@ from flask import Flask
 
 from geoinsight.records import LEVELS
 from geoinsight.web.context import gate
+from geoinsight.web.maps import DEFAULT_LAYERS
 from geoinsight.web.pickers import NATIONAL_LEVELS
 
 
@@ -49,6 +50,13 @@ def warm_urls(app: Flask) -> list[str]:
         for level in NATIONAL_LEVELS:  # the national map's coarse geometry
             urls += [f"/api/areas?{urlencode({'level': level, 'year': y, 'detail': 'overview'})}"
                      for y in years[level]]
+        # the national map pages of the front page's layer: what a page remembers of the store
+        # (which layers have figures, nationally a read of every figure) is then made, in this
+        # process (under serve; a separate warm process only fills the answer cache)
+        front = next((x for x in DEFAULT_LAYERS if x in anonymous.catalog.layers), None)
+        if front is not None:
+            urls += [f"/map/{quote(front)}?{urlencode({'level': level})}"
+                     for level in NATIONAL_LEVELS if years[level]]
         for layer in anonymous.catalog:
             urls += [f"/api/layers/{quote(layer.id)}/values?"
                      + urlencode({"level": level, "format": "json"})

@@ -156,6 +156,87 @@
       next + global.location.search + global.location.hash);
   }
 
+  /** Side of a cell of HoverCanvas's index of areas, in screen pixels. */
+  const HOVER_CELL = 128;
+
+  /**
+   * A canvas renderer whose pointer finds its area fast among thousands. Leaflet's own (1.9.4,
+   * vendored and pinned; its internals are used here) tests every area of the map on a move, at
+   * most once per 32 ms, dropping the moves in between. This one looks only at the areas whose
+   * box meets the pointer's cell of a grid over the canvas (rebuilt after a pan, zoom or change
+   * of areas), answers a move at once, then at most once per frame with that frame's latest
+   * move: none is dropped.
+   */
+  const HoverCanvas = L.Canvas.extend({
+    _update() {
+      L.Canvas.prototype._update.call(this);
+      this._hoverGrid = null;
+    },
+    _initPath(layer) {
+      L.Canvas.prototype._initPath.call(this, layer);
+      this._hoverGrid = null;
+    },
+    _removePath(layer) {
+      L.Canvas.prototype._removePath.call(this, layer);
+      this._hoverGrid = null;
+    },
+    _buildHoverGrid() {
+      const grid = new Map();
+      const view = this._bounds;
+      for (let order = this._drawFirst; order; order = order.next) {
+        const layer = order.layer;
+        const box = layer._pxBounds;
+        if (!box || !layer.options.interactive || (view && !view.intersects(box))) continue;
+        const low = view ? L.point(Math.max(box.min.x, view.min.x), Math.max(box.min.y, view.min.y))
+          : box.min;
+        const high = view ? L.point(Math.min(box.max.x, view.max.x), Math.min(box.max.y, view.max.y))
+          : box.max;
+        for (let x = Math.floor(low.x / HOVER_CELL); x <= Math.floor(high.x / HOVER_CELL); x++) {
+          for (let y = Math.floor(low.y / HOVER_CELL); y <= Math.floor(high.y / HOVER_CELL); y++) {
+            const key = x + "," + y;
+            if (!grid.has(key)) grid.set(key, []);
+            grid.get(key).push(layer);
+          }
+        }
+      }
+      return grid;
+    },
+    _handleMouseHover(event, point) {
+      if (this._hoverFrame) {
+        this._hoverNext = [event, point];
+        return;
+      }
+      this._hoverAt(event, point);
+      this._hoverFrame = L.Util.requestAnimFrame(() => {
+        this._hoverFrame = null;
+        const next = this._hoverNext;
+        this._hoverNext = null;
+        if (next) this._handleMouseHover(next[0], next[1]);
+      });
+    },
+    _hoverAt(event, point) {
+      if (!this._hoverGrid) this._hoverGrid = this._buildHoverGrid();
+      const near = this._hoverGrid.get(Math.floor(point.x / HOVER_CELL) + "," +
+        Math.floor(point.y / HOVER_CELL)) || [];
+      let found = null;
+      for (const layer of near) {
+        if (layer._containsPoint(point)) {
+          found = layer;
+          if (layer === this._hoveredLayer) break; // on a shared edge: keep the one hovered
+        }
+      }
+      if (found !== this._hoveredLayer) {
+        this._handleMouseOut(event);
+        if (found) {
+          L.DomUtil.addClass(this._container, "leaflet-interactive");
+          this._fireEvent([found], event, "mouseover");
+          this._hoveredLayer = found;
+        }
+      }
+      this._fireEvent(this._hoveredLayer ? [this._hoveredLayer] : false, event);
+    },
+  });
+
   function geoinsightChoropleth(map, config) {
     const labels = config.labels || {};
     const locale = config.locale || "nl-NL";
@@ -353,7 +434,7 @@
     // A national or provincial map (config.refine_url): thousands of areas on one canvas
     // instead of as many SVG paths; overview geometry first, each gemeente's full detail once
     // the map is zoomed in on it (config.refine_zoom).
-    const renderer = config.refine_url ? L.canvas({ padding: 0.5 }) : undefined;
+    const renderer = config.refine_url ? new HoverCanvas({ padding: 0.5 }) : undefined;
     const refined = new Set(); // gemeente codes whose full-detail geometry is drawn or coming
     let boxes = null; // gemeente code -> L.LatLngBounds of its overview areas
 
