@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from threading import Lock
 from typing import Any, TypeVar
 
 from flask import current_app, g
 
 from geoinsight.analysis.priority import PriorityScheme
 from geoinsight.catalog import Catalog, Layer
+from geoinsight.ogc.cache import BoundedCache
 from geoinsight.privacy.access import ANONYMOUS, Principal
 from geoinsight.privacy.audit import AuditLog, CustomArea
 from geoinsight.privacy.gate import Gate, Gates
@@ -20,6 +20,10 @@ from geoinsight.settings import Settings
 from geoinsight.web.cache import AnswerCache
 
 T = TypeVar("T")
+
+
+#: most entries :func:`remembered` keeps per process (each is a page's summary of the store)
+PAGE_MEMO_ENTRIES = 256
 
 
 @dataclass
@@ -36,12 +40,7 @@ class AppState:
     #: (store version, layer, selection, tiers) -> signals computed from published values
     signal_cache: OrderedDict[tuple[object, ...], Any] = field(default_factory=OrderedDict)
     #: (what, store version, tiers, ...) -> what a page works out from the store (remembered)
-    page_memo: OrderedDict[tuple[object, ...], Any] = field(default_factory=OrderedDict)
-    memo_lock: Lock = field(default_factory=Lock)
-
-
-#: most entries :func:`remembered` keeps per process (each is a page's summary of the store)
-PAGE_MEMO_ENTRIES = 256
+    page_memo: BoundedCache = field(default_factory=lambda: BoundedCache(PAGE_MEMO_ENTRIES))
 
 
 def remembered(what: str, parts: tuple[object, ...], make: Callable[[], T]) -> T:
@@ -51,17 +50,7 @@ def remembered(what: str, parts: tuple[object, ...], make: Callable[[], T]) -> T
     selection costs a read of every figure of the country on a national map."""
     request_gate = gate()
     key = (what, request_gate.version(), tuple(sorted(request_gate.principal.tiers)), *parts)
-    st = state()
-    with st.memo_lock:
-        if key in st.page_memo:
-            st.page_memo.move_to_end(key)
-            return st.page_memo[key]
-    found = make()
-    with st.memo_lock:
-        st.page_memo[key] = found
-        while len(st.page_memo) > PAGE_MEMO_ENTRIES:
-            st.page_memo.popitem(last=False)
-    return found
+    return state().page_memo.get(key, make)
 
 
 def state() -> AppState:
