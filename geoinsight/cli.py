@@ -341,6 +341,8 @@ def layers_validate(settings: Settings, folder: Path | None) -> None:
 @click.option("--level", default="buurt", show_default=True,
               type=click.Choice(["gemeente", "wijk", "buurt"]))
 @click.option("--municipality", default=None, help="A gemeente code, e.g. GM0503 (default: all).")
+@click.option("--province", default=None,
+              help="A province code or name, e.g. PV28 or Zuid-Holland: its gemeenten' areas.")
 @click.option("--year", type=YEAR, default=None,
               help="Figure year (default: the latest year all layers have).")
 @click.option("--format", "fmt_name", default=None,
@@ -353,8 +355,9 @@ def layers_validate(settings: Settings, folder: Path | None) -> None:
 @click.option("--lang", default="nl", type=click.Choice(["nl", "en"]), show_default=True)
 @click.pass_obj
 def export_cmd(settings: Settings, layer_ids: tuple[str, ...], level: str,
-               municipality: str | None, year: int | None, fmt_name: str | None, output: Path,
-               boundaries: int | None, cell_m: float, lang: str) -> None:
+               municipality: str | None, province: str | None, year: int | None,
+               fmt_name: str | None, output: Path, boundaries: int | None, cell_m: float,
+               lang: str) -> None:
     """Write layers for a level, gemeente and year to a file, as /api/export gives them.
 
     Figures pass the same disclosure control as the web; a CSV gets its metadata beside it
@@ -363,14 +366,14 @@ def export_cmd(settings: Settings, layer_ids: tuple[str, ...], level: str,
     from geoinsight.export import build_export
     from geoinsight.export.formats import format_for_path, get_format
     from geoinsight.privacy.disclosure import disclosure_rules, open_published_store
-    from geoinsight.usecases.service import parse_selection
+    from geoinsight.usecases.service import parse_scope
 
     fmt = get_format(fmt_name) if fmt_name else format_for_path(output)
     if not output.parent.is_dir():
         raise InputError(f"folder {output.parent} does not exist", path=str(output))
     if fmt.name == "shp" and not output.name.lower().endswith(".zip"):
         raise InputError("a zipped Shapefile needs a file name ending in .zip", path=str(output))
-    selection = parse_selection(level, municipality, str(year) if year else None)
+    selection = parse_scope(level, municipality, str(year) if year else None, province)
     result = build_export(open_published_store(settings), _catalog(settings),
                           layer_ids, selection, fmt, disclosure_rules(settings), lang,
                           boundaries=boundaries, cell_m=cell_m)

@@ -6,6 +6,7 @@ import geopandas as gpd
 import pytest
 import shapely
 
+from geoinsight import PROJECT_ROOT
 from geoinsight.errors import BadRequest
 from geoinsight.sources import provinces
 
@@ -52,3 +53,18 @@ def test_an_area_off_the_simplified_coast_goes_to_the_nearest_province() -> None
                            geometry=[shapely.box(100, 560000, 200, 560100)], crs=28992)
     holder = [p for p in provinces.provinces() if provinces.gemeenten_in(p, sea)]
     assert [p.code for p in holder] == ["PV27"]  # Noord-Holland's coast is nearest
+
+
+REAL_TMAP = PROJECT_ROOT.parent / "shared" / "data" / "real" / "nld_2022_prov_gem_wijk_tmap.gpkg"
+
+
+@pytest.mark.skipif(not REAL_TMAP.exists(), reason="shared/data/real not beside the repo")
+def test_every_gemeente_of_2022_is_in_the_province_cbs_says() -> None:
+    """The 345 real gemeenten of 2022 (tmap extract of the CBS Wijk- en Buurtkaart): each is
+    placed in the province its own ``province`` attribute names."""
+    gemeenten = gpd.read_file(REAL_TMAP, layer="nld_muni")
+    gemeenten = gemeenten.assign(gemeente_code=gemeenten["code"])
+    said = gemeenten["province"].replace({"Fryslan": "Fryslân"})
+    for province in provinces.provinces():
+        assert provinces.gemeenten_in(province, gemeenten) == set(
+            gemeenten.loc[said == province.name, "code"]), province

@@ -274,7 +274,7 @@ def _write_xlsx(table: AreaTable, meta: dict[str, Any], path: Path) -> None:
     for row in _plain_rows(frame):
         data.append([None if v == "" else v for v in row])
     about = book.create_sheet("metadata")
-    for key in ("title", "generator", "generated_at", "level", "municipality", "year",
+    for key in ("title", "generator", "generated_at", "level", "municipality", "province", "year",
                 "boundary_year", "areas", "synthetic", "warning"):
         about.append([key, _cell(meta.get(key))])
     about.append(["boundaries", f"{meta['boundaries']['source']} "

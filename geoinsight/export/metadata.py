@@ -47,6 +47,7 @@ def export_metadata(table: AreaTable, rules: DisclosureRules, lang: str, crs: st
         "generated_at": generated.isoformat(),
         "level": table.selection.level,
         "municipality": table.selection.municipality,
+        "province": table.selection.province,
         "year": table.year,
         "boundary_year": table.boundary_year,
         "boundaries": {"source": "CBS Wijk- en Buurtkaart", "licence": "CC BY 4.0"},
@@ -62,7 +63,8 @@ def export_metadata(table: AreaTable, rules: DisclosureRules, lang: str, crs: st
 
 def _title(table: AreaTable, lang: str) -> str:
     names = ", ".join(c.layer.title_in(lang) for c in table.columns)
-    where = table.selection.municipality or ("heel Nederland" if lang == "nl" else "all areas")
+    where = table.selection.municipality or table.selection.province or (
+        "heel Nederland" if lang == "nl" else "all areas")
     return f"{names} — {table.selection.level}, {where}, {table.year}"
 
 
@@ -71,5 +73,5 @@ def file_stem(table: AreaTable) -> str:
     ids = [c.layer.id for c in table.columns]
     name = ids[0] if len(ids) == 1 else f"{ids[0]}_and_{len(ids) - 1}_more"
     mark = "_SYNTHETIC" if table.synthetic else ""
-    where = table.selection.municipality or "all"
+    where = table.selection.municipality or table.selection.province or "all"
     return f"{name}_{table.selection.level}_{where}_{table.year}{mark}"

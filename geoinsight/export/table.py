@@ -11,7 +11,7 @@ latest year they all have.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import geopandas as gpd
@@ -21,7 +21,7 @@ from geoinsight.catalog import Catalog, Layer
 from geoinsight.errors import BadRequest, NotFound
 from geoinsight.privacy.disclosure import Published
 from geoinsight.usecases.harmonise import layer_values_on
-from geoinsight.usecases.service import LayerValues, Selection, layer_years
+from geoinsight.usecases.service import LayerValues, Selection, layer_years, selection_areas
 
 #: the columns before the layers' columns, in every format
 AREA_FIELDS = ["code", "name", "level", "gemeente_code", "year", "boundary_year"]
@@ -114,14 +114,14 @@ def area_table(store: Published, catalog: Catalog, layer_ids: Sequence[str], sel
             raise BadRequest(f"layer {layer.id} has no {selection.level} level "
                              f"(it has {', '.join(layer.levels)})", code="bad_level")
     year = common_year(store, layers, selection.year)
-    chosen = Selection(selection.level, selection.municipality, year)
+    chosen = replace(selection, year=year)
     results = [layer_values_on(store, catalog, layer.id, chosen, boundaries, lang)
                for layer in layers]
     b_year = boundaries if boundaries is not None else max(r.boundary_year for r in results)
-    areas = store.areas(level=chosen.level, municipality=chosen.municipality, year=b_year,
-                        geometry=geometry)
+    areas = selection_areas(store, chosen, b_year, geometry=geometry)
     if areas.empty:
-        raise NotFound(f"no {chosen.level} boundaries of {b_year}", code="no_areas")
+        raise NotFound(f"no {chosen.level} boundaries of {b_year}{chosen.where()}",
+                       code="no_areas")
     frame = pd.DataFrame(areas[["code", "name", "level", "gemeente_code"]]).copy()
     frame.insert(4, "year", year)
     frame.insert(5, "boundary_year", b_year)

@@ -39,9 +39,9 @@ def export(layers: str) -> Response:
     fmt_name = request.args.get("format", "csv")
     metadata_only = fmt_name.strip().lower() in ("metadata", "csvw")
     fmt = get_format("csv" if metadata_only else fmt_name)
-    selection = service.parse_selection(request.args.get("level"),
-                                        request.args.get("municipality"),
-                                        request.args.get("year"))
+    selection = service.parse_scope(request.args.get("level"),
+                                    request.args.get("municipality"),
+                                    request.args.get("year"), request.args.get("province"))
     ids = parse_layer_ids([layers, *request.args.getlist("layers")])
     result = build_export(gate(), catalog(), ids, selection, fmt,
                           gate().rules, lang(),

@@ -241,3 +241,15 @@ def test_what_a_page_remembers_is_forgotten_after_an_ingest(demo_settings: Setti
     after = client.get("/map/population?level=buurt").get_data(as_text=True)
     notice = re.search(r'gi-map-notice[^>]*>([^<]*)<', after)
     assert notice is not None and "Rotterdam" in notice.group(1)
+
+
+def test_a_province_map_downloads_the_province(two_provinces: FlaskClient) -> None:
+    page = two_provinces.get("/map/population?level=buurt&province=PV28").get_data(as_text=True)
+    csv_link = re.search(r'data-format="csv" data-href="([^"]+)"', page)
+    assert csv_link is not None and "province=PV28" in csv_link.group(1)
+    answer = two_provinces.get(csv_link.group(1).replace("{layer}", "population")
+                               .replace("&amp;", "&"))
+    assert answer.status_code == 200
+    rows = answer.get_data(as_text=True).splitlines()[1:]
+    assert {row.split(",")[0][:6] for row in rows} == {"BU0503", "BU0518"}
+    assert "PV28" in answer.headers["Content-Disposition"]
