@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import re
 
 from flask.testing import FlaskClient
@@ -78,3 +79,24 @@ def test_area_profile_page(client: FlaskClient) -> None:
 def test_area_profile_unknown_is_html_404(client: FlaskClient) -> None:
     response = client.get("/areas/BU99999999", headers={"Accept": "text/html"})
     assert response.status_code == 404 and "BU99999999" in response.get_data(as_text=True)
+
+
+def test_static_scripts_and_styles_are_gzipped_and_revalidated(client: FlaskClient) -> None:
+    url = "/static/vendor/leaflet-1.9.4/leaflet.js"
+    plain = client.get(url)
+    zipped = client.get(url, headers={"Accept-Encoding": "gzip"})
+    assert zipped.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in zipped.vary
+    assert gzip.decompress(zipped.get_data()) == plain.get_data()
+    assert len(zipped.get_data()) < len(plain.get_data()) / 3
+    assert zipped.headers["ETag"] != plain.headers["ETag"]
+    again = client.get(url, headers={"Accept-Encoding": "gzip",
+                                     "If-None-Match": zipped.headers["ETag"]})
+    assert again.status_code == 304
+    # images stay as they are; a range request gets its bytes of the plain file
+    image = client.get("/static/vendor/leaflet-1.9.4/images/layers.png",
+                       headers={"Accept-Encoding": "gzip"})
+    assert "Content-Encoding" not in image.headers
+    part = client.get(url, headers={"Accept-Encoding": "gzip", "Range": "bytes=0-99"})
+    assert part.status_code == 206 and part.get_data() == plain.get_data()[:100]
+    for answer in (plain, zipped, again, image, part):
+        answer.close()
