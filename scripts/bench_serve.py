@@ -11,7 +11,7 @@ answers), the ratio production / waitress, and the issue's targets met or not.
 
 The Debian package ``wrk`` is needed (``sudo apt-get install wrk``).
 
-Usage: python scripts/bench_serve.py [--workers N] [--threads 8] [--duration 15]
+Usage: python scripts/bench_serve.py [--workers N] [--threads 8] [--duration 15] [--no-waitress]
 """
 
 from __future__ import annotations
@@ -164,6 +164,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--duration", type=int, default=15, help="seconds per wrk run")
     parser.add_argument("--port", type=int, default=5391)
+    parser.add_argument("--no-waitress", action="store_true",
+                        help="measure serve --production only (to compare worker settings)")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: it is the Debian package wrk (sudo apt-get install wrk)")
@@ -175,8 +177,9 @@ def main() -> None:
         script = Path(folder) / "report.lua"
         script.write_text(REPORT_LUA)
         production = f"gunicorn, {args.workers} workers × {args.threads} threads"
-        results = measure("waitress", ["--threads", str(args.threads)], data_dir, args.port,
-                          args.duration, script)
+        results = [] if args.no_waitress else measure(
+            "waitress", ["--threads", str(args.threads)], data_dir, args.port, args.duration,
+            script)
         results += measure("production", ["--production", "--workers", str(args.workers),
                                           "--threads", str(args.threads)],
                            data_dir, args.port, args.duration, script)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from geoinsight.settings import Settings
-from geoinsight.web import create_app
+from geoinsight.web import access_log, create_app
 
 FIELDS = {"time", "method", "path", "query", "status", "bytes", "duration_ms", "remote_addr",
           "user", "request_id"}
@@ -67,3 +68,31 @@ def test_off_writes_nothing(demo_settings: Settings, capsys: Any) -> None:
     app = create_app(demo_settings)  # default: stderr
     app.test_client().get("/api/layers")
     assert json.loads(capsys.readouterr().err)["path"] == "/api/layers"
+
+
+def test_a_rotated_log_is_opened_again(demo_settings: Settings, tmp_path: Path,
+                                       monkeypatch: Any) -> None:
+    monkeypatch.setattr(access_log, "REOPEN_CHECK_S", 0.0)
+    log = tmp_path / "access.log"
+    client = create_app(replace(demo_settings, access_log=str(log))).test_client()
+    client.get("/api/layers")
+    log.rename(tmp_path / "access.log.1")  # what logrotate does, without telling the server
+    client.get("/api/layers?lang=en")
+    client.get("/api/layers?lang=nl")
+    assert [x["query"] for x in _lines(tmp_path / "access.log.1")] == [""]
+    assert [x["query"] for x in _lines(log)] == ["lang=en", "lang=nl"]
+
+
+def test_request_ids_differ_in_a_forked_child() -> None:
+    ids = access_log.RequestIds()
+    before = ids.next()
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: its ids must not repeat the parent's
+        os.write(write, ids.next().encode())
+        os._exit(0)
+    os.waitpid(pid, 0)
+    child = os.read(read, 64).decode()
+    parent = ids.next()
+    assert len({before, child, parent}) == 3
+    assert child[:16] != parent[:16] and parent[:16] == before[:16]
