@@ -29,6 +29,7 @@ from pyproj.exceptions import CRSError, ProjError
 from shapely.validation import explain_validity
 
 from geoinsight.crs import (
+    CRS84,
     CRS84_URI,
     LATLON_SPELLINGS,
     RD_URI,
@@ -36,6 +37,7 @@ from geoinsight.crs import (
     crs_key,
     looks_like_lonlat,
     parse_crs,
+    transformer,
 )
 from geoinsight.errors import BadRequest, GeoInsightError
 from geoinsight.privacy.audit import CustomArea
@@ -229,9 +231,9 @@ def _checked(parts: list[shapely.Geometry | None], crs: str, max_vertices: int) 
 
 
 def _to_rd(geometry: shapely.Geometry) -> shapely.Geometry:
-    transformer = Transformer.from_crs("OGC:CRS84", STORE_CRS, always_xy=True)
+    to_rd = transformer(CRS84, STORE_CRS)
     moved = shapely.transform(geometry, lambda xy: np.column_stack(
-        transformer.transform(xy[:, 0], xy[:, 1])))
+        to_rd.transform(xy[:, 0], xy[:, 1])))
     if not np.isfinite(shapely.get_coordinates(moved)).all():
         raise BadRequest("the area lies outside the range of RD New", code="bad_crs")
     return moved if moved.is_valid else shapely.make_valid(moved)
@@ -239,7 +241,7 @@ def _to_rd(geometry: shapely.Geometry) -> shapely.Geometry:
 
 def to_lonlat_bounds(geometry: shapely.Geometry) -> list[float]:
     """[minlon, minlat, maxlon, maxlat] of an EPSG:28992 geometry."""
-    transformer = Transformer.from_crs(STORE_CRS, "OGC:CRS84", always_xy=True)
+    to_lonlat = transformer(STORE_CRS, CRS84)
     moved = shapely.transform(geometry, lambda xy: np.column_stack(
-        transformer.transform(xy[:, 0], xy[:, 1])))
+        to_lonlat.transform(xy[:, 0], xy[:, 1])))
     return [round(float(b), 7) for b in moved.bounds]

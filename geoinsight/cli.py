@@ -57,7 +57,8 @@ def _store(settings: Settings):
               help="Worker processes with --production (default: setting workers, else "
                    "2 x cores + 1).")
 @click.option("--warm/--no-warm", default=True, show_default=True,
-              help="Fill the answer cache in the background at start (geoinsight warm).")
+              help="Warm up at start (geoinsight warm, plus what each process keeps): with "
+                   "--production before the workers start, else in the background.")
 @click.pass_obj
 def serve(settings: Settings, host: str, port: int, basemap: str | None, threads: int | None,
           production: bool, workers: int | None, warm: bool) -> None:
@@ -75,9 +76,7 @@ def serve(settings: Settings, host: str, port: int, basemap: str | None, threads
     if production:
         from geoinsight.web.production import serve_production
 
-        if warm:  # its own process, sharing the answer cache (files or Redis) with the workers
-            _warm_in_background_process(settings)
-        serve_production(read_settings, create_app, host, port)
+        serve_production(read_settings, create_app, host, port, warm=warm)
         return
     from waitress import serve as waitress_serve
 
@@ -87,16 +86,9 @@ def serve(settings: Settings, host: str, port: int, basemap: str | None, threads
 
         from geoinsight.web.warm import warm as warm_up
 
-        threading.Thread(target=warm_up, args=(app,), name="warm-up", daemon=True).start()
+        threading.Thread(target=warm_up, args=(app,), kwargs={"in_process": True},
+                         name="warm-up", daemon=True).start()
     waitress_serve(app, host=host, port=port, threads=settings.threads, ident="GeoInsight")
-
-
-def _warm_in_background_process(settings: Settings) -> None:
-    import subprocess
-
-    subprocess.Popen([sys.executable, "-m", "geoinsight.cli",
-                      "--data-dir", str(settings.data_dir), "warm"],
-                     stdout=subprocess.DEVNULL, start_new_session=True)
 
 
 def _demo_if_empty(settings: Settings) -> None:

@@ -111,22 +111,28 @@ def export_collection(data_dir: Path, collection_id: str, target: Path) -> dict[
     store = open_published_store(settings)
     catalog = open_catalog(store, load_catalog(settings.layers_dir))  # as served anonymously
     collection = Source(store, catalog, BoundedCache()).collection(collection_id)
-    years = {c.year for c in collection.columns}
-    if len(years) != 1:
-        raise SystemExit(f"{collection_id}: layers of several figure years {sorted(years)}; "
-                         "one export cannot match that")
+    by_year: dict[int, list[str]] = {}
+    for column in collection.columns:  # a collection shows each layer's latest figures
+        by_year.setdefault(column.year, []).append(column.layer.id)
     layers = [c.layer.id for c in collection.columns]
-    export = build_export(store, catalog, layers,
-                          Selection(collection.level, None, years.pop()), get_format("gpkg"),
-                          disclosure_rules(settings))
-    exported = target.with_suffix(".export.gpkg")
-    with exported.open("wb") as handle:
-        for chunk in export.chunks:
-            handle.write(chunk)
-    frame = pyogrio.read_dataframe(exported).drop(columns=["year", "boundary_year"])
+    frame = None
+    for year, year_layers in sorted(by_year.items()):
+        export = build_export(store, catalog, year_layers,
+                              Selection(collection.level, None, year), get_format("gpkg"),
+                              disclosure_rules(settings))
+        exported = target.with_suffix(f".export-{year}.gpkg")
+        with exported.open("wb") as handle:
+            for chunk in export.chunks:
+                handle.write(chunk)
+        part = pyogrio.read_dataframe(exported).drop(columns=["year", "boundary_year"])
+        exported.unlink()
+        frame = part if frame is None else frame.merge(
+            part.drop(columns=[c for c in part.columns
+                               if c in frame.columns and c != "code"]), on="code")
+    assert frame is not None
+    frame = frame[[c for c in frame.columns if c != "geometry"] + ["geometry"]]
     pyogrio.write_dataframe(frame, target, layer="areas", driver="GPKG", promote_to_multi=True,
                             dataset_options={"VERSION": "1.2"})  # as the export writes it
-    exported.unlink()
     half = 32_000.0
     while True:
         box = shapely.box(UTRECHT[0] - half, UTRECHT[1] - half, UTRECHT[0] + half,

@@ -8,15 +8,18 @@ import re
 import shutil
 import signal
 import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from live_server import Server, clean_env, free_port, start
 
 from geoinsight.errors import ConfigError
 from geoinsight.settings import default_workers, load_settings
+from geoinsight.web import production
 from geoinsight.web.production import gunicorn_options
 
 WORKERS = 2
@@ -75,6 +78,25 @@ def test_the_store_is_not_loaded_in_a_worker(server: Server) -> None:
     assert text.index("loading the demo data") < text.index("Starting gunicorn")
 
 
+def test_the_master_warms_up_before_the_workers_fork(tmp_path: Path) -> None:
+    """Default ``--warm``: the master fills the answer cache and builds the in-memory tables,
+    then forks; a worker's very first answer already holds every OGC table."""
+    command = [sys.executable, "-m", "geoinsight.cli", "--data-dir", str(tmp_path / "data"),
+               "serve", "--production", "--workers", "1", "--threads", "1",
+               "--port", str(free_port()), "--basemap", "none"]
+    running = start(command, tmp_path / "server.log", tmp_path, clean_env())
+    try:
+        text = running.output()
+        assert text.index("warmed ") < text.index("Listening at") < text.index(BOOTED)
+        status, body = running.get("/healthz")
+        held = json.loads(body)["process"]
+        collections = json.loads(running.get("/ogc/collections?f=json")[1])["collections"]
+        assert status == 200 and held["ogc_tables"] == len(collections) > 0
+        assert list((tmp_path / "data" / "cache").glob("*.answer"))
+    finally:
+        running.stop(signal.SIGKILL)
+
+
 def test_worker_count_from_settings_else_by_cores(monkeypatch: pytest.MonkeyPatch,
                                                   tmp_path: Path) -> None:
     assert (default_workers(1), default_workers(2), default_workers(64)) == (3, 5, 17)
@@ -82,12 +104,45 @@ def test_worker_count_from_settings_else_by_cores(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("GEOINSIGHT_THREADS", "4")
     settings = load_settings(data_dir=tmp_path)
     options = gunicorn_options(settings, "127.0.0.1:5000")
-    assert (options["workers"], options["threads"], options["worker_class"]) == (3, 4, "gthread")
+    assert (options["workers"], options["threads"]) == (3, 4)
+    assert options["worker_class"] == "geoinsight.web.production.Worker"
     assert options["preload_app"] is True and options["forwarded_allow_ips"] == ""
     assert gunicorn_options(replace(settings, workers=0), "x:1")["workers"] == default_workers()
     monkeypatch.setenv("GEOINSIGHT_WORKERS", "many")
     with pytest.raises(ConfigError, match="workers must be a whole number"):
         load_settings(data_dir=tmp_path)
+
+
+def test_a_worker_starts_and_prepares_every_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    prepared: list[int] = []
+    monkeypatch.setattr(production, "prepare_thread",
+                        lambda: prepared.append(threading.get_ident()))
+    worker = production.Worker.__new__(production.Worker)  # only its pool is made here
+    worker.cfg = SimpleNamespace(threads=3)
+    pool = worker.get_thread_pool()
+    try:
+        assert len(set(prepared)) == len(prepared) == 3  # all three, before any request
+        assert len(set(pool.map(lambda _: threading.get_ident(), range(30))) - set(prepared)) == 0
+    finally:
+        pool.shutdown()
+
+
+def test_prepared_threads_transform_as_the_main_thread() -> None:
+    """prepare_thread runs the transformations the app uses; they answer as anywhere else."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import geopandas as gpd
+    import shapely
+
+    from geoinsight.crs import CRS84, STORE_CRS, prepare_thread, transformer
+
+    here = transformer(STORE_CRS, CRS84).transform(85_000.0, 447_000.0)
+    with ThreadPoolExecutor(1, initializer=prepare_thread) as pool:
+        there = pool.submit(transformer(STORE_CRS, CRS84).transform, 85_000.0, 447_000.0)
+        frame = gpd.GeoSeries([shapely.Point(85_000, 447_000)], crs=STORE_CRS)
+        moved = pool.submit(frame.to_crs, CRS84).result()
+    assert there.result() == here and (moved.x[0], moved.y[0]) == pytest.approx(here)
+    assert 4.3 < here[0] < 4.4 and 52.0 < here[1] < 52.1  # Delft
 
 
 def test_a_worker_is_replaced_after_max_requests(server: Server, tmp_path: Path) -> None:

@@ -38,3 +38,8 @@ class BoundedCache:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+    def held(self) -> list[Hashable]:
+        """The keys held now, least recently used first."""
+        with self._lock:
+            return list(self._entries)

@@ -10,7 +10,6 @@ bytes, the boundaries themselves are not that precise.
 from __future__ import annotations
 
 import math
-from functools import cache
 
 import geopandas as gpd
 import numpy as np
@@ -18,7 +17,8 @@ import shapely
 from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
 
-from geoinsight.crs import CRS84_URI, RD_URI, parse_crs
+from geoinsight.crs import CRS84 as CRS84_NAME
+from geoinsight.crs import CRS84_URI, RD_URI, STORE_CRS, parse_crs, transformer
 from geoinsight.errors import BadRequest
 
 __all__ = ["CRS84", "RD", "SUPPORTED", "bbox_in_rd", "header", "lonlat_bounds",
@@ -59,9 +59,8 @@ def parse_bbox(text: str | None, crs: str) -> tuple[float, float, float, float] 
     return minx, miny, maxx, maxy
 
 
-@cache
 def _to_rd() -> Transformer:
-    return Transformer.from_crs("OGC:CRS84", "EPSG:28992", always_xy=True)
+    return transformer(CRS84_NAME, STORE_CRS)
 
 
 def bbox_in_rd(bbox: tuple[float, float, float, float], crs: str) -> BaseGeometry:
@@ -91,7 +90,7 @@ def _envelope(bbox: tuple[float, float, float, float]) -> BaseGeometry:
 
 def output_geometries(geometries: gpd.GeoSeries, crs: str) -> gpd.GeoSeries:
     """Stored geometries in the output CRS, rounded to :data:`DECIMALS`."""
-    out = geometries.to_crs("OGC:CRS84") if crs == CRS84 else geometries
+    out = geometries.to_crs(CRS84_NAME) if crs == CRS84 else geometries
     decimals = DECIMALS[crs]
     rounded = shapely.transform(out.to_numpy(), lambda xy: np.round(xy, decimals))
     return gpd.GeoSeries(rounded, index=geometries.index, crs=out.crs)
@@ -99,8 +98,8 @@ def output_geometries(geometries: gpd.GeoSeries, crs: str) -> gpd.GeoSeries:
 
 def lonlat_bounds(bounds: tuple[float, float, float, float]) -> list[float]:
     """RD New bounds as a CRS84 bbox (the extent every collection states)."""
-    transformer = Transformer.from_crs("EPSG:28992", "OGC:CRS84", always_xy=True)
-    return [round(v, 6) for v in transformer.transform_bounds(*bounds, densify_pts=21)]
+    to_lonlat = transformer(STORE_CRS, CRS84_NAME)
+    return [round(v, 6) for v in to_lonlat.transform_bounds(*bounds, densify_pts=21)]
 
 
 def header(crs: str) -> str:

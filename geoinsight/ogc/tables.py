@@ -54,6 +54,10 @@ class AreaSet:
             positions = positions[own[positions] == gemeente]
         return positions
 
+    def prepare(self) -> None:
+        """Build the spatial index :meth:`select` queries (else the first bbox query does)."""
+        _ = self.frame.sindex
+
     def position(self, code: str) -> int | None:
         found = np.flatnonzero(self.frame["code"].to_numpy() == code)
         return int(found[0]) if len(found) else None

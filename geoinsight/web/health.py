@@ -1,6 +1,10 @@
 """``GET /healthz``: for load balancers and monitors. No sign-in, no figures, not audited, never
 cached; 200 when the store reads and the data dir, accounts and audit files are usable, else 503
-with the one JSON error body naming what failed (the details go to the server log)."""
+with the one JSON error body naming what failed (the details go to the server log).
+
+``process`` says what the answering process holds in memory: OGC collection tables and page
+summaries (both made at start by the warm-up, :mod:`geoinsight.web.warm`), so a monitor can
+tell a warm worker from a cold one."""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from geoinsight.usecases import health
 from geoinsight.web.auth import accounts_of
 from geoinsight.web.context import catalog, gate, state
 from geoinsight.web.errors import error_response
+from geoinsight.web.ogc import tables_held
 
 bp = Blueprint("health", __name__)
 
@@ -23,7 +28,9 @@ def healthz() -> Response:
                            if path is not None])
     if result.ok:
         response = jsonify({"status": "ok", "version": __version__, "store": result.store_state,
-                            "layers": len(catalog())})
+                            "layers": len(catalog()),
+                            "process": {"ogc_tables": tables_held(),
+                                        "page_summaries": len(st.page_memo)}})
     else:
         current_app.logger.error("health check failed: %s", result.problems)
         body, status = error_response(503, "unhealthy",

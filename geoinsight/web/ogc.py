@@ -44,6 +44,22 @@ def _source() -> Source:
     return Source(gate(), catalog(), _cache(), lang())
 
 
+def tables_held() -> int:
+    """How many collection tables this process holds now (for ``/healthz``)."""
+    return sum(1 for key in _cache().held() if isinstance(key, tuple) and key[0] == "table")
+
+
+def prepare_tables() -> int:
+    """Build every collection's table as this request's caller sees it, in this process (call
+    in a request context). The answer cache holds finished pages; any other page, limit or
+    bbox is cut from these tables, which each process keeps. Returns how many."""
+    source = _source()
+    found = source.collections()
+    for each in found:
+        source.table(each).areas.prepare()
+    return len(found)
+
+
 def _links() -> Links:
     """Links under the configured public address, never the request's Host (public_url.py)."""
     return Links(public_root() + "/ogc")

@@ -3,10 +3,18 @@
 The app is built once, in gunicorn's master, before the workers fork (``preload_app``): they share
 its loaded code and catalogue. That is safe because ``create_app`` keeps no file open — the
 store, the accounts and the audit log each open their SQLite connection per call and close it —
-so no connection crosses a fork. Each worker then keeps its own in-memory caches.
+so no connection crosses a fork (a PostGIS read connection is per process: a worker opens its
+own). Unless ``warm`` is off, the master warms the app before the workers fork
+(:mod:`geoinsight.web.warm`, ``in_process``): the answer cache is filled and the in-memory
+tables are built once, and every worker starts with them (copy-on-write), so the first request
+after a start costs what the hundredth does. The port opens when that is done; on a SIGHUP the
+old workers serve meanwhile.
 
 Workers are gunicorn's ``gthread`` workers: ``workers`` processes (setting ``workers``, 0 meaning
-:func:`geoinsight.settings.default_workers`) of ``threads`` threads each.
+:func:`geoinsight.settings.default_workers`) of ``threads`` threads each. :class:`Worker` starts
+all of its threads at once and readies each one's coordinate transformations
+(:func:`geoinsight.crs.prepare_thread`): pyproj makes them per thread, ~30 ms per CRS pair, which
+would otherwise land on the first requests each thread serves.
 
 Signals to the master (gunicorn's): SIGHUP reads the settings again, builds the app anew and
 replaces the workers gracefully (the old ones finish their requests); SIGTERM stops accepting
@@ -16,13 +24,19 @@ SIGQUIT stop at once; SIGTTIN / SIGTTOU add or remove a worker.
 
 from __future__ import annotations
 
+import gc
 import sys
+import threading
+import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
+from gunicorn.workers.gthread import ThreadWorker
 
+from geoinsight.crs import prepare_thread
 from geoinsight.errors import GeoInsightError
 from geoinsight.settings import Settings, default_workers
 
@@ -31,13 +45,26 @@ from geoinsight.settings import Settings, default_workers
 WORKER_TIMEOUT_S = 120
 
 
+class Worker(ThreadWorker):
+    """gunicorn's gthread worker with every thread started and prepared before it serves."""
+
+    def get_thread_pool(self) -> ThreadPoolExecutor:
+        threads = self.cfg.threads
+        pool = ThreadPoolExecutor(max_workers=threads, initializer=prepare_thread)
+        # one task per thread, each waiting for all: the pool must start every thread
+        started = threading.Barrier(threads)
+        for done in [pool.submit(started.wait) for _ in range(threads)]:
+            done.result()
+        return pool
+
+
 def gunicorn_options(settings: Settings, bind: str) -> dict[str, Any]:
     """gunicorn's settings for these GeoInsight settings."""
     return {
         "bind": bind,
         "workers": settings.workers or default_workers(),
         "threads": settings.threads,
-        "worker_class": "gthread",
+        "worker_class": f"{Worker.__module__}.{Worker.__qualname__}",
         "preload_app": True,
         "graceful_timeout": settings.graceful_timeout,
         "timeout": max(WORKER_TIMEOUT_S, settings.graceful_timeout),
@@ -57,10 +84,11 @@ class ProductionServer(BaseApplication):
     """gunicorn's master for GeoInsight: settings from ``read_settings``, app from ``factory``."""
 
     def __init__(self, read_settings: Callable[[], Settings],
-                 factory: Callable[[Settings], Flask], bind: str) -> None:
+                 factory: Callable[[Settings], Flask], bind: str, warm: bool = True) -> None:
         self._read_settings = read_settings
         self._factory = factory
         self._bind = bind
+        self._warm = warm
         self.settings: Settings | None = None
         super().__init__()
 
@@ -79,7 +107,21 @@ class ProductionServer(BaseApplication):
 
     def load(self) -> Flask:
         assert self.settings is not None
-        return self._factory(self.settings)
+        gc.unfreeze()  # on a reload: the previous app may go now
+        app = self._factory(self.settings)
+        if self._warm:
+            from geoinsight.web.warm import warm
+
+            start = time.perf_counter()
+            done = warm(app, in_process=True)
+            print(f"warmed {len(done)} answers in {time.perf_counter() - start:.1f} s",
+                  file=sys.stderr, flush=True)
+        # What the workers inherit is kept out of their garbage collections: otherwise each
+        # worker's first full collection walks (and so copies, page by page) every object of
+        # the master's heap, ~50-100 ms on some early request and the memory not shared.
+        gc.collect()
+        gc.freeze()
+        return app
 
     def reload(self) -> None:
         """SIGHUP: new settings and a new app for the new workers (the old app if it fails)."""
@@ -91,6 +133,7 @@ class ProductionServer(BaseApplication):
 
 
 def serve_production(read_settings: Callable[[], Settings], factory: Callable[[Settings], Flask],
-                     host: str, port: int) -> None:
-    """Run gunicorn until it is stopped (SIGTERM, SIGINT)."""
-    ProductionServer(read_settings, factory, f"{host}:{port}").run()
+                     host: str, port: int, warm: bool = True) -> None:
+    """Run gunicorn until it is stopped (SIGTERM, SIGINT); ``warm``: warm up the app in the
+    master before the workers start (module docstring)."""
+    ProductionServer(read_settings, factory, f"{host}:{port}", warm).run()

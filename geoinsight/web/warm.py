@@ -9,8 +9,12 @@ layer's default values per level, and every OGC collection's list and first page
 (per gemeente) are left to the first ask.
 
 ``geoinsight warm`` runs it once (after an ingest, before or beside a running server: the
-cache is shared); ``geoinsight serve`` runs it in a background thread at start unless
-``--no-warm``.
+cache is shared). A server warms itself at start unless ``--no-warm``, with ``in_process``: it
+also builds what each process keeps in memory rather than in the answer cache (every OGC
+collection's table, which pages, limits and bbox queries are cut from; a page's summary of the
+store), so that its first request costs what the hundredth does. ``serve --production`` does so
+in gunicorn's master before the workers fork: they start with it (the port opens once warm);
+plain ``serve`` in a background thread.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from flask import Flask
 from geoinsight.records import LEVELS
 from geoinsight.web.context import gate
 from geoinsight.web.maps import DEFAULT_LAYERS
+from geoinsight.web.ogc import prepare_tables
 from geoinsight.web.pickers import NATIONAL_LEVELS
 
 
@@ -64,8 +69,10 @@ def warm_urls(app: Flask) -> list[str]:
     return [*urls, "/ogc/collections?f=json"]
 
 
-def warm(app: Flask, report: Callable[[Warmed], None] | None = None) -> list[Warmed]:
-    """Ask the app for every warm-up URL, then for the first page of every OGC collection."""
+def warm(app: Flask, report: Callable[[Warmed], None] | None = None,
+         in_process: bool = False) -> list[Warmed]:
+    """Ask the app for every warm-up URL, then for the first page of every OGC collection;
+    ``in_process``: then build the OGC tables in this process too (module docstring)."""
     done: list[Warmed] = []
     for url in warm_urls(app):
         done.append(_ask(app, url, report))
@@ -73,6 +80,15 @@ def warm(app: Flask, report: Callable[[Warmed], None] | None = None) -> list[War
     for collection in listing.get("collections", []):
         done.append(_ask(app, f"/ogc/collections/{quote(collection['id'])}/items?f=json",
                          report))
+    if in_process:
+        start = time.perf_counter()
+        with app.test_request_context("/"):
+            tables = prepare_tables()
+        result = Warmed(f"({tables} OGC tables built in this process)", 200, 0,
+                        time.perf_counter() - start)
+        if report is not None:
+            report(result)
+        done.append(result)
     return done
 
 

@@ -64,3 +64,19 @@ def test_an_empty_store_is_healthy(settings: Settings) -> None:
     client = _client(replace(settings))
     body = client.get("/healthz").get_json()
     assert body["status"] == "ok" and body["store"] == {"version": "empty", "empty": True}
+
+
+def test_healthz_says_what_the_process_holds(demo_settings: Settings) -> None:
+    from geoinsight.web.warm import warm
+
+    warm(create_app(demo_settings))  # another process (geoinsight warm) fills the answer cache
+    app = create_app(demo_settings)
+    client = app.test_client()
+    assert client.get("/healthz").get_json()["process"] == {"ogc_tables": 0,
+                                                            "page_summaries": 0}
+    warm(app)  # every answer is a hit in the shared cache: nothing built in this process
+    assert client.get("/healthz").get_json()["process"]["ogc_tables"] == 0
+    warm(app, in_process=True)  # what a server does at start
+    collections = client.get("/ogc/collections?f=json").get_json()["collections"]
+    held = client.get("/healthz").get_json()["process"]
+    assert held["ogc_tables"] == len(collections) > 0 and held["page_summaries"] > 0
