@@ -5,7 +5,6 @@ from __future__ import annotations
 from functools import lru_cache
 
 import geopandas as gpd
-import shapely
 from pyproj import CRS, Transformer
 
 from geoinsight.errors import BadRequest
@@ -17,22 +16,11 @@ CRS84 = "OGC:CRS84"  # WGS84 with longitude first, as GeoJSON and OGC API – Fe
 
 @lru_cache(maxsize=16)
 def transformer(source: CRS | str, target: CRS | str) -> Transformer:
-    """The transformation from ``source`` to ``target`` (x, y order), made once: making one
-    reads PROJ's database (~30 ms). pyproj gives each thread its own copy on first use, which
-    costs as much again; :func:`prepare_thread` pays that before a request does."""
+    """The transformation from ``source`` to ``target`` (x, y order), made once per process:
+    making one reads PROJ's database (~30 ms). pyproj gives each thread its own copy on first
+    use (as much again, once per thread)."""
     return Transformer.from_crs(source, target, always_xy=True)
 
-
-def prepare_thread() -> None:
-    """Make this thread's transformations between the store's CRS and the web's ready, ours
-    (:func:`transformer`) and geopandas' (``to_crs``), so no request of this thread pays ~30 ms
-    per CRS pair for its first use. For a server's worker threads as they start."""
-    rd, lonlat = (155_000.0, 463_000.0), (5.387, 52.156)  # Amersfoort, in both
-    for web in (WEB_CRS, CRS84):
-        transformer(STORE_CRS, web).transform(*rd)
-        transformer(web, STORE_CRS).transform(*lonlat)
-        there = gpd.GeoSeries([shapely.Point(rd)], crs=STORE_CRS).to_crs(web)
-        there.to_crs(STORE_CRS)
 
 #: The extent of RD New's valid area (metres), a little generous: x 0..300 km, y 289..629 km.
 RD_BOUNDS = (-7000.0, 289000.0, 300000.0, 629000.0)

@@ -8,18 +8,15 @@ import re
 import shutil
 import signal
 import sys
-import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 from live_server import Server, clean_env, free_port, start
 
 from geoinsight.errors import ConfigError
 from geoinsight.settings import default_workers, load_settings
-from geoinsight.web import production
 from geoinsight.web.production import gunicorn_options
 
 WORKERS = 2
@@ -105,7 +102,7 @@ def test_worker_count_from_settings_else_by_cores(monkeypatch: pytest.MonkeyPatc
     settings = load_settings(data_dir=tmp_path)
     options = gunicorn_options(settings, "127.0.0.1:5000")
     assert (options["workers"], options["threads"]) == (3, 4)
-    assert options["worker_class"] == "geoinsight.web.production.Worker"
+    assert options["worker_class"] == "gthread"
     assert options["preload_app"] is True and options["forwarded_allow_ips"] == ""
     assert gunicorn_options(replace(settings, workers=0), "x:1")["workers"] == default_workers()
     monkeypatch.setenv("GEOINSIGHT_WORKERS", "many")
@@ -113,31 +110,19 @@ def test_worker_count_from_settings_else_by_cores(monkeypatch: pytest.MonkeyPatc
         load_settings(data_dir=tmp_path)
 
 
-def test_a_worker_starts_and_prepares_every_thread(monkeypatch: pytest.MonkeyPatch) -> None:
-    prepared: list[int] = []
-    monkeypatch.setattr(production, "prepare_thread",
-                        lambda: prepared.append(threading.get_ident()))
-    worker = production.Worker.__new__(production.Worker)  # only its pool is made here
-    worker.cfg = SimpleNamespace(threads=3)
-    pool = worker.get_thread_pool()
-    try:
-        assert len(set(prepared)) == len(prepared) == 3  # all three, before any request
-        assert len(set(pool.map(lambda _: threading.get_ident(), range(30))) - set(prepared)) == 0
-    finally:
-        pool.shutdown()
-
-
-def test_prepared_threads_transform_as_the_main_thread() -> None:
-    """prepare_thread runs the transformations the app uses; they answer as anywhere else."""
+def test_a_shared_transformer_answers_in_every_thread() -> None:
+    """One Transformer per CRS pair per process (geoinsight.crs.transformer); another thread
+    gets pyproj's copy of it, which answers as the first."""
     from concurrent.futures import ThreadPoolExecutor
 
     import geopandas as gpd
     import shapely
 
-    from geoinsight.crs import CRS84, STORE_CRS, prepare_thread, transformer
+    from geoinsight.crs import CRS84, STORE_CRS, transformer
 
+    assert transformer(STORE_CRS, CRS84) is transformer(STORE_CRS, CRS84)
     here = transformer(STORE_CRS, CRS84).transform(85_000.0, 447_000.0)
-    with ThreadPoolExecutor(1, initializer=prepare_thread) as pool:
+    with ThreadPoolExecutor(1) as pool:
         there = pool.submit(transformer(STORE_CRS, CRS84).transform, 85_000.0, 447_000.0)
         frame = gpd.GeoSeries([shapely.Point(85_000, 447_000)], crs=STORE_CRS)
         moved = pool.submit(frame.to_crs, CRS84).result()

@@ -11,10 +11,7 @@ after a start costs what the hundredth does. The port opens when that is done; o
 old workers serve meanwhile.
 
 Workers are gunicorn's ``gthread`` workers: ``workers`` processes (setting ``workers``, 0 meaning
-:func:`geoinsight.settings.default_workers`) of ``threads`` threads each. :class:`Worker` starts
-all of its threads at once and readies each one's coordinate transformations
-(:func:`geoinsight.crs.prepare_thread`): pyproj makes them per thread, ~30 ms per CRS pair, which
-would otherwise land on the first requests each thread serves.
+:func:`geoinsight.settings.default_workers`) of ``threads`` threads each.
 
 Signals to the master (gunicorn's): SIGHUP reads the settings again, builds the app anew and
 replaces the workers gracefully (the old ones finish their requests); SIGTERM stops accepting
@@ -26,17 +23,13 @@ from __future__ import annotations
 
 import gc
 import sys
-import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
-from gunicorn.workers.gthread import ThreadWorker
 
-from geoinsight.crs import prepare_thread
 from geoinsight.errors import GeoInsightError
 from geoinsight.settings import Settings, default_workers
 
@@ -45,26 +38,13 @@ from geoinsight.settings import Settings, default_workers
 WORKER_TIMEOUT_S = 120
 
 
-class Worker(ThreadWorker):
-    """gunicorn's gthread worker with every thread started and prepared before it serves."""
-
-    def get_thread_pool(self) -> ThreadPoolExecutor:
-        threads = self.cfg.threads
-        pool = ThreadPoolExecutor(max_workers=threads, initializer=prepare_thread)
-        # one task per thread, each waiting for all: the pool must start every thread
-        started = threading.Barrier(threads)
-        for done in [pool.submit(started.wait) for _ in range(threads)]:
-            done.result()
-        return pool
-
-
 def gunicorn_options(settings: Settings, bind: str) -> dict[str, Any]:
     """gunicorn's settings for these GeoInsight settings."""
     return {
         "bind": bind,
         "workers": settings.workers or default_workers(),
         "threads": settings.threads,
-        "worker_class": f"{Worker.__module__}.{Worker.__qualname__}",
+        "worker_class": "gthread",
         "preload_app": True,
         "graceful_timeout": settings.graceful_timeout,
         "timeout": max(WORKER_TIMEOUT_S, settings.graceful_timeout),
