@@ -31,7 +31,6 @@ import json
 import os
 import random
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -43,7 +42,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_export import buurt_store
-from bench_ogc import export_collection, free_port, pygeoapi_config, wait_for_port
+from bench_ogc import (
+    export_collection,
+    free_port,
+    pygeoapi_under_gunicorn,
+    stop_server,
+    wait_for_port,
+)
 
 from geoinsight.settings import Settings, default_workers
 
@@ -210,12 +215,7 @@ def run(name: str, command: list[str], env: dict[str, str], port: int,
             samples.add(time.monotonic() - start, load.done, load.errors, pss, rss, len(seen))
         load.stop()
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_server(process)
     replaced = len(seen) - args.workers
     last = samples.rows[-1]
     print(f"{name}: {last[1]:,} requests ({last[1] / last[0]:,.0f}/s), {last[2]} errors "
@@ -293,18 +293,10 @@ def main() -> None:
         if not args.skip_pygeoapi:
             gpkg = tmp / f"{collection}.gpkg"
             export_collection(data_dir, collection, gpkg)
-            config = pygeoapi_config(tmp, collection, gpkg, port)
-            openapi = tmp / "pygeoapi-openapi.yml"
-            env = {**os.environ, "PYGEOAPI_CONFIG": str(config), "PYGEOAPI_OPENAPI": str(openapi)}
-            bin_dir = args.pygeoapi_python.parent
-            subprocess.run([str(bin_dir / "pygeoapi"), "openapi", "generate", str(config),
-                            "--output-file", str(openapi)], env=env, check=True,
-                           capture_output=True)
-            theirs = [str(bin_dir / "gunicorn"), "--bind", f"{HOST}:{port}", "--worker-class",
-                      "gthread", "--workers", str(args.workers), "--threads", str(args.threads),
-                      "--keep-alive", "5", "--max-requests", str(MAX_REQUESTS),
-                      "--max-requests-jitter", str(MAX_REQUESTS // 10), "--log-level", "error",
-                      "pygeoapi.flask_app:APP"]
+            theirs, env = pygeoapi_under_gunicorn(
+                tmp, collection, gpkg, port, args.pygeoapi_python, args.workers, args.threads,
+                ("--max-requests", str(MAX_REQUESTS), "--max-requests-jitter",
+                 str(MAX_REQUESTS // 10)))
             results["pygeoapi, OGC load"] = run(
                 "pygeoapi, OGC", theirs, env, port,
                 ogc_urls("/collections/", collection, len(buurten), bounds), args, log)  # type: ignore[arg-type]

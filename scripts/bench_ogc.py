@@ -204,6 +204,32 @@ def wait_for_port(port: int, process: subprocess.Popen[bytes], limit: float = 18
     raise SystemExit(f"no server on port {port} after {limit} s")
 
 
+def stop_server(process: subprocess.Popen[bytes], grace: float = 60) -> None:
+    """SIGTERM, and SIGKILL if it has not stopped after ``grace`` seconds."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def pygeoapi_under_gunicorn(folder: Path, collection_id: str, gpkg: Path, port: int,
+                            python: Path, workers: int, threads: int,
+                            extra: tuple[str, ...] = ()) -> tuple[list[str], dict[str, str]]:
+    """The command and environment that serve ``gpkg`` with pygeoapi under gunicorn's gthread
+    workers (as ``serve --production`` runs GeoInsight), on ``port``."""
+    config = pygeoapi_config(folder, collection_id, gpkg, port)
+    openapi = folder / "pygeoapi-openapi.yml"
+    env = {**os.environ, "PYGEOAPI_CONFIG": str(config), "PYGEOAPI_OPENAPI": str(openapi)}
+    subprocess.run([str(python.parent / "pygeoapi"), "openapi", "generate", str(config),
+                    "--output-file", str(openapi)], env=env, check=True, capture_output=True)
+    command = [str(python.parent / "gunicorn"), "--bind", f"127.0.0.1:{port}",
+               "--worker-class", "gthread", "--workers", str(workers), "--threads", str(threads),
+               "--keep-alive", "5", "--log-level", "error", *extra, "pygeoapi.flask_app:APP"]
+    return command, env
+
+
 def vm_hwm_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -278,12 +304,7 @@ def measure(name: str, command: list[str], env: dict[str, str], port: int, items
         result["memory_mb"] = vm_hwm_mb(process.pid)
         client.conn.close()
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_server(process)
     print(f"    {name}: startup {result['startup']:.2f} s, cold {result['cold']:.2f} s, "
           f"limit=1000 {min(result['page_1000']):.2f} s, limit=100 "
           f"{min(result['page_100']):.2f} s, bbox {min(result['bbox']):.3f} s "

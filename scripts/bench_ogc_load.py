@@ -39,7 +39,6 @@ import argparse
 import json
 import os
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -50,7 +49,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_export import buurt_store
-from bench_ogc import export_collection, free_port, pygeoapi_config, wait_for_port
+from bench_ogc import (
+    export_collection,
+    free_port,
+    pygeoapi_under_gunicorn,
+    stop_server,
+    wait_for_port,
+)
 from bench_serve import REPORT_LUA, WARM_UP_S, _wrk
 
 from geoinsight.settings import default_workers
@@ -98,15 +103,6 @@ def _get(url: str) -> tuple[float, bytes]:
     return time.perf_counter() - start, body
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
 def first_answers(server: Server, paths: dict[str, str], port: int, log: Path,
                   cold: bool) -> dict[str, float]:
     """Seconds of each route's first answer after one start (routes asked one after another,
@@ -116,7 +112,7 @@ def first_answers(server: Server, paths: dict[str, str], port: int, log: Path,
         return {route: _get(f"http://{HOST}:{port}{server.prefix}{path}")[0]
                 for route, path in paths.items()}
     finally:
-        _stop(process)
+        stop_server(process)
 
 
 def ids(server: Server, paths: dict[str, str], port: int, log: Path) -> dict[str, list[str]]:
@@ -126,7 +122,7 @@ def ids(server: Server, paths: dict[str, str], port: int, log: Path) -> dict[str
                     _get(f"http://{HOST}:{port}{server.prefix}{path}")[1])["features"])
                 for route, path in paths.items()}
     finally:
-        _stop(process)
+        stop_server(process)
 
 
 def under_load(server: Server, paths: dict[str, str], port: int, log: Path, seconds: int,
@@ -144,7 +140,7 @@ def under_load(server: Server, paths: dict[str, str], port: int, log: Path, seco
                     "p50": r["p50_us"] / 1000, "p99": r["p99_us"] / 1000,
                     "errors": r["socket_errors"] + r["non_2xx_3xx"]}
     finally:
-        _stop(process)
+        stop_server(process)
     return out
 
 
@@ -163,7 +159,6 @@ def main() -> None:
         sys.exit("wrk is not installed: it is the Debian package wrk")
     if not args.pygeoapi_python.exists():
         sys.exit(f"no pygeoapi interpreter at {args.pygeoapi_python}: see the docstring")
-    bin_dir = args.pygeoapi_python.parent
     versions = subprocess.run(
         [str(args.pygeoapi_python), "-c", "import pygeoapi, gunicorn; "
          "print(pygeoapi.__version__, gunicorn.__version__)"],
@@ -191,19 +186,12 @@ def main() -> None:
                        "serve", "--port", "{port}", "--basemap", "none", "--production",
                        "--workers", str(args.workers), "--threads", str(args.threads)],
                       ours_env, reset=data_dir / "cache")
-        config = pygeoapi_config(tmp, collection, gpkg, port)
-        openapi = tmp / "pygeoapi-openapi.yml"
-        theirs_env = {**os.environ, "PYGEOAPI_CONFIG": str(config),
-                      "PYGEOAPI_OPENAPI": str(openapi)}
-        subprocess.run([str(bin_dir / "pygeoapi"), "openapi", "generate", str(config),
-                        "--output-file", str(openapi)], env=theirs_env, check=True,
-                       capture_output=True)
+        command, theirs_env = pygeoapi_under_gunicorn(tmp, collection, gpkg, port,
+                                                      args.pygeoapi_python, args.workers,
+                                                      args.threads)
         theirs = Server("pygeoapi", "/collections/",
-                        [str(bin_dir / "gunicorn"), "--bind", f"{HOST}:{{port}}",
-                         "--worker-class", "gthread", "--workers", str(args.workers),
-                         "--threads", str(args.threads), "--keep-alive", "5",
-                         "--log-level", "error", "pygeoapi.flask_app:APP"],
-                        theirs_env, reset=None)
+                        [part.replace(f":{port}", ":{port}") for part in command], theirs_env,
+                        reset=None)
         log = tmp / "servers.log"
         same = ids(ours, paths, port, log) == ids(theirs, paths, port, log)
         if not same:
