@@ -19,8 +19,12 @@ replaces a worker after ``max_requests`` requests (GeoInsight's setting, default
 10 % jitter; the same is given to pygeoapi); the printed worker replacements say how often
 that happened.
 
+Environment variables of this script reach the GeoInsight server (to compare allocator
+settings such as ``MALLOC_ARENA_MAX``); ``GEOINSIGHT_*`` ones do not, except as set here.
+
 Usage: python scripts/bench_memory.py [--minutes 5] [--buurten 14500] [--clients 8]
-       [--workers N] [--threads 8] [--pygeoapi-python /tmp/pygeoapi-venv/bin/python]
+       [--workers N] [--threads 8] [--mixed-only] [--skip-pygeoapi]
+       [--pygeoapi-python /tmp/pygeoapi-venv/bin/python]
 """
 
 from __future__ import annotations
@@ -254,6 +258,8 @@ def main() -> None:
     parser.add_argument("--pygeoapi-python", type=Path,
                         default=Path("/tmp/pygeoapi-venv/bin/python"))
     parser.add_argument("--skip-pygeoapi", action="store_true")
+    parser.add_argument("--mixed-only", action="store_true",
+                        help="only GeoInsight's mixed run (to compare server settings)")
     args = parser.parse_args()
     import geopandas as gpd
 
@@ -288,9 +294,10 @@ def main() -> None:
         results["GeoInsight, mixed load"] = run(
             "GeoInsight, mixed", ours, ours_env, port,
             mixed_urls(ogc_ours, gemeenten, buurten, layers, year), args, log)
-        results["GeoInsight, OGC load"] = run("GeoInsight, OGC", ours, ours_env, port, ogc_ours,
-                                              args, log)
-        if not args.skip_pygeoapi:
+        if not args.mixed_only:
+            results["GeoInsight, OGC load"] = run("GeoInsight, OGC", ours, ours_env, port,
+                                                  ogc_ours, args, log)
+        if not (args.skip_pygeoapi or args.mixed_only):
             gpkg = tmp / f"{collection}.gpkg"
             export_collection(data_dir, collection, gpkg)
             theirs, env = pygeoapi_under_gunicorn(
