@@ -20,10 +20,11 @@ replaces a worker after ``max_requests`` requests (GeoInsight's setting, default
 that happened.
 
 Environment variables of this script reach the GeoInsight server (to compare allocator
-settings such as ``MALLOC_ARENA_MAX``); ``GEOINSIGHT_*`` ones do not, except as set here.
+settings such as ``MALLOC_ARENA_MAX``); ``GEOINSIGHT_*`` ones do not: pass settings with
+``--setting``.
 
 Usage: python scripts/bench_memory.py [--minutes 5] [--buurten 14500] [--clients 8]
-       [--workers N] [--threads 8] [--mixed-only] [--skip-pygeoapi]
+       [--workers N] [--threads 8] [--runs mixed,ogc,pygeoapi] [--setting NAME=VALUE]
        [--pygeoapi-python /tmp/pygeoapi-venv/bin/python]
 """
 
@@ -257,9 +258,10 @@ def main() -> None:
     parser.add_argument("--sample", type=float, default=5.0, help="seconds between samples")
     parser.add_argument("--pygeoapi-python", type=Path,
                         default=Path("/tmp/pygeoapi-venv/bin/python"))
-    parser.add_argument("--skip-pygeoapi", action="store_true")
-    parser.add_argument("--mixed-only", action="store_true",
-                        help="only GeoInsight's mixed run (to compare server settings)")
+    parser.add_argument("--runs", default="mixed,ogc,pygeoapi",
+                        help="which runs, comma-separated (to compare server settings)")
+    parser.add_argument("--setting", action="append", default=[], metavar="NAME=VALUE",
+                        help="a GeoInsight setting for the server, e.g. cache_memory_bytes=0")
     args = parser.parse_args()
     import geopandas as gpd
 
@@ -281,6 +283,10 @@ def main() -> None:
         collection = f"buurt_{year}"
         ours_env = {k: v for k, v in os.environ.items() if not k.startswith("GEOINSIGHT_")}
         ours_env["GEOINSIGHT_ACCESS_LOG"] = "off"
+        for setting in args.setting:
+            name, _, value = setting.partition("=")
+            ours_env[f"GEOINSIGHT_{name.upper()}"] = value
+        runs = set(args.runs.split(","))
         port = free_port()
         ours = [sys.executable, "-m", "geoinsight.cli", "--data-dir", str(data_dir), "serve",
                 "--port", str(port), "--basemap", "none", "--production", "--workers",
@@ -291,13 +297,14 @@ def main() -> None:
         ogc_ours = ogc_urls("/ogc/collections/", collection, len(buurten), bounds)  # type: ignore[arg-type]
         log = tmp / "servers.log"
         results = {}
-        results["GeoInsight, mixed load"] = run(
-            "GeoInsight, mixed", ours, ours_env, port,
-            mixed_urls(ogc_ours, gemeenten, buurten, layers, year), args, log)
-        if not args.mixed_only:
+        if "mixed" in runs:
+            results["GeoInsight, mixed load"] = run(
+                "GeoInsight, mixed", ours, ours_env, port,
+                mixed_urls(ogc_ours, gemeenten, buurten, layers, year), args, log)
+        if "ogc" in runs:
             results["GeoInsight, OGC load"] = run("GeoInsight, OGC", ours, ours_env, port,
                                                   ogc_ours, args, log)
-        if not (args.skip_pygeoapi or args.mixed_only):
+        if "pygeoapi" in runs:
             gpkg = tmp / f"{collection}.gpkg"
             export_collection(data_dir, collection, gpkg)
             theirs, env = pygeoapi_under_gunicorn(
