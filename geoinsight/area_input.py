@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 import shapely
-from pyproj import CRS, Transformer
+from pyproj import CRS
 from pyproj.exceptions import CRSError, ProjError
 from shapely.validation import explain_validity
 
@@ -189,11 +189,11 @@ def _in_known_crs(parts: list[shapely.Geometry],
         if crs.equals(STORE_CRS):
             return parts, RD
         if crs.equals(CRS.from_epsg(4326), ignore_axis_order=True) or crs.equals(
-                CRS.from_user_input("OGC:CRS84")):
+                CRS.from_user_input(CRS84)):
             return parts, LONLAT
-        transformer = Transformer.from_crs(crs, "OGC:CRS84", always_xy=True)
+        to_lonlat = transformer(crs, CRS84)
         moved = [shapely.transform(p, lambda xy: np.column_stack(
-            transformer.transform(xy[:, 0], xy[:, 1]))) for p in parts]
+            to_lonlat.transform(xy[:, 0], xy[:, 1]))) for p in parts]
         return moved, LONLAT
     except (CRSError, ProjError) as exc:
         raise BadRequest(f"the file's coordinate system cannot be used: {exc}",

@@ -14,7 +14,6 @@ import math
 import geopandas as gpd
 import numpy as np
 import shapely
-from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
 
 from geoinsight.crs import CRS84 as CRS84_NAME
@@ -59,10 +58,6 @@ def parse_bbox(text: str | None, crs: str) -> tuple[float, float, float, float] 
     return minx, miny, maxx, maxy
 
 
-def _to_rd() -> Transformer:
-    return transformer(CRS84_NAME, STORE_CRS)
-
-
 def bbox_in_rd(bbox: tuple[float, float, float, float], crs: str) -> BaseGeometry:
     """The bbox as RD New geometry (edges densified, so a lon/lat box keeps its curved shape).
 
@@ -74,8 +69,9 @@ def bbox_in_rd(bbox: tuple[float, float, float, float], crs: str) -> BaseGeometr
     if clipped[0] > clipped[2] or clipped[1] > clipped[3]:
         return shapely.Polygon()
     dense = shapely.segmentize(_envelope(clipped), 0.01)
-    return shapely.transform(dense, lambda xy: np.column_stack(_to_rd().transform(xy[:, 0],
-                                                                                  xy[:, 1])))
+    to_rd = transformer(CRS84_NAME, STORE_CRS)
+    return shapely.transform(dense, lambda xy: np.column_stack(to_rd.transform(xy[:, 0],
+                                                                               xy[:, 1])))
 
 
 def _envelope(bbox: tuple[float, float, float, float]) -> BaseGeometry:
