@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Install everything the tests need (Debian packages when missing, a virtualenv with the
-# package and its test extras), lint, and run the whole test suite. Extra arguments go to pytest.
+# package and its test extras), lint, and run the whole test suite; then run again, on PostGIS,
+# every test that reads the demo through the app (tests/conftest.py picks them). Extra arguments
+# go to pytest, on both passes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,3 +30,6 @@ fi
 .venv/bin/ruff check geoinsight tests scripts
 .venv/bin/mypy geoinsight
 .venv/bin/python -m pytest "$@"
+echo "the same tests that read the demo, now with the demo in PostGIS:"
+# (exit code 5: none of the tests asked for reads the demo)
+GEOINSIGHT_TEST_STORE=postgis .venv/bin/python -m pytest "$@" || [ $? -eq 5 ]

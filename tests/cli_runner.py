@@ -22,8 +22,12 @@ class Done:
     stderr: str
 
 
-def run_cli(data_dir: Path, *args: str, stdin: str = "") -> Done:
-    env = {k: None for k in os.environ if k.startswith("GEOINSIGHT_")}
+def run_cli(data_dir: Path, *args: str, stdin: str = "", database_url: str | None = None) -> Done:
+    """``geoinsight --data-dir DATA_DIR ARGS…``; with ``database_url`` on that PostGIS store
+    (``GEOINSIGHT_DATABASE_URL``)."""
+    env: dict[str, str | None] = {k: None for k in os.environ if k.startswith("GEOINSIGHT_")}
+    if database_url:
+        env["GEOINSIGHT_DATABASE_URL"] = database_url
     with CliRunner().isolation(input=stdin, env=env) as (out, err, _):
         try:
             main(["--data-dir", str(data_dir), *args])

@@ -5,6 +5,12 @@ PostgreSQL: a fresh database ``geoinsight_test_<random>`` with the postgis exten
 the session and dropped after it, through ``GEOINSIGHT_TEST_DATABASE_URL`` (an admin URL;
 default: the local cluster as ``postgres``). Each test gets its own schema in that database.
 Without a reachable PostgreSQL the PostgreSQL cases skip locally and fail in CI.
+
+``GEOINSIGHT_TEST_STORE=postgis`` puts the demo the app-level tests read (``demo_settings`` and
+everything built on it: ``app``, ``client``) in PostGIS instead of the GeoPackage: one database
+filled once per session through the same ingest, copied as a template for each test.
+``scripts/test.sh`` runs the web and use-case tests a second time that way; tests about the
+GeoPackage file itself are marked ``gpkg_file`` and left out of that pass.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
@@ -34,6 +41,28 @@ from geoinsight.store.gpkg import GeoPackageStore
 
 TEST_DATA = Path(__file__).parent / "data"
 
+#: the store the demo of the app-level tests lives in: "gpkg" (default) or "postgis"
+TEST_STORE = os.environ.get("GEOINSIGHT_TEST_STORE", "gpkg")
+if TEST_STORE not in ("gpkg", "postgis"):
+    raise pytest.UsageError(f"GEOINSIGHT_TEST_STORE must be gpkg or postgis, not {TEST_STORE!r}")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On the PostGIS pass, only the tests that read the demo (``demo_settings``, ``gates``) run
+    (the rest ran on the first pass; ``tests/store/`` runs on both stores in it), less those
+    about the GeoPackage file itself."""
+    if TEST_STORE != "postgis":
+        return
+    keep, drop = [], []
+    for item in items:
+        uses = set(getattr(item, "fixturenames", ()))
+        again = bool(uses & {"demo_settings", "gates"}) and not item.get_closest_marker(
+            "gpkg_file")
+        (keep if again else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
@@ -53,9 +82,13 @@ def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def demo_settings(settings: Settings, demo_file: Path) -> Settings:
+def demo_settings(settings: Settings, request: pytest.FixtureRequest) -> Settings:
+    """Settings whose store holds the demo: a copy of the demo GeoPackage, or (with
+    ``GEOINSIGHT_TEST_STORE=postgis``) a copy of the demo database."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(demo_file, settings.store_path)
+    if TEST_STORE == "postgis":
+        return replace(settings, database_url=request.getfixturevalue("pg_demo_url"))
+    shutil.copyfile(request.getfixturevalue("demo_file"), settings.store_path)
     return settings
 
 
@@ -74,10 +107,18 @@ def client(app: Flask) -> FlaskClient:
 
 
 @pytest.fixture(scope="module")
-def gates(demo_file: Path) -> Gates:
-    """The demo read as a request reads it: through gates over the published store."""
-    return Gates(PublishedStore(GeoPackageStore(demo_file), DisclosureRules()),
-                 load_catalog(PROJECT_ROOT / "layers"))
+def gates(request: pytest.FixtureRequest) -> Iterator[Gates]:
+    """The demo read as a request reads it: through gates over the published store (only
+    read: one demo file or database for the whole session)."""
+    if TEST_STORE == "postgis":
+        from geoinsight.store.postgis import PostGISStore
+
+        store = PostGISStore(request.getfixturevalue("pg_demo_read_url"))
+        yield Gates(PublishedStore(store, DisclosureRules()), load_catalog(PROJECT_ROOT / "layers"))
+        store.close()
+        return
+    yield Gates(PublishedStore(GeoPackageStore(request.getfixturevalue("demo_file")),
+                               DisclosureRules()), load_catalog(PROJECT_ROOT / "layers"))
 
 
 @pytest.fixture(scope="module")
@@ -114,6 +155,56 @@ def pg_database() -> Iterator[str]:
             yield url
         finally:
             admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture(scope="session")
+def pg_demo_template(pg_database: str) -> Iterator[str]:
+    """The name of a database holding the demo, loaded once through the PostGIS store's ingest;
+    only ever copied (a template has no open connections)."""
+    from geoinsight.demo import load_demo_into
+    from geoinsight.store.postgis import PostGISStore
+
+    name = f"geoinsight_demo_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        url = with_database(ADMIN_URL, name)
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("CREATE EXTENSION postgis")
+        store = PostGISStore(url)
+        try:
+            load_demo_into(store, PROJECT_ROOT / "data" / "demo")
+        finally:
+            store.close()
+        yield name
+    finally:
+        with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+            admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@contextmanager
+def _demo_copy(template: str) -> Iterator[str]:
+    name = f"geoinsight_t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+            sql.Identifier(name), sql.Identifier(template)))
+    yield with_database(ADMIN_URL, name)
+    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+        admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture
+def pg_demo_url(pg_demo_template: str) -> Iterator[str]:
+    """The URL of a fresh copy of the demo database, dropped after the test."""
+    with _demo_copy(pg_demo_template) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def pg_demo_read_url(pg_demo_template: str) -> Iterator[str]:
+    """The URL of one copy of the demo database for the session's readers (``gates``)."""
+    with _demo_copy(pg_demo_template) as url:
+        yield url
 
 
 @contextmanager

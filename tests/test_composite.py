@@ -19,7 +19,7 @@ from geoinsight.catalog.composite import Component, Composite
 from geoinsight.privacy.access import effective_tier
 from geoinsight.privacy.disclosure import DisclosureRules, PublishedStore
 from geoinsight.settings import Settings
-from geoinsight.store.gpkg import GeoPackageStore
+from geoinsight.store import open_store
 from geoinsight.usecases import service
 
 LAYERS = Path(__file__).resolve().parents[1] / "layers"
@@ -279,7 +279,7 @@ def test_an_index_is_as_protected_as_its_strictest_input() -> None:
 
 
 def test_an_index_does_not_depend_on_the_areas_asked_for(demo_settings: Settings) -> None:
-    store = PublishedStore(GeoPackageStore(demo_settings.store_path), DisclosureRules())
+    store = PublishedStore(open_store(demo_settings), DisclosureRules())
     layer = load_catalog(LAYERS).get(INDEX)
 
     def index(areas: pd.DataFrame) -> pd.Series:

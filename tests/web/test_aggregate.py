@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import sqlite3
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +18,7 @@ import pytest
 import shapely
 from flask import Flask
 from flask.testing import FlaskClient
+from store_sql import execute_in_store
 from web.tiers import HIDDEN
 
 from geoinsight.catalog.energy_indicators import EXISTING
@@ -35,10 +35,8 @@ SMALL = "BU05032504"
 @pytest.fixture
 def demo_settings(demo_settings: Settings) -> Settings:
     """The demo with one buurt of 3 inhabitants (of every year): small counts are suppressed."""
-    with sqlite3.connect(demo_settings.store_path) as db:
-        changed = db.execute("UPDATE indicator_values SET value = 3, status = 'ok' WHERE "
-                             "area_code = ? AND indicator = 'population'", (SMALL,)).rowcount
-    assert changed
+    assert execute_in_store(demo_settings, "UPDATE indicator_values SET value = 3, status = 'ok'"
+                            " WHERE area_code = ? AND indicator = 'population'", (SMALL,))
     return demo_settings
 
 

@@ -231,7 +231,8 @@ def test_two_apps_share_answers_through_redis(demo_settings: Settings, redis_pre
 def test_warm_fills_the_cache_for_the_first_visitor(demo_settings: Settings) -> None:
     from geoinsight.cli import cli
 
-    result = CliRunner().invoke(cli, ["--data-dir", str(demo_settings.data_dir), "warm"])
+    result = CliRunner().invoke(cli, ["--data-dir", str(demo_settings.data_dir), "warm"],
+                                env={"GEOINSIGHT_DATABASE_URL": demo_settings.database_url})
     assert result.exit_code == 0, result.output
     assert "/api/areas?level=buurt&year=2023" in result.output
     files = sorted((demo_settings.data_dir / "cache").glob("*.answer"))

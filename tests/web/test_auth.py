@@ -18,7 +18,7 @@ from werkzeug.test import TestResponse
 
 from geoinsight import PROJECT_ROOT
 from geoinsight.i18n import text
-from geoinsight.privacy.accounts import Accounts
+from geoinsight.privacy.accounts import Accounts, open_accounts
 from geoinsight.privacy.audit import AuditLog
 from geoinsight.privacy.throttle import LoginPolicy
 from geoinsight.settings import Settings
@@ -317,7 +317,7 @@ def test_login_page_in_the_real_layout(demo_settings: Settings) -> None:
 
     app = create_app(demo_settings)
     app.config["TESTING"] = True
-    accounts = Accounts(demo_settings.data_dir / "accounts.sqlite")
+    accounts = open_accounts(demo_settings)
     if "auth" not in app.blueprints:
         register(app, accounts)
     accounts.add_user("anna", ["beheerder"], PASSWORD)

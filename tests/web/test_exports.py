@@ -22,7 +22,7 @@ URL = "/api/export/population,woz_mean?level=buurt&municipality=GM0503"
 
 
 def cli(settings: Settings, *args: str) -> Done:
-    return run_cli(settings.data_dir, "export", *args)
+    return run_cli(settings.data_dir, "export", *args, database_url=settings.database_url)
 
 
 def test_api_and_cli_give_the_same_csv(client: FlaskClient, demo_settings: Settings,

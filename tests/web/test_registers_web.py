@@ -21,7 +21,7 @@ from web.tiers import CODE, QUERY, UNKNOWN
 from geoinsight.ingest.events import ingest_events
 from geoinsight.registers import RegisterSpec
 from geoinsight.settings import Settings
-from geoinsight.store.gpkg import GeoPackageStore
+from geoinsight.store import open_store
 from geoinsight.web import create_app
 
 REGISTERS = {
@@ -36,7 +36,7 @@ Headers = dict[str, str]
 
 @pytest.fixture
 def registers_app(demo_settings: Settings, tmp_path: Path) -> Iterator[Flask]:
-    store = GeoPackageStore(demo_settings.store_path)
+    store = open_store(demo_settings)
     buurten = store.areas(level="buurt", municipality="GM0503")
     for name, spec in REGISTERS.items():
         ingest_events(store, bike_thefts(buurten, tmp_path / f"{name}.csv"), register=spec)
@@ -130,7 +130,7 @@ def test_a_restricted_register_answers_like_an_unknown_layer(registers_app: Flas
 
 def test_the_default_register_can_be_opened_and_retitled(demo_settings: Settings,
                                                          tmp_path: Path) -> None:
-    store = GeoPackageStore(demo_settings.store_path)
+    store = open_store(demo_settings)
     path = bike_thefts(store.areas(level="buurt", municipality="GM0503"), tmp_path / "m.csv")
     ingest_events(store, path, register=RegisterSpec(title="Meldingen wijkteam", tier="open"))
     client = create_app(demo_settings).test_client()
