@@ -151,6 +151,24 @@ def test_geometry_in_rd_or_crs84(gate: Gate, source: Source) -> None:
     assert parse_items_query({}).crs == CRS84
 
 
+def test_each_page_takes_its_rows_of_geometry_made_once_per_crs(gate: Gate) -> None:
+    """The served geometry is made for all areas at once (by the warm-up for CRS84) and a page
+    picks its rows: the same coordinates as reprojecting that page's areas on their own."""
+    source = Source(gate, gate.catalog, BoundedCache())
+    areas = source.table(source.collection("buurt_2023")).areas
+    areas.prepare()
+    made = areas.served(CRS84)
+    assert areas.served(CRS84) is made and len(made) == len(areas.frame)
+    later = page(source, "buurt_2023", limit="7", offset="30")
+    assert areas.served(CRS84) is made  # the page made nothing new
+    alone = areas.frame.iloc[30:37].geometry.to_crs("OGC:CRS84")
+    for feature, own in zip(later["features"], alone, strict=True):
+        assert shapely.equals_exact(shape(feature["geometry"]), own, tolerance=1.1e-6)
+    rd = page(source, "buurt_2023", limit="2", crs=RD)
+    assert areas.served(RD) is not None and shapely.equals_exact(
+        shape(rd["features"][0]["geometry"]), areas.frame.geometry.iloc[0], tolerance=0.0051)
+
+
 def test_the_collection_document_describes_each_column(source: Source) -> None:
     found = source.collection("buurt_2022")
     doc = collection_doc(found, LINKS, "json", "en")

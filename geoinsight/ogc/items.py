@@ -20,7 +20,7 @@ from shapely.geometry import mapping
 
 from geoinsight.errors import BadRequest, NotFound
 from geoinsight.ogc import DEFAULT_LIMIT, GEOJSON, HTML, JSON, MAX_LIMIT
-from geoinsight.ogc.crs import CRS84, bbox_in_rd, output_geometries, parse_bbox, parse_crs
+from geoinsight.ogc.crs import CRS84, bbox_in_rd, parse_bbox, parse_crs
 from geoinsight.ogc.links import Links
 from geoinsight.ogc.tables import AREA_PROPERTIES, Table
 from geoinsight.usecases.service import parse_municipality, parse_year
@@ -108,10 +108,10 @@ def item(table: Table, code: str, crs: str, links: Links, fmt: str,
 
 def features(table: Table, positions: Sequence[int] | np.ndarray,
              crs: str) -> list[dict[str, Any]]:
-    areas = table.areas.frame.iloc[list(positions)]
-    geometries = output_geometries(areas.geometry, crs)
-    attributes = _records(pd.DataFrame(areas[list(AREA_PROPERTIES)]))
-    values = _records(table.values.iloc[list(positions)])
+    rows = np.asarray(positions, dtype=np.intp)
+    geometries = table.areas.served(crs)[rows]
+    attributes = _records(pd.DataFrame(table.areas.frame[list(AREA_PROPERTIES)]), rows)
+    values = _records(table.values, rows)
     out = []
     for attrs, vals, geometry in zip(attributes, values, geometries, strict=True):
         out.append({"type": "Feature", "id": attrs["code"],
@@ -120,7 +120,16 @@ def features(table: Table, positions: Sequence[int] | np.ndarray,
     return out
 
 
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """Rows as dicts, with NaN as None (JSON has no NaN)."""
-    clean = frame.astype(object).where(frame.notna(), None)
-    return clean.to_dict(orient="records")
+def _records(frame: pd.DataFrame, rows: np.ndarray) -> list[dict[str, Any]]:
+    """The rows at positions ``rows`` as dicts of plain Python values, with NaN as None (JSON
+    has no NaN); column by column, which is many times faster than pandas' row records."""
+    names = [str(name) for name in frame.columns]
+    columns = []
+    for name in frame.columns:
+        column = frame[name].to_numpy()[rows]
+        missing = pd.isna(column)
+        values = column.tolist()
+        if missing.any():
+            values = [None if gone else value for value, gone in zip(values, missing, strict=True)]
+        columns.append(values)
+    return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]

@@ -10,7 +10,7 @@ so a page of items does not evaluate any layer again.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
@@ -30,6 +30,7 @@ from geoinsight.ogc.collections import (
     parse_collection_id,
     plan_columns,
 )
+from geoinsight.ogc.crs import CRS84, output_geometries
 from geoinsight.privacy.disclosure import Published
 from geoinsight.usecases.service import Selection
 
@@ -42,6 +43,8 @@ class AreaSet:
     """A collection's areas in code order; positions 0..n-1 index every table built on them."""
 
     frame: gpd.GeoDataFrame  # AREA_PROPERTIES and geometry (EPSG:28992)
+    #: every area's geometry as served in an output CRS (reprojected and rounded), by CRS
+    _served: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     def select(self, bbox_rd: BaseGeometry | None, gemeente: str | None) -> np.ndarray:
         """Positions of the areas meeting the bbox (an RD New polygon) and in the gemeente."""
@@ -55,8 +58,20 @@ class AreaSet:
         return positions
 
     def prepare(self) -> None:
-        """Build the spatial index :meth:`select` queries (else the first bbox query does)."""
+        """Build the spatial index :meth:`select` queries and the geometry served in the
+        default CRS (else the first bbox query and the first page would)."""
         _ = self.frame.sindex
+        self.served(CRS84)
+
+    def served(self, crs: str) -> np.ndarray:
+        """Every area's geometry in ``crs`` as features carry it, made once per CRS: a page
+        then only picks its rows (no reprojection per request, so no thread's first use of
+        PROJ either). Two threads asking at once both make it; the last one is kept."""
+        made = self._served.get(crs)
+        if made is None:
+            made = output_geometries(self.frame.geometry, crs).to_numpy()
+            self._served[crs] = made
+        return made
 
     def position(self, code: str) -> int | None:
         found = np.flatnonzero(self.frame["code"].to_numpy() == code)
