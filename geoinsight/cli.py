@@ -65,12 +65,14 @@ def serve(settings: Settings, host: str, port: int, basemap: str | None, threads
     """Serve the web app (waitress; gunicorn with --production); an empty store first gets the
     demo data."""
     from geoinsight.web import create_app
+    from geoinsight.web.allocator import fix_mmap_threshold
 
     def read_settings() -> Settings:
         return load_settings(data_dir=settings.data_dir, basemap=basemap, threads=threads,
                              workers=workers)
 
     settings = read_settings()
+    fix_mmap_threshold(settings.malloc_mmap_threshold)  # before any worker forks
     _demo_if_empty(settings)  # here, before any worker forks: once, never racing
     click.echo(f"GeoInsight on http://{host}:{port}/ (store {settings.store_name})")
     if production:

@@ -95,6 +95,10 @@ class Settings:
     #: goes back to the system; each worker's count is jittered by up to 10 % so they do not
     #: restart together.
     max_requests: int = 20_000
+    #: Allocations of at least this many bytes (answers) get their own mmap and go back to
+    #: the system when freed (glibc; 0: glibc's default, whose threshold rises and lets the
+    #: heap fragment). See geoinsight/web/allocator.py.
+    malloc_mmap_threshold: int = 128 * 1024
     #: One JSON line per request: ``-`` (stderr), ``off``, or a file to append to.
     access_log: str = "-"
     #: The answer cache (geoinsight/web/cache.py, docs/operations.md): files under
@@ -157,6 +161,7 @@ _WHOLE_NUMBERS: dict[str, tuple[int, int | None]] = {
     "aggregate_max_unzipped_bytes": (1, None), "workers": (0, 64), "threads": (1, 64),
     "graceful_timeout": (1, 3600), "max_requests": (0, None), "cache_max_bytes": (0, None),
     "cache_memory_bytes": (0, None), "cache_ttl": (1, None), "overview_zoom": (0, 19),
+    "malloc_mmap_threshold": (0, 32 * 2**20),
 }
 
 
