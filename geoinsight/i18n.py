@@ -77,6 +77,8 @@ TEXTS: dict[str, dict[str, str]] = {
                                    "om ze te tonen.",
         "notice_no_level": "De opslag heeft geen {asked}grenzen; de kaart toont het "
                            "{level}niveau.",
+        "notice_layer_not_at_level": "Deze kaartlaag heeft geen cijfers per {asked}; de kaart "
+                                     "toont het {level}niveau.",
         "notice_other_years": "Niet op deze kaart (geen {level}grenzen van {b_year} in de "
                               "opslag): {names}. Kies een gemeente om haar eigen {level}kaart "
                               "te zien.",
@@ -345,6 +347,8 @@ TEXTS: dict[str, dict[str, str]] = {
                                    "them.",
         "notice_no_level": "The store holds no {asked} boundaries; the map shows the {level} "
                            "level.",
+        "notice_layer_not_at_level": "This layer has no figures per {asked}; the map shows "
+                                     "the {level} level.",
         "notice_other_years": "Not on this map (no {level} boundaries of {b_year} in the "
                               "store): {names}. Choose a municipality to see its own {level} "
                               "map.",

@@ -337,8 +337,23 @@ def choose(store: Reader, levels: Sequence[str], indicators: Sequence[str],
            level: str | None = None, municipality: str | None = None) -> Choice:
     """The level and gemeente to show for a request, never one without boundaries when the
     store has some: the asked ones where they exist; a gemeente with most areas that have
-    figures; a coarser level when the finest has boundaries but no figures of its own."""
+    figures; a coarser level when the finest has boundaries but no figures of its own.
+
+    A level the layer is not made for (``levels``) is never chosen: the nearest level it is
+    made for is, with the note ``layer_not_at_level`` (on a tie, the finer level inside a
+    gemeente, the coarser one for the whole country)."""
     offered = [lv for lv in LEVELS if lv in levels] or list(LEVELS)
+    if level is not None and level not in offered:
+        asked_at = LEVELS.index(level)  # LEVELS runs from fine to coarse
+        finer_first = municipality is not None
+
+        def distance(lv: str) -> tuple[int, bool]:
+            finer = LEVELS.index(lv) < asked_at
+            return abs(LEVELS.index(lv) - asked_at), finer != finer_first
+
+        instead = min(offered, key=distance)
+        found = choose(store, offered, indicators, instead, municipality)
+        return Choice(found.level, found.municipality, "layer_not_at_level", level)
     if municipality is not None:
         asked = level or offered[0]
         has = [lv for lv in offered if lv == "gemeente" or any(

@@ -40,6 +40,8 @@ def register(app: Flask) -> None:
     @app.errorhandler(GeoInsightError)
     def _geoinsight(exc: GeoInsightError):
         status = exc.status if 400 <= exc.status < 600 else 500
+        if status >= 500:  # our fault, not the request's: the server log says what and where
+            app.logger.error("%s on %s", exc.code, request.path, exc_info=exc)
         body, status = error_response(status, exc.code, exc.message)
         response = app.make_response((body, status))
         if isinstance(exc, TooManyRequests):

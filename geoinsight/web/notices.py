@@ -22,6 +22,9 @@ def map_notices(gate: Gate, layer: Layer, selection: service.Selection, year: in
     if note == "no_figures_at_level":
         out.append(_t("notice_no_figures_at_level").format(asked=_t(asked),
                                                            level=_t(selection.level)))
+    elif note == "layer_not_at_level":
+        out.append(_t("notice_layer_not_at_level").format(asked=_t(asked),
+                                                          level=_t(selection.level)))
     elif note == "no_level":
         out.append(_t("notice_no_level").format(asked=_t(asked), level=_t(selection.level)))
     elif note == "no_boundaries_at_level":

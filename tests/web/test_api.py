@@ -5,9 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
+
+from geoinsight.errors import GeoInsightError
 
 DELFT = "GM0503"
 
@@ -223,3 +227,22 @@ def test_synthetic_labels_are_flagged_everywhere(client: FlaskClient) -> None:
     assert "synthetische demodata" in html
     assert "synthetische demodata" not in client.get(
         "/map/population_density?level=buurt&municipality=GM0503").get_data(as_text=True)
+
+
+def test_a_failure_of_ours_is_a_500_in_the_log_not_in_the_answer(
+        app: Flask, caplog: pytest.LogCaptureFixture) -> None:
+    """A GeoInsightError that is the server's fault (status 500) answers the JSON error body
+    and leaves its traceback in the server log; a request's own mistake (4xx) logs nothing."""
+    def broken() -> str:
+        raise GeoInsightError("map config: something inside is wrong", code="bad_map_config")
+
+    app.add_url_rule("/api/broken", view_func=broken)
+    with caplog.at_level(logging.ERROR, logger=app.logger.name):
+        answer = app.test_client().get("/api/broken")
+        assert answer.status_code == 500
+        assert answer.get_json()["error"]["code"] == "bad_map_config"
+        assert any(r.exc_info and "something inside" in str(r.exc_info[1])
+                   and "/api/broken" in r.getMessage() for r in caplog.records)
+        caplog.clear()
+        assert app.test_client().get("/api/layers/no_such_layer/values").status_code == 404
+        assert not caplog.records

@@ -42,6 +42,7 @@ def options(page: str) -> dict[str, tuple[str, str]]:
 @pytest.mark.parametrize("url", ["/", "/map", "/map/population", "/map/population?level=buurt",
                                  "/map/population?level=wijk", "/map/population?level=gemeente",
                                  "/map/population?level=buurt&municipality=GM0518",
+                                 "/map/crimes_per_1000?level=wijk",
                                  "/planning", "/signals", "/signals?level=wijk", "/areas",
                                  "/layers", "/api/signals", "/api/planning"])
 def test_every_page_answers(client: FlaskClient, url: str) -> None:
@@ -78,6 +79,28 @@ def test_a_level_the_store_lacks_falls_back_with_a_notice(client: FlaskClient) -
     assert "De opslag heeft geen wijkgrenzen" in page
     english = client.get("/map/population?level=wijk&lang=en").get_data(as_text=True)
     assert "The store holds no district boundaries" in english
+
+
+def test_a_level_the_layer_is_not_made_for_falls_back_with_a_notice(
+        client: FlaskClient) -> None:
+    """crimes_per_1000 is made per gemeente and buurt: asked per wijk, the national map shows
+    the gemeenten (the nearest coarser level) and says why (it once answered 500)."""
+    page = client.get("/map/crimes_per_1000?level=wijk").get_data(as_text=True)
+    assert "Deze kaartlaag heeft geen cijfers per wijk; de kaart toont het gemeenteniveau." \
+        in page
+    assert re.search(r'<option value="gemeente" selected', page)
+    english = client.get("/map/crimes_per_1000?level=wijk&lang=en").get_data(as_text=True)
+    assert "This layer has no figures per district" in english
+
+
+def test_choose_never_picks_a_level_the_layer_is_not_made_for(tmp_path: Path) -> None:
+    store = partial_store(tmp_path)
+    country = choose(store, ("gemeente", "buurt"), ["population"], "wijk")
+    assert (country.level, country.note, country.asked_level) == (
+        "gemeente", "layer_not_at_level", "wijk")
+    inside = choose(store, ("gemeente", "buurt"), ["population"], "wijk", ERMELO)
+    assert (inside.level, inside.municipality, inside.note) == (
+        "buurt", ERMELO, "layer_not_at_level")
 
 
 def test_the_map_says_which_figures_belong_to_other_boundaries(client: FlaskClient) -> None:
