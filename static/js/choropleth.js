@@ -237,6 +237,32 @@
     },
   });
 
+  /** Room the legend takes once filled (its CSS max-width, plus its margin). */
+  const LEGEND_ROOM = 270;
+
+  /**
+   * Fit ``bounds`` at the zoom that fits the whole map, then, where the fitted area is narrow
+   * enough, move it sideways into the room between the bottom corners' controls (the
+   * custom-area panel on the left, the legend on the right, which may still be empty), so
+   * neither covers part of it (Zeeland, at the bottom left of the country). Never zooms out
+   * for them: where there is no such room they overlap as before.
+   */
+  function fitBesideCorners(map, bounds) {
+    const zoom = map.getBoundsZoom(bounds);
+    const size = map.getSize();
+    const corner = (side) => map.getContainer().querySelector(".leaflet-bottom.leaflet-" + side);
+    const left = corner("left") ? corner("left").offsetWidth : 0;
+    const right = Math.max(corner("right") ? corner("right").offsetWidth : 0, LEGEND_ROOM);
+    const southWest = map.project(bounds.getSouthWest(), zoom);
+    const northEast = map.project(bounds.getNorthEast(), zoom);
+    const room = size.x - left - right;
+    let middle = southWest.add(northEast).divideBy(2); // as fitBounds centres: in pixels
+    if (northEast.x - southWest.x <= room) {
+      middle = middle.subtract(L.point(left + room / 2 - size.x / 2, 0));
+    }
+    map.setView(map.unproject(middle, zoom), zoom, { animate: false });
+  }
+
   function geoinsightChoropleth(map, config) {
     const labels = config.labels || {};
     const locale = config.locale || "nl-NL";
@@ -534,9 +560,10 @@
         return;
       }
       if (config.refine_url && areas.bbox && areas.bbox.length === 4) {
-        // an overview map (national, provincial) fits itself to what it shows
+        // an overview map (national, provincial) fits itself to what it shows, beside the
+        // panels in its bottom corners (custom area, legend) where the map is wide enough
         const [west, south, east, north] = areas.bbox;
-        map.fitBounds([[south, west], [north, east]], { animate: false });
+        fitBesideCorners(map, L.latLngBounds([[south, west], [north, east]]));
       }
       buildLayers();
       layers.get(activeId).addTo(map);

@@ -92,3 +92,25 @@ def test_zooming_in_swaps_in_the_gemeente_in_view(national_server: LiveServer,
     page.wait_for_timeout(300)
     assert len([url for url in asked if "municipality=" in url]) == 1
     assert not browser_page.record.page_errors
+
+
+@pytest.mark.parametrize("width", [1280, 1600])
+def test_the_country_is_fitted_beside_the_panels_in_the_corners(
+        national_server: LiveServer, browser_page: BrowserPage, width: int) -> None:
+    """The custom-area panel (bottom left) and the legend (bottom right) cover no area of the
+    fitted country on a desktop-wide map: its west end (Delft) lies right of the panel, its
+    east end left of the legend."""
+    page = browser_page.page
+    page.set_viewport_size({"width": width, "height": 720})
+    open_map(browser_page, national_server.url(NATIONAL))
+    name = the_map(page)
+    edges = page.evaluate(f"""(() => {{
+        const map = window.{name}, box = map.getContainer().getBoundingClientRect();
+        const right = (sel) => document.querySelector(sel).getBoundingClientRect();
+        return {{
+          west: map.latLngToContainerPoint([52.0115, 4.3230]).x,
+          east: map.latLngToContainerPoint([53.21, 6.60]).x,
+          panel: right(".leaflet-bottom.leaflet-left .gi-area").right - box.left,
+          legend: right(".leaflet-bottom.leaflet-right .gi-legend").left - box.left,
+        }}; }})()""")
+    assert edges["panel"] < edges["west"] < edges["east"] < edges["legend"], edges
