@@ -136,25 +136,37 @@ def with_database(url: str, database: str, query: str = "") -> str:
     return urlunsplit((parts.scheme, parts.netloc, "/" + database, query, ""))
 
 
+@contextmanager
+def _new_database(prefix: str, template: str | None = None) -> Iterator[tuple[str, str]]:
+    """A fresh database (name, URL): with PostGIS, or a copy of ``template``; dropped after."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    create = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+    if template is not None:
+        create = sql.SQL("{} TEMPLATE {}").format(create, sql.Identifier(template))
+    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+        admin.execute(create)
+    try:
+        url = with_database(ADMIN_URL, name)
+        if template is None:
+            with psycopg.connect(url, autocommit=True) as conn:
+                conn.execute("CREATE EXTENSION postgis")
+        yield name, url
+    finally:
+        with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+            admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
 @pytest.fixture(scope="session")
 def pg_database() -> Iterator[str]:
     """The URL of a fresh database with PostGIS, dropped at the end of the session."""
     try:
-        admin = psycopg.connect(ADMIN_URL, autocommit=True)
+        psycopg.connect(ADMIN_URL, autocommit=True).close()
     except psycopg.OperationalError as exc:
         if os.environ.get("CI"):
             pytest.fail(f"PostgreSQL must run in CI (scripts/test.sh starts it): {exc}")
         pytest.skip(f"no PostgreSQL at {ADMIN_URL} (scripts/test.sh sets it up)")
-    name = f"geoinsight_test_{uuid.uuid4().hex[:12]}"
-    with admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        try:
-            url = with_database(ADMIN_URL, name)
-            with psycopg.connect(url, autocommit=True) as conn:
-                conn.execute("CREATE EXTENSION postgis")
-            yield url
-        finally:
-            admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+    with _new_database("geoinsight_test") as (_, url):
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -164,46 +176,26 @@ def pg_demo_template(pg_database: str) -> Iterator[str]:
     from geoinsight.demo import load_demo_into
     from geoinsight.store.postgis import PostGISStore
 
-    name = f"geoinsight_demo_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        url = with_database(ADMIN_URL, name)
-        with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute("CREATE EXTENSION postgis")
+    with _new_database("geoinsight_demo") as (name, url):
         store = PostGISStore(url)
         try:
             load_demo_into(store, PROJECT_ROOT / "data" / "demo")
         finally:
             store.close()
         yield name
-    finally:
-        with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-            admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
-
-
-@contextmanager
-def _demo_copy(template: str) -> Iterator[str]:
-    name = f"geoinsight_t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
-            sql.Identifier(name), sql.Identifier(template)))
-    yield with_database(ADMIN_URL, name)
-    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-        admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 @pytest.fixture
 def pg_demo_url(pg_demo_template: str) -> Iterator[str]:
     """The URL of a fresh copy of the demo database, dropped after the test."""
-    with _demo_copy(pg_demo_template) as url:
+    with _new_database("geoinsight_t", pg_demo_template) as (_, url):
         yield url
 
 
 @pytest.fixture(scope="session")
 def pg_demo_read_url(pg_demo_template: str) -> Iterator[str]:
     """The URL of one copy of the demo database for the session's readers (``gates``)."""
-    with _demo_copy(pg_demo_template) as url:
+    with _new_database("geoinsight_t", pg_demo_template) as (_, url):
         yield url
 
 
