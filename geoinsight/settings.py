@@ -161,7 +161,7 @@ _WHOLE_NUMBERS: dict[str, tuple[int, int | None]] = {
     "aggregate_max_unzipped_bytes": (1, None), "workers": (0, 64), "threads": (1, 64),
     "graceful_timeout": (1, 3600), "max_requests": (0, None), "cache_max_bytes": (0, None),
     "cache_memory_bytes": (0, None), "cache_ttl": (1, None), "overview_zoom": (0, 19),
-    "malloc_mmap_threshold": (0, 32 * 2**20),
+    "malloc_mmap_threshold": (0, 32 * 2**20),  # glibc's largest on 64-bit (HEAP_MAX_SIZE / 2)
 }
 
 

@@ -7,7 +7,8 @@ every mmapped block freed (up to 32 MiB). After the first large answer is freed,
 tens of MB) come from the heap instead, where freed space between live objects is not returned
 and fragments. Fixing the threshold (``mallopt(M_MMAP_THRESHOLD, n)``, which also turns off the
 rise) keeps every large answer in mmap: measured with ``scripts/bench_memory.py``, the OGC load
-on 14,500 buurten held 1,451 MB instead of 2,032 MB after 3 minutes (docs/benchmarks.md).
+on 14,500 buurten held 1,485 MB, level, instead of 1,944 MB and rising after 3 minutes
+(docs/benchmarks.md).
 
 Setting ``malloc_mmap_threshold`` (bytes; 0 leaves glibc's default). Set once in the serving
 process before any worker forks (the workers inherit it); elsewhere (macOS, musl) it does
@@ -21,8 +22,6 @@ import ctypes.util
 
 #: mallopt's parameter number for the mmap threshold (glibc's malloc.h)
 M_MMAP_THRESHOLD = -3
-#: the largest threshold glibc accepts on 64-bit systems (HEAP_MAX_SIZE / 2)
-MAX_MMAP_THRESHOLD = 32 * 2**20
 
 
 def fix_mmap_threshold(nbytes: int) -> bool:

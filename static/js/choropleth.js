@@ -237,9 +237,6 @@
     },
   });
 
-  /** Room the legend takes once filled (its CSS max-width, plus its margin). */
-  const LEGEND_ROOM = 270;
-
   /**
    * Fit ``bounds`` at the zoom that fits the whole map, then, where the fitted area is narrow
    * enough, move it sideways into the room between the bottom corners' controls (the
@@ -252,7 +249,10 @@
     const size = map.getSize();
     const corner = (side) => map.getContainer().querySelector(".leaflet-bottom.leaflet-" + side);
     const left = corner("left") ? corner("left").offsetWidth : 0;
-    const right = Math.max(corner("right") ? corner("right").offsetWidth : 0, LEGEND_ROOM);
+    // the legend may still be empty (hidden): count the room its CSS max-width gives it
+    const legend = map.getContainer().querySelector(".gi-legend");
+    const legendRoom = legend ? parseFloat(getComputedStyle(legend).maxWidth) + 10 || 0 : 0;
+    const right = Math.max(corner("right") ? corner("right").offsetWidth : 0, legendRoom);
     const southWest = map.project(bounds.getSouthWest(), zoom);
     const northEast = map.project(bounds.getNorthEast(), zoom);
     const room = size.x - left - right;
