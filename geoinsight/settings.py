@@ -111,6 +111,9 @@ class Settings:
     redis_url: str = ""
     redis_prefix: str = "geoinsight:answer:"
     cache_ttl: int = 7 * 86400
+    #: Per process, at most this many bytes of finished anonymous answers replayed without
+    #: Flask (geoinsight/web/replay.py); 0 turns replay off.
+    replay_memory_bytes: int = 32 * 2**20
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -160,7 +163,8 @@ _WHOLE_NUMBERS: dict[str, tuple[int, int | None]] = {
     "trusted_proxies": (0, 10), "aggregate_max_features": (1, None),
     "aggregate_max_unzipped_bytes": (1, None), "workers": (0, 64), "threads": (1, 64),
     "graceful_timeout": (1, 3600), "max_requests": (0, None), "cache_max_bytes": (0, None),
-    "cache_memory_bytes": (0, None), "cache_ttl": (1, None), "overview_zoom": (0, 19),
+    "cache_memory_bytes": (0, None), "replay_memory_bytes": (0, None), "cache_ttl": (1, None),
+    "overview_zoom": (0, 19),
     "malloc_mmap_threshold": (0, 32 * 2**20),  # glibc's largest on 64-bit (HEAP_MAX_SIZE / 2)
 }
 

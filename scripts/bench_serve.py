@@ -137,11 +137,12 @@ def table(results: list[Result], production: str) -> str:
              "req/s vs waitress |", "|---|---:|---|---:|---:|---:|---:|---:|"]
     base = {(r.route, r.connections): r.rps for r in results if r.server == "waitress"}
     for r in sorted(results, key=lambda r: (r.route, r.connections, r.server != "waitress")):
-        ratio = r.rps / base[(r.route, r.connections)] if (r.route, r.connections) in base else 0
+        key = (r.route, r.connections)
+        ratio = f"{r.rps / base[key]:.2f}×" if key in base else "–"
         lines.append(f"| {r.route} | {r.connections} | "
                      f"{production if r.server == 'production' else 'waitress, 1 process'} | "
                      f"{r.rps:,.0f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.errors_text()} | "
-                     f"{ratio:.2f}× |")
+                     f"{ratio} |")
     return "\n".join(lines)
 
 

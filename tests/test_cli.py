@@ -65,6 +65,15 @@ def test_rejects_go_to_a_report(tmp_path: Path) -> None:
                                                "line 3,BU0503,no valid CBS area code"]
 
 
+def test_a_table_with_its_own_year_and_level_columns(tmp_path: Path) -> None:
+    """Once crashed after writing (the summary read the file's ``year`` column twice)."""
+    table = tmp_path / "t.csv"
+    table.write_text("code,year,level,aantal_inwoners\nBU05030000,2024,buurt,10\n")
+    done = run(tmp_path, "ingest", "indicators", str(table))
+    assert done.returncode == 0, done.stderr
+    assert "stored 1" in done.stdout and "(1 buurt; 2024)" in done.stdout
+
+
 def test_layers_validate_and_list(tmp_path: Path) -> None:
     done = run(tmp_path, "layers", "validate")
     assert done.returncode == 0, done.stderr

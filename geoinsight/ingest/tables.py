@@ -214,7 +214,9 @@ def ingest_indicators(store: Store, path: Path, year: int | None = None,
     report = _link(store, batch, register_rows(keyed.frame), None)
     batch.rejects = batch.rejects + report.rejects
     notes.append(report.summary())
-    rows = keyed.frame.rename(columns={"_code": "code", "_year": "year", "_level": "level"})
+    # only the keys: the file's own ``year`` or ``level`` column would otherwise be doubled
+    rows = keyed.frame[["_code", "_year", "_level"]].rename(
+        columns={"_code": "code", "_year": "year", "_level": "level"})
     return finish(store, batch, rows, [*rows["year"], *long.values["year"]], report)
 
 

@@ -24,6 +24,7 @@ from geoinsight.usecases.planning import load_schemes
 from geoinsight.web import access_log, errors
 from geoinsight.web.cache import AnswerCache
 from geoinsight.web.context import AppState
+from geoinsight.web.replay import AnonymousReplay
 from geoinsight.web.sparkline import sparkline
 
 
@@ -40,7 +41,7 @@ def create_app(settings: Settings | None = None) -> Flask:
                                             load_schemes(settings.planning_dir),
                                             open_audit_log(settings),
                                             AnswerCache.for_settings(settings))
-    access_log.register(app, settings)  # first, so its after_request hook runs last
+    log = access_log.register(app, settings)  # first, so its after_request hook runs last
     from geoinsight.privacy.accounts import open_accounts
     from geoinsight.web import (
         aggregate,
@@ -78,6 +79,12 @@ def create_app(settings: Settings | None = None) -> Flask:
                   secure_cookies=auth.secure_cookies(settings),
                   policy=LoginPolicy.from_settings(settings),
                   audit=app.extensions["geoinsight"].audit)
+    # inside ProxyFix, so a replayed request's address is the client's as for any other
+    replay = AnonymousReplay(app.wsgi_app, gates.published.version, log,
+                             settings.replay_memory_bytes,
+                             trust_request_id=settings.trusted_proxies > 0)
+    app.extensions["geoinsight.replay"] = replay
+    app.wsgi_app = replay  # type: ignore[method-assign]
     _behind_proxies(app, settings.trusted_proxies)
 
     @app.context_processor

@@ -128,41 +128,56 @@ def _same_file(path: Path, fd: int) -> bool:
     return (here.st_dev, here.st_ino) == (there.st_dev, there.st_ino)
 
 
-def register(app: Flask, settings: Settings) -> None:
+def register(app: Flask, settings: Settings) -> AccessLog | None:
     """Log every request of ``app``. Register before the other ``after_request`` hooks: Flask runs
-    them in reverse, so this one sees the final answer."""
+    them in reverse, so this one sees the final answer. Returns the log (None when ``off``) for
+    what answers outside Flask (:mod:`geoinsight.web.replay`)."""
     log = AccessLog.from_setting(settings.access_log)
     trust_request_id = settings.trusted_proxies > 0
 
     @app.before_request
     def _start() -> None:
         g.request_started = time.perf_counter()
-        given = request.headers.get(REQUEST_ID_HEADER, "")
-        g.request_id = (given if trust_request_id and _REQUEST_ID.fullmatch(given)
-                        else REQUEST_IDS.next())
+        g.request_id = request_id_for(request.headers.get(REQUEST_ID_HEADER, ""),
+                                      trust_request_id)
 
     @app.after_request
     def _log(response: Response) -> Response:
         request_id = g.get("request_id") or REQUEST_IDS.next()
         response.headers[REQUEST_ID_HEADER] = request_id
         if log is not None:
-            log.write(_record(response, request_id))
+            started = g.get("request_started")
+            log.write(record(method=request.method, path=request.path,
+                             query=request.query_string.decode("latin-1"),
+                             status=response.status_code, size=_body_bytes(response),
+                             started=started, remote_addr=request.remote_addr or "",
+                             user=current_principal().name or "anonymous",
+                             request_id=request_id))
         return response
 
+    return log
 
-def _record(response: Response, request_id: str) -> dict[str, Any]:
-    started = g.get("request_started")
+
+def request_id_for(given: str, trusted: bool) -> str:
+    """The request's id: the one a trusted proxy gave (when well-formed), else a new one."""
+    return given if trusted and _REQUEST_ID.fullmatch(given) else REQUEST_IDS.next()
+
+
+def record(*, method: str, path: str, query: str, status: int, size: int | None,
+           started: float | None, remote_addr: str, user: str,
+           request_id: str) -> dict[str, Any]:
+    """One access-log line; ``started``: the ``time.perf_counter()`` the request began at."""
     elapsed = (time.perf_counter() - started) * 1000 if started is not None else None
     return {
         "time": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-        "method": request.method,
-        "path": request.path,
-        "query": request.query_string.decode("latin-1"),
-        "status": response.status_code,
-        "bytes": _body_bytes(response),
+        "method": method,
+        "path": path,
+        "query": query,
+        "status": status,
+        "bytes": size,
         "duration_ms": round(elapsed, 2) if elapsed is not None else None,
-        "remote_addr": request.remote_addr or "",
-        "user": current_principal().name or "anonymous",
+        "remote_addr": remote_addr,
+        "user": user,
         "request_id": request_id,
     }
 

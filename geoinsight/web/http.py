@@ -27,6 +27,7 @@ from geoinsight import __version__
 from geoinsight.ogc.cache import BoundedCache
 from geoinsight.web.cache import Answer, etag_of
 from geoinsight.web.context import gate, lang, state
+from geoinsight.web.replay import REPLAYABLE
 
 #: answers smaller than this are sent as they are
 COMPRESS_FROM = 1024
@@ -49,7 +50,8 @@ def cached(make: Callable[[], Response], *extra: object) -> Response:
     answer cache, with the audit reads making it recorded replayed on this request's gate.
 
     Only whole successful answers are kept: an error, a streamed file or an answer about a
-    drawn area is returned as made.
+    drawn area is returned as made. An answer with no audited read, made for an anonymous
+    principal, may be replayed to the next anonymous request like it (:mod:`.replay`).
     """
     cache = state().answers
     key = answer_key(*extra)
@@ -70,6 +72,8 @@ def cached(make: Callable[[], Response], *extra: object) -> Response:
     else:
         for what, tier, area in found.reads:
             request_gate.audit_read(what, tier, area)
+    if not found.reads and request_gate.principal.anonymous:
+        request.environ[REPLAYABLE] = True  # the same for every anonymous caller
     return conditional(found)
 
 
