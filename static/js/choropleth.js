@@ -335,10 +335,17 @@
         sticky: true, direction: "top", className: "gi-tooltip", opacity: 1,
       });
       layer.on("mouseover", (e) => {
+        if (renderer) {
+          outlineOf(e.layer);
+          return;
+        }
         e.layer.setStyle(HOVER_STYLE);
         e.layer.bringToFront();
       });
-      layer.on("mouseout", (e) => e.layer.setStyle(styleFor(layerId, e.layer.feature)));
+      layer.on("mouseout", (e) => {
+        if (renderer) outlineOf(null);
+        else e.layer.setStyle(styleFor(layerId, e.layer.feature));
+      });
       layer.on("click", (e) => {
         const code = e.layer.feature.properties && e.layer.feature.properties.code;
         if (code) {
@@ -461,6 +468,25 @@
     // instead of as many SVG paths; overview geometry first, each gemeente's full detail once
     // the map is zoomed in on it (config.refine_zoom).
     const renderer = config.refine_url ? new HoverCanvas({ padding: 0.5 }) : undefined;
+    // On that canvas, restyling the hovered area would redraw every area around it; its
+    // outline is drawn instead as one SVG path in a pane of its own above the canvas, which
+    // the pointer passes through (so the canvas still finds the areas under it).
+    let outline = null;
+    let outlineRenderer = null;
+
+    function outlineOf(path) {
+      if (outline) outline.remove();
+      outline = null;
+      if (!path) return;
+      if (!outlineRenderer) {
+        map.createPane("gi-outline").style.pointerEvents = "none";
+        map.getPane("gi-outline").style.zIndex = 450; // above the areas, below tooltips
+        outlineRenderer = L.svg({ pane: "gi-outline", padding: 0.1 });
+      }
+      outline = L.polygon(path.getLatLngs(), Object.assign(
+        { interactive: false, fill: false, renderer: outlineRenderer, pane: "gi-outline" },
+        HOVER_STYLE)).addTo(map);
+    }
     const refined = new Set(); // gemeente codes whose full-detail geometry is drawn or coming
     let boxes = null; // gemeente code -> L.LatLngBounds of its overview areas
 

@@ -64,8 +64,14 @@ def test_the_country_is_drawn_on_a_canvas_with_tooltips(national_server: LiveSer
     tooltip = page.locator(".gi-tooltip")
     tooltip.wait_for(state="visible")
     assert "BU0503" in (tooltip.text_content() or "")
+    # the hovered area is outlined by one path above the canvas, not by redrawing the canvas
+    outline = page.locator(".leaflet-gi-outline-pane path")
+    assert outline.count() == 1
+    assert outline.get_attribute("stroke") == "#222222"
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "national-map.png"))
+    page.mouse.move(box["x"] + 5, box["y"] + box["height"] + 40)  # off the map
+    page.wait_for_function("() => !document.querySelector('.leaflet-gi-outline-pane path')")
     assert not browser_page.record.problems()
     assert not browser_page.record.page_errors
 
