@@ -1,0 +1,159 @@
+"""GeoTIFF and Cloud-Optimised GeoTIFF rasters, checked before anything is stored.
+
+:func:`read_raster` opens a file with rasterio (GDAL) and refuses, with one line naming the
+problem, what ingest cannot use: a file that is not a raster, a band the file does not have, a
+raster without a CRS, one that lies outside the Netherlands, and one whose band holds no data
+at all. It also finds the band's smallest and largest value (a legend's range).
+
+Rasters are read in their own CRS, window by window — never whole: the scan here goes block by
+block, zonal statistics (:mod:`geoinsight.spatial.zonal`) read the window of one area at a time.
+Areas are brought to the raster's CRS rather than the raster to RD New, so no cell is resampled.
+
+Nodata: the file's own nodata value, whatever it is (AHN writes float32's largest, 3.4028e38;
+others -9999 or 0), and NaN in any float raster, declared or not.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import rasterio
+from rasterio.errors import RasterioIOError
+from rasterio.warp import transform_bounds
+from rasterio.windows import Window
+
+from geoinsight.crs import RD_BOUNDS, STORE_CRS
+from geoinsight.errors import InputError
+
+#: cells read at once while scanning a raster without internal blocks (striped TIFFs)
+SCAN_CELLS = 4_000_000
+#: GDAL's block cache while a raster is read (MB); GDAL's default, 5 % of the machine's memory,
+#: would keep a whole raster of that size once read
+GDAL_CACHE_MB = 64
+
+
+def reading() -> rasterio.Env:
+    """The GDAL settings every read of a raster runs under (``with reading(): …``)."""
+    return rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB * 2**20)  # bytes, to rasterio
+
+
+@dataclass(frozen=True)
+class RasterInfo:
+    """What ingest knows of a raster band once it passed the checks."""
+
+    path: Path
+    band: int
+    bands: int
+    crs_wkt: str
+    epsg: int | None
+    width: int
+    height: int
+    #: cell size in the raster's CRS units (x, y), both positive
+    resolution: tuple[float, float]
+    #: the raster's bounds in RD New (EPSG:28992)
+    bounds_rd: tuple[float, float, float, float]
+    dtype: str
+    nodata: float | None
+    minimum: float
+    maximum: float
+    #: cells with data
+    cells: int
+
+    @property
+    def cell_area(self) -> float:
+        return self.resolution[0] * self.resolution[1]
+
+
+def read_raster(path: Path, band: int = 1) -> RasterInfo:
+    """The checked raster band at ``path`` (module docstring); :class:`InputError` otherwise."""
+    where = str(path)
+    if not path.is_file():
+        raise InputError("no such file", path=where)
+    with reading():
+        return _checked(path, band, where)
+
+
+def _checked(path: Path, band: int, where: str) -> RasterInfo:
+    try:
+        dataset = rasterio.open(path)
+    except RasterioIOError:
+        raise InputError("not a raster GDAL can read (expected a GeoTIFF or COG)",
+                         path=where) from None
+    with dataset:
+        if not 1 <= band <= dataset.count:
+            raise InputError(f"the raster has {dataset.count} band(s); there is no band {band}",
+                             path=where)
+        if dataset.crs is None:
+            raise InputError("the raster has no CRS (georeference it, e.g. gdal_translate "
+                             "-a_srs EPSG:28992)", path=where)
+        bounds_rd = _bounds_in_rd(dataset)
+        if bounds_rd is None or not _meets_netherlands(bounds_rd):
+            raise InputError("the raster lies outside the Netherlands", path=where)
+        nodata = dataset.nodatavals[band - 1]
+        low, high, cells = _scan(dataset, band, nodata)
+        if cells == 0:
+            raise InputError(f"band {band} holds no data: every cell is nodata", path=where)
+        resolution = (abs(dataset.transform.a), abs(dataset.transform.e))
+        return RasterInfo(path=path, band=band, bands=dataset.count,
+                          crs_wkt=dataset.crs.to_wkt(), epsg=dataset.crs.to_epsg(),
+                          width=dataset.width, height=dataset.height, resolution=resolution,
+                          bounds_rd=bounds_rd, dtype=dataset.dtypes[band - 1],
+                          nodata=None if nodata is None else float(nodata),
+                          minimum=low, maximum=high, cells=cells)
+
+
+def valid_mask(values: np.ndarray, nodata: float | None) -> np.ndarray:
+    """Where ``values`` hold data: not the nodata value, and not NaN."""
+    mask = np.ones(values.shape, dtype=bool)
+    if nodata is not None and not math.isnan(nodata):
+        mask &= values != np.asarray(nodata).astype(values.dtype)
+    if values.dtype.kind == "f":
+        mask &= ~np.isnan(values)
+    return mask
+
+
+def _bounds_in_rd(dataset: rasterio.DatasetReader) -> tuple[float, float, float, float] | None:
+    try:
+        bounds = transform_bounds(dataset.crs, STORE_CRS.to_wkt(), *dataset.bounds,
+                                  densify_pts=21)
+    except Exception:  # PROJ cannot place it in RD New at all: outside
+        return None
+    if not all(math.isfinite(v) for v in bounds):
+        return None
+    return (float(bounds[0]), float(bounds[1]), float(bounds[2]), float(bounds[3]))
+
+
+def _meets_netherlands(bounds: tuple[float, float, float, float]) -> bool:
+    minx, miny, maxx, maxy = bounds
+    return not (maxx < RD_BOUNDS[0] or minx > RD_BOUNDS[2]
+                or maxy < RD_BOUNDS[1] or miny > RD_BOUNDS[3])
+
+
+def _scan(dataset: rasterio.DatasetReader, band: int,
+          nodata: float | None) -> tuple[float, float, int]:
+    """Smallest and largest value and the number of cells with data, one window at a time."""
+    low, high, cells = math.inf, -math.inf, 0
+    for window in _windows(dataset, band):
+        values = dataset.read(band, window=window)
+        valid = values[valid_mask(values, nodata)]
+        if valid.size:
+            low = min(low, float(valid.min()))
+            high = max(high, float(valid.max()))
+            cells += int(valid.size)
+    return low, high, cells
+
+
+def _windows(dataset: rasterio.DatasetReader, band: int) -> Iterator[Window]:
+    """The band's own blocks when it is tiled; else strips of about ``SCAN_CELLS`` cells."""
+    _, block_w = dataset.block_shapes[band - 1]
+    if block_w < dataset.width:  # tiled: read its tiles
+        for _, window in dataset.block_windows(band):
+            yield window
+        return
+    rows = max(1, SCAN_CELLS // max(dataset.width, 1))
+    for top in range(0, dataset.height, rows):
+        yield Window(0, top, dataset.width, min(rows, dataset.height - top))
