@@ -36,11 +36,12 @@ _TEXTUAL = ("text/", "application/json", "application/geo+json", "application/sc
 _NOT_KEPT = {"content-length", "content-encoding", "etag", "set-cookie"}
 
 
-def answer_key(*extra: object) -> str:
-    """This request's key in the answer cache (see the module docstring)."""
+def answer_key(version: str, *extra: object) -> str:
+    """This request's key in the answer cache at store version ``version`` (see the module
+    docstring)."""
     request_gate = gate()
     args = sorted((name, values) for name, values in request.args.lists() if name != "lang")
-    parts = [__version__, request_gate.version(), request.path, args, lang(),
+    parts = [__version__, version, request.path, args, lang(),
              sorted(request_gate.principal.tiers), [str(x) for x in extra]]
     return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
 
@@ -54,8 +55,9 @@ def cached(make: Callable[[], Response], *extra: object) -> Response:
     principal, may be replayed to the next anonymous request like it (:mod:`.replay`).
     """
     cache = state().answers
-    key = answer_key(*extra)
     request_gate = gate()
+    version = request_gate.version()
+    key = answer_key(version, *extra)
     found = cache.get(key)
     if found is None:
         before = len(request_gate.reads)
@@ -73,7 +75,8 @@ def cached(make: Callable[[], Response], *extra: object) -> Response:
         for what, tier, area in found.reads:
             request_gate.audit_read(what, tier, area)
     if not found.reads and request_gate.principal.anonymous:
-        request.environ[REPLAYABLE] = True  # the same for every anonymous caller
+        # the same for every anonymous caller while the store is at this version
+        request.environ[REPLAYABLE] = version
     return conditional(found)
 
 

@@ -37,7 +37,8 @@ from typing import Any
 from geoinsight.web import access_log
 from geoinsight.web.access_log import REQUEST_ID_HEADER, AccessLog
 
-#: set in a request's WSGI environ by the answer cache when the answer may be replayed
+#: set in a request's WSGI environ by the answer cache when the answer may be replayed: the
+#: store version it was made at (the one in its answer-cache key)
 REPLAYABLE = "geoinsight.replayable"
 _REQUEST_ID_KEY = "HTTP_" + REQUEST_ID_HEADER.upper().replace("-", "_")
 _NOT_KEYED = {_REQUEST_ID_KEY, "HTTP_X_FORWARDED_FOR"}
@@ -81,16 +82,16 @@ class AnonymousReplay:
         if key is None:
             return self.app(environ, start_response)
         started = time.perf_counter()
-        version = self._version()
         with self._lock:
             entry = self._entries.get(key)
             if entry is not None:
                 self._entries.move_to_end(key)
-        if entry is not None and entry.version == version:
+        # the store version is looked up only for a request that may be replayed
+        if entry is not None and entry.version == self._version():
             return self._replay(entry, environ, start_response, started)
-        return self._make(key, version, environ, start_response)
+        return self._make(key, environ, start_response)
 
-    def _make(self, key: tuple[str, ...], version: str, environ: dict[str, Any],
+    def _make(self, key: tuple[str, ...], environ: dict[str, Any],
               start_response: Callable[..., Any]) -> Iterable[bytes]:
         seen: list[tuple[str, list[tuple[str, str]]]] = []
 
@@ -99,7 +100,8 @@ class AnonymousReplay:
             return start_response(status, headers, *rest)
 
         answer = self.app(environ, remember)
-        if not (environ.get(REPLAYABLE) and seen and _replayable(*seen[-1])):
+        version = environ.get(REPLAYABLE)  # the store version the answer was made at
+        if not (isinstance(version, str) and seen and _replayable(*seen[-1])):
             return answer
         try:
             body = b"".join(answer)

@@ -479,8 +479,9 @@
       outline = null;
       if (!path) return;
       if (!outlineRenderer) {
-        map.createPane("gi-outline").style.pointerEvents = "none";
-        map.getPane("gi-outline").style.zIndex = 450; // above the areas, below tooltips
+        const pane = map.createPane("gi-outline");
+        pane.style.pointerEvents = "none";
+        pane.style.zIndex = 450; // above the areas, below tooltips
         outlineRenderer = L.svg({ pane: "gi-outline", padding: 0.1 });
       }
       outline = L.polygon(path.getLatLngs(), Object.assign(

@@ -70,7 +70,7 @@ def test_the_country_is_drawn_on_a_canvas_with_tooltips(national_server: LiveSer
     assert outline.get_attribute("stroke") == "#222222"
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "national-map.png"))
-    page.mouse.move(box["x"] + 5, box["y"] + box["height"] + 40)  # off the map
+    page.mouse.move(box["x"] + 5, box["y"] - 20, steps=3)  # off the map, above it
     page.wait_for_function("() => !document.querySelector('.leaflet-gi-outline-pane path')")
     assert not browser_page.record.problems()
     assert not browser_page.record.page_errors

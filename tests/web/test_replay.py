@@ -30,12 +30,13 @@ class Inner:
                  headers: tuple[tuple[str, str], ...] = ()) -> None:
         self.calls = 0
         self.status, self.replayable, self.headers = status, replayable, headers
+        self.version = ["v1"]  # the store's version, as the app reads it
 
     def __call__(self, environ: dict[str, Any],
                  start_response: Callable[..., Any]) -> Iterable[bytes]:
         self.calls += 1
         if self.replayable:
-            environ[REPLAYABLE] = True
+            environ[REPLAYABLE] = self.version[0]
         body = f"answer {self.calls} to {environ['QUERY_STRING']}".encode()
         start_response(self.status, [("Content-Type", "text/plain"), *self.headers,
                                      ("X-Request-ID", f"inner-{self.calls}")])
@@ -55,16 +56,16 @@ def _get(app: AnonymousReplay, query: str = "a=1", **headers: str) -> tuple[str,
     return status, dict(hdrs), body
 
 
-def _replay(inner: Inner, version: list[str] | None = None, max_bytes: int = 1 << 20,
+def _replay(inner: Inner, max_bytes: int = 1 << 20,
             log: AccessLog | None = None) -> AnonymousReplay:
-    version = version if version is not None else ["v1"]
-    return AnonymousReplay(inner, lambda: version[0], log, max_bytes, trust_request_id=False)
+    return AnonymousReplay(inner, lambda: inner.version[0], log, max_bytes,
+                           trust_request_id=False)
 
 
 def test_an_anonymous_answer_is_replayed_until_the_store_changes(tmp_path: Path) -> None:
-    inner, version = Inner(), ["v1"]
+    inner = Inner()
     log = tmp_path / "access.log"
-    app = _replay(inner, version, log=AccessLog(log))
+    app = _replay(inner, log=AccessLog(log))
     first = _get(app)
     second = _get(app)
     assert inner.calls == 1
@@ -75,7 +76,7 @@ def test_an_anonymous_answer_is_replayed_until_the_store_changes(tmp_path: Path)
     line = json.loads(log.read_text().splitlines()[-1])
     assert (line["status"], line["user"], line["bytes"]) == (200, "anonymous", 15)
     assert (line["request_id"], line["remote_addr"]) == (second[1]["X-Request-ID"], "192.0.2.1")
-    version[0] = "v2"  # an ingest
+    inner.version[0] = "v2"  # an ingest
     assert _get(app)[2] == b"answer 2 to a=1" and inner.calls == 2
 
 
