@@ -26,6 +26,7 @@ from geoinsight.settings import Settings, load_settings
 if TYPE_CHECKING:
     from geoinsight.catalog import Catalog
     from geoinsight.privacy.accounts import Accounts
+    from geoinsight.store import Store
 
 #: Years GeoInsight can show (the API accepts the same range).
 YEAR = click.IntRange(1900, 2100)
@@ -153,8 +154,23 @@ def ingest_boundaries_cmd(settings: Settings, path: Path, year: int | None, crs:
     from geoinsight.ingest import ingest_boundaries
 
     report = _report_target(settings, rejects_path)
-    _report(ingest_boundaries(_store(settings), path, year=year, crs=crs,
-                              values_year=values_year), report)
+    store = _store(settings)
+    _report(ingest_boundaries(store, path, year=year, crs=crs, values_year=values_year),
+            report)
+    _refresh_rasters(settings, store)
+
+
+def _refresh_rasters(settings: Settings, store: Store) -> None:
+    """After a boundary ingest: the stored rasters' figures for the boundaries held now."""
+    if not store.rasters():
+        return
+    from geoinsight.ingest.rasters import refresh_rasters
+
+    results, missing = refresh_rasters(store, settings.data_dir)
+    for result in results:
+        click.echo(result.summary().splitlines()[0] + " (recomputed)")
+    for warning in missing:
+        click.echo(f"warning: {warning}", err=True)
 
 
 @ingest.command("indicators")
@@ -245,6 +261,52 @@ def ingest_events_cmd(settings: Settings, path: Path, name: str, title: str | No
                           register=spec), report)
 
 
+@ingest.command("raster")
+@click.argument("path", type=click.Path(path_type=Path, readable=False))
+@click.option("--name", required=True,
+              help="The raster: lowercase letters, digits and _ (e.g. hittestress). Its layers "
+                   "are <name>_mean, <name>_p90, <name>_share_above_<t>, <name>_coverage, …; a "
+                   "new file replaces only this raster.")
+@click.option("--year", type=YEAR, default=None,
+              help="The year the raster describes (default: the file's TIFFTAG_DATETIME).")
+@click.option("--band", type=int, default=1, show_default=True, help="The band to use.")
+@click.option("--unit", default="", help="The unit of the cell values, e.g. °C or m NAP.")
+@click.option("--title", default=None, help="The layers' title (default: made from the name).")
+@click.option("--theme", default="environment", show_default=True, type=click.Choice(THEMES),
+              help="The theme the layers are grouped under.")
+@click.option("--tier", default="open", show_default=True, type=click.Choice(TIERS),
+              help="Who may see the figures and the overlay.")
+@click.option("--above", "above", type=float, multiple=True,
+              help="A threshold: <name>_share_above_<t> is the share of an area's surface "
+                   "with data above it. Repeat for more.")
+@click.option("--below", "below", type=float, multiple=True,
+              help="A threshold for <name>_share_below_<t>. Repeat for more.")
+@click.option("--source", default=None, help="Who made the raster (shown with every figure).")
+@click.option("--licence", default=None, help="Its licence, e.g. CC0 or CC BY 4.0.")
+@click.option("--about", default="land", show_default=True, type=click.Choice(["land",
+              "persons"]), help="What the cells describe: the land (heat, elevation, green: "
+              "no person rules apply) or persons (a population grid: small bases suppressed).")
+@click.pass_obj
+def ingest_raster_cmd(settings: Settings, path: Path, name: str, year: int | None, band: int,
+                      unit: str, title: str | None, theme: str, tier: str,
+                      above: tuple[float, ...], below: tuple[float, ...], source: str | None,
+                      licence: str | None, about: str) -> None:
+    """A GeoTIFF or Cloud-Optimised GeoTIFF, summarised per area (zonal statistics).
+
+    Every stored area the raster meets gets its coverage; those within the raster's extent
+    get mean, min, max, p10, p50, p90 and the shares above and below the thresholds, with
+    exact fractional cell weights. The file is kept (as a COG) under <data dir>/rasters/ for
+    the map's overlay.
+    """
+    from geoinsight.ingest.rasters import ingest_raster
+    from geoinsight.rasters import RasterSpec
+
+    spec = RasterSpec(name=name, title=title, unit=unit, theme=theme, tier=tier, band=band,
+                      above=above, below=below, year=year, source=source, licence=licence,
+                      about=about)
+    _report(ingest_raster(_store(settings), path, spec, settings.data_dir), None)
+
+
 def _report_target(settings: Settings, rejects_path: Path | None) -> Path | None:
     """Where the rejects go; checked before the ingest, so a bad path changes nothing."""
     folder = rejects_path.parent if rejects_path else settings.data_dir / "reports"
@@ -307,11 +369,11 @@ def layers_list(settings: Settings) -> None:
 
 
 def _catalog(settings: Settings) -> Catalog:
-    """The layer files' catalogue with a layer per event register of the store."""
+    """The layer files' catalogue with the layers of the store's event registers and rasters."""
     from geoinsight.catalog import load_catalog
-    from geoinsight.catalog.registers import with_registers
+    from geoinsight.catalog.stored import with_stored_layers
 
-    return with_registers(load_catalog(settings.layers_dir), _store(settings).event_registers())
+    return with_stored_layers(load_catalog(settings.layers_dir), _store(settings))
 
 
 @layers.command("validate")

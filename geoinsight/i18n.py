@@ -8,7 +8,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "nl": {
         "app_title": "GeoInsight", "tagline": "Wijken en buurten in kaart",
         "home": "Overzicht", "maps": "Kaarten", "layers": "Kaartlagen", "level": "Niveau",
-        "municipality": "Gemeente", "year": "Jaar", "latest": "meest recent",
+        "municipality": "Gemeente", "plan_scheme": "Prioritering", "year": "Jaar",
+        "latest": "meest recent",
         "show_map": "Toon kaart", "download": "Downloaden",
         "gemeente": "gemeente", "wijk": "wijk", "buurt": "buurt", "country": "Nederland",
         "area": "Gebied", "indicator": "Indicator", "unit": "Eenheid", "source": "Bron",
@@ -29,7 +30,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "label_distribution": "Energielabels van woningen",
         "label_chart_caption": "Woningen met een geldig energielabel, per klasse",
         "other_indicators": "Overige indicatoren", "synthetic": "synthetisch",
-        "synthetic_note": "Let op: synthetische demodata (geen echte energielabels of meldingen).",
+        "synthetic_note": "Let op: synthetische demodata (geen echte energielabels, meldingen "
+                          "of hittekaart).",
         "compare_intro": "Alle kaartlagen voor dit gebied, naast de wijk, de gemeente en — "
                          "waar bekend — Nederland.",
         # custom areas (templates/maps/map.html, static/js/custom-area.js)
@@ -47,6 +49,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "status_ok": "berekend", "status_estimated": "geschat", "status_secret": "geheim",
         "status_missing": "geen gegevens",
         "method_points": "punten in het gebied geteld",
+        "method_raster": "uit het raster berekend",
         "method_area_weighted": "naar oppervlakte gewogen",
         "method_population_weighted": "naar inwoners gewogen",
         "method_denominator_weighted": "naar huishoudens, woningen of labels gewogen",
@@ -278,7 +281,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "en": {
         "app_title": "GeoInsight", "tagline": "Neighbourhoods on the map",
         "home": "Overview", "maps": "Maps", "layers": "Map layers", "level": "Level",
-        "municipality": "Municipality", "year": "Year", "latest": "latest", "show_map": "Show map",
+        "municipality": "Municipality", "plan_scheme": "Ranking", "year": "Year",
+        "latest": "latest", "show_map": "Show map",
         "download": "Download",
         "gemeente": "municipality", "wijk": "district", "buurt": "neighbourhood",
         "country": "Netherlands", "area": "Area", "indicator": "Indicator", "unit": "Unit",
@@ -299,7 +303,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "label_distribution": "Energy labels of dwellings",
         "label_chart_caption": "Dwellings with a valid energy label, by class",
         "other_indicators": "Other indicators", "synthetic": "synthetic",
-        "synthetic_note": "Note: synthetic demo data (not real energy labels or reports).",
+        "synthetic_note": "Note: synthetic demo data (not real energy labels, reports or heat "
+                          "map).",
         "compare_intro": "Every map layer for this area, beside its district, municipality "
                          "and — where known — the Netherlands.",
         # custom areas (templates/maps/map.html, static/js/custom-area.js)
@@ -317,6 +322,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "status_ok": "computed", "status_estimated": "estimated", "status_secret": "suppressed",
         "status_missing": "no data",
         "method_points": "points in the area counted",
+        "method_raster": "computed from the raster",
         "method_area_weighted": "area-weighted",
         "method_population_weighted": "population-weighted",
         "method_denominator_weighted": "weighted by households, dwellings or labels",

@@ -147,22 +147,27 @@ class RegisterSpec:
 
 def check_spec(spec: RegisterSpec) -> None:
     """Refuse a bad name, title, theme or tier before anything is read or written."""
-    name = spec.name
-    if not (NAME_PATTERN.fullmatch(name) and len(name) <= NAME_MAX):
-        raise InputError(f"register name {name!r} is not allowed: use lowercase letters, digits "
-                         f"and underscores, starting with a letter, at most {NAME_MAX} "
-                         "characters (e.g. fietsdiefstal)", code="bad_register")
-    if name == DEFAULT_PREFIX:
+    check_definition("register", spec.name, spec.title, spec.theme, spec.tier, "fietsdiefstal")
+    if spec.name == DEFAULT_PREFIX:
         raise InputError(f"register name {DEFAULT_PREFIX!r} is reserved: the default register "
                          f"({DEFAULT_NAME}) uses the ids {DEFAULT_PREFIX}_*", code="bad_register")
-    if spec.title is not None and not (0 < len(" ".join(spec.title.split())) <= TITLE_MAX):
-        raise InputError(f"--title must be 1 to {TITLE_MAX} characters", code="bad_register")
-    if spec.theme not in THEMES:
-        raise InputError(f"theme {spec.theme!r} is not one of {', '.join(THEMES)}",
-                         code="bad_register")
-    if spec.tier not in TIERS:
-        raise InputError(f"tier {spec.tier!r} is not one of {', '.join(TIERS)}",
-                         code="bad_register")
+
+
+def check_definition(what: str, name: str, title: str | None, theme: str, tier: str,
+                     example: str) -> None:
+    """The checks every store-defined source (a register, a raster) shares: its name, title,
+    theme and tier."""
+    code = f"bad_{what}"
+    if not (NAME_PATTERN.fullmatch(name) and len(name) <= NAME_MAX):
+        raise InputError(f"{what} name {name!r} is not allowed: use lowercase letters, digits "
+                         f"and underscores, starting with a letter, at most {NAME_MAX} "
+                         f"characters (e.g. {example})", code=code)
+    if title is not None and not (0 < len(" ".join(title.split())) <= TITLE_MAX):
+        raise InputError(f"--title must be 1 to {TITLE_MAX} characters", code=code)
+    if theme not in THEMES:
+        raise InputError(f"theme {theme!r} is not one of {', '.join(THEMES)}", code=code)
+    if tier not in TIERS:
+        raise InputError(f"tier {tier!r} is not one of {', '.join(TIERS)}", code=code)
 
 
 def clashes(register: EventRegister, others: Iterable[EventRegister]) -> list[str]:

@@ -87,9 +87,18 @@ def demo_settings(settings: Settings, request: pytest.FixtureRequest) -> Setting
     ``GEOINSIGHT_TEST_STORE=postgis``) a copy of the demo database."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     if TEST_STORE == "postgis":
-        return replace(settings, database_url=request.getfixturevalue("pg_demo_url"))
-    shutil.copyfile(request.getfixturevalue("demo_file"), settings.store_path)
+        url = request.getfixturevalue("pg_demo_url")
+        copy_rasters(request.getfixturevalue("pg_demo_data_dir"), settings.data_dir)
+        return replace(settings, database_url=url)
+    demo = request.getfixturevalue("demo_file")
+    shutil.copyfile(demo, settings.store_path)
+    copy_rasters(demo.parent, settings.data_dir)
     return settings
+
+
+def copy_rasters(source: Path, data_dir: Path) -> None:
+    """The demo's kept raster files (``<data dir>/rasters/``), which go with its store."""
+    shutil.copytree(source / "rasters", data_dir / "rasters", dirs_exist_ok=True)
 
 
 @pytest.fixture
@@ -170,7 +179,13 @@ def pg_database() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def pg_demo_template(pg_database: str) -> Iterator[str]:
+def pg_demo_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The data folder the PostGIS demo keeps its raster files in."""
+    return tmp_path_factory.mktemp("pg_demo")
+
+
+@pytest.fixture(scope="session")
+def pg_demo_template(pg_database: str, pg_demo_data_dir: Path) -> Iterator[str]:
     """The name of a database holding the demo, loaded once through the PostGIS store's ingest;
     only ever copied (a template has no open connections)."""
     from geoinsight.demo import load_demo_into
@@ -179,7 +194,7 @@ def pg_demo_template(pg_database: str) -> Iterator[str]:
     with _new_database("geoinsight_demo") as (name, url):
         store = PostGISStore(url)
         try:
-            load_demo_into(store, PROJECT_ROOT / "data" / "demo")
+            load_demo_into(store, PROJECT_ROOT / "data" / "demo", pg_demo_data_dir)
         finally:
             store.close()
         yield name

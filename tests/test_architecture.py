@@ -85,7 +85,7 @@ def test_sources_only_read_files() -> None:
 
 def test_the_store_imports_nothing_above_it() -> None:
     """The store keeps what it is given: no disclosure control, catalogue or web in it."""
-    allowed = FOUNDATION | {"geoinsight.registers"}
+    allowed = FOUNDATION | {"geoinsight.registers", "geoinsight.rasters"}
     assert outside(graph(), "geoinsight.store", allowed) == []
 
 
@@ -128,7 +128,8 @@ def test_no_view_reaches_behind_the_gate() -> None:
 LAYERS: list[tuple[str, ...]] = [
     ("geoinsight.sources", "geoinsight.uploads"),            # read raw files, bounded
     ("geoinsight.render",),                                  # classes, palettes, map pages
-    ("geoinsight.catalog", "geoinsight.registers"),          # what indicators and layers are
+    ("geoinsight.catalog", "geoinsight.registers",           # what indicators and layers are
+     "geoinsight.rasters"),
     ("geoinsight.store",),                                   # keeps what it is given
     ("geoinsight.spatial",),                                 # geometry operations over the store
     ("geoinsight.analysis",),                                # placement, statistics
@@ -168,4 +169,5 @@ def test_the_package_has_the_shape_of_its_data_flow() -> None:
     """Flat top-level modules are the foundation and the entry points; the rest are packages."""
     flat = {f"geoinsight.{p.stem}" for p in PACKAGE.glob("*.py") if p.stem != "__init__"}
     assert sorted(flat - FOUNDATION) == ["geoinsight.area_input", "geoinsight.cli",
-                                         "geoinsight.demo", "geoinsight.registers"]
+                                         "geoinsight.demo", "geoinsight.rasters",
+                                         "geoinsight.registers"]

@@ -24,6 +24,7 @@ from geoinsight.catalog import (
 from geoinsight.catalog.indicators import known
 from geoinsight.errors import BadRequest, ConfigError, NotFound
 from geoinsight.privacy.access import effective_tier
+from geoinsight.rasters import is_figure_of
 from geoinsight.render.classify import palette_names
 
 LAYERS_DIR = Path(__file__).resolve().parents[1] / "layers"
@@ -100,13 +101,16 @@ def test_real_catalogue_has_the_required_layers() -> None:
 def test_real_layers_are_consistent() -> None:
     for layer in load_catalog(LAYERS_DIR):
         assert layer.path.stem == layer.id
-        assert set(layer.inputs()) <= set(known())
+        raster = layer.raster
+        assert {i for i in layer.inputs()
+                if not (raster and is_figure_of(raster, i))} <= set(known())
         assert layer.palette in palette_names()
         assert layer.title["nl"] != layer.title["en"]
-        # open data (CBS, BAG), or a municipality's own register, which is never open
+        # open data (CBS, BAG), a municipality's own register, which is never open, or a
+        # raster, whose source and licence are those it was ingested with
         own = "Eigen registratie" in layer.source
-        assert layer.source and (layer.licence in ("CC BY 4.0", "CC0") or own)
-        tiers = {i: known()[i].tier for i in layer.inputs()}
+        assert layer.source and (layer.licence in ("CC BY 4.0", "CC0") or own or raster)
+        tiers = {i: known()[i].tier for i in layer.inputs() if i in known()}
         assert not own or effective_tier(layer, tiers) == "restricted"
 
 

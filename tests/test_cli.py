@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from cli_runner import Done, run_cli
 
 TEST_DATA = Path(__file__).parent / "data"
@@ -250,3 +251,87 @@ def test_bad_events_register_options_are_one_line_and_change_nothing(tmp_path: P
         assert done.stderr.startswith("error: ") and expected in done.stderr, done.stderr
         assert "Traceback" not in done.stderr
         assert hashlib.sha256(store.read_bytes()).hexdigest() == before, args
+
+
+AHN = Path(__file__).parents[2] / "shared" / "data" / "real" / "ahn_5m_sample_zeeland_rd.tif"
+
+
+def sluis_buurten(tmp_path: Path) -> Path:
+    """Two buurten on the real AHN sample (Sluis, GM1714): one wholly on it, cell-aligned, and
+    one that reaches beyond its edge."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    frame = gpd.GeoDataFrame({"buurtcode": ["BU17140001", "BU17140002"],
+                              "buurtnaam": ["Binnen", "Rand"], "jaar": 2022},
+                             geometry=[box(32500, 370000, 33000, 370500),
+                                       box(34000, 370000, 34800, 370500)], crs="EPSG:28992")
+    path = tmp_path / "sluis.gpkg"
+    frame.to_file(path)
+    return path
+
+
+def test_ingest_raster_on_the_real_ahn_sample(tmp_path: Path) -> None:
+    import rasterio
+    from rasterio.windows import from_bounds
+
+    from geoinsight.store.gpkg import GeoPackageStore
+
+    assert run(tmp_path, "ingest", "boundaries", str(sluis_buurten(tmp_path))).returncode == 0
+    done = run(tmp_path, "ingest", "raster", str(AHN), "--name", "ahn", "--year", "2022",
+               "--unit", "m NAP", "--below", "0", "--title", "Hoogte (AHN)", "--licence", "CC0")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("raster ahn_5m_sample_zeeland_rd.tif: areas 2, with statistics "
+                               "1, coverage only 1 (2 buurt; 2022)")
+    assert "nodata 3.40282e+38" in lines[1] and "EPSG:28992" in lines[1]
+    figures = GeoPackageStore(tmp_path / "inst" / "geoinsight.gpkg").values().set_index(
+        ["code", "indicator"])["value"]
+    with rasterio.open(AHN) as dataset:  # the cells under each buurt, read directly
+        inner = dataset.read(1, window=from_bounds(32500, 370000, 33000, 370500,
+                                                   dataset.transform))
+        edge = dataset.read(1, window=from_bounds(34000, 370000, 34300, 370500,
+                                                  dataset.transform))
+    cells = inner[inner < 1e30].astype("float64")
+    assert figures[("BU17140001", "ahn_mean")] == pytest.approx(cells.mean(), rel=1e-6)
+    assert figures[("BU17140001", "ahn_min")] == pytest.approx(cells.min(), rel=1e-6)
+    assert figures[("BU17140001", "ahn_share_below_0")] == pytest.approx(
+        (cells < 0).mean() * 100, rel=1e-9)
+    assert figures[("BU17140001", "ahn_coverage")] == pytest.approx(cells.size / 100 / 100 * 100)
+    # 300 of its 800 m lie on the raster: the coverage counts the cells with data there
+    assert figures[("BU17140002", "ahn_coverage")] == pytest.approx(
+        (edge < 1e30).sum() * 25 / (800 * 500) * 100, rel=1e-9)
+    assert figures[("BU17140002", "ahn_mean")] != figures[("BU17140002", "ahn_mean")]  # NaN
+    # a later boundary ingest recomputes the raster's figures for the areas held then
+    again = run(tmp_path, "ingest", "boundaries", str(sluis_buurten(tmp_path)))
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.splitlines()[1].startswith(
+        "raster ahn_5m_sample_zeeland_rd.tif: areas 2, with statistics 1") and \
+        again.stdout.rstrip().endswith("(recomputed)")
+
+
+def test_bad_rasters_are_one_line_and_change_nothing(tmp_path: Path) -> None:
+    import hashlib
+
+    assert run(tmp_path, "ingest", "boundaries", str(sluis_buurten(tmp_path))).returncode == 0
+    store = tmp_path / "inst" / "geoinsight.gpkg"
+    before = hashlib.sha256(store.read_bytes()).hexdigest()
+    table = TEST_DATA / "kwb2024_buurten_extract.csv"
+    cases = [((str(AHN), "--name", "ahn"), f"give --year: the year the raster describes (the "
+              f"file has no TIFFTAG_DATETIME) ({AHN})"),
+             ((str(table), "--name", "ahn", "--year", "2022"),
+              f"not a raster GDAL can read (expected a GeoTIFF or COG) ({table})"),
+             ((str(AHN), "--name", "AHN", "--year", "2022"), "raster name 'AHN' is not allowed"),
+             ((str(AHN), "--name", "ahn", "--year", "2022", "--band", "2"),
+              "the raster has 1 band(s); there is no band 2"),
+             ((str(AHN), "--year", "2022"), None)]
+    for args, expected in cases:
+        done = run(tmp_path, "ingest", "raster", *args)
+        assert done.returncode != 0 and done.stdout == "", args
+        assert "Traceback" not in done.stderr
+        if expected is not None:
+            assert done.stderr == f"error: {expected}\n" or (
+                done.stderr.startswith("error: ") and expected in done.stderr
+                and done.stderr.count("\n") == 1), (args, done.stderr)
+        assert hashlib.sha256(store.read_bytes()).hexdigest() == before, args
+    assert not (tmp_path / "inst" / "rasters").exists()

@@ -80,7 +80,9 @@ def load_scheme(path: Path) -> PriorityScheme:
         where = f"inputs.{i}"
         if not isinstance(item, dict) or not {"id", "title", "indicator"} <= set(item):
             raise fail(where, "needs id, title and indicator")
-        problems = expression_problems(str(item["indicator"]))
+        raster = item.get("raster")
+        problems = expression_problems(str(item["indicator"]),
+                                       raster=str(raster) if raster else None)
         if problems:
             raise fail(f"{where}.indicator", problems[0])
         if item.get("direction", "higher") not in DIRECTIONS:

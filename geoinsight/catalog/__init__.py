@@ -83,6 +83,9 @@ class Layer:
     composite: composites.Composite | None = field(default=None, hash=False)
     #: the theme the layer is grouped under (geoinsight.records.THEMES), if it has one
     theme: str | None = None
+    #: the raster (``ingest raster --name``) whose figures the layer shows, if any: its
+    #: source, licence and tier are the raster's (geoinsight.catalog.rasters)
+    raster: str | None = None
 
     def unit_in(self, lang: str) -> str:
         """The unit as a page in ``lang`` shows it (:mod:`geoinsight.units`)."""
@@ -121,7 +124,7 @@ class Layer:
             "reverse": self.reverse, "tier": self.tier, "source": self.source,
             "licence": self.licence, "decimals": self.decimals, "higher_is": self.higher_is,
             "composite": self.composite.as_dict() if self.composite else None,
-            "theme": self.theme,
+            "theme": self.theme, "raster": self.raster,
         }
 
 
@@ -480,7 +483,9 @@ def _semantic_problems(doc: dict[str, Any], file: Path, shown: str) -> list[Prob
                                              f"stem {file.stem!r}"))
     indicator = doc.get("indicator")
     if isinstance(indicator, str) and indicator.strip():
-        problems.extend(Problem(shown, "indicator", m) for m in expression_problems(indicator))
+        raster = doc.get("raster") if isinstance(doc.get("raster"), str) else None
+        problems.extend(Problem(shown, "indicator", m)
+                        for m in expression_problems(indicator, raster=raster))
     problems.extend(_component_problems(doc.get("composite"), shown))
     base = doc.get("base")
     if isinstance(base, dict) and isinstance(base.get("indicator"), str):
@@ -518,8 +523,9 @@ def _component_problems(composite: object, shown: str) -> list[Problem]:
     return problems
 
 
-def expression_problems(text: str) -> list[str]:
-    """Messages for an indicator expression: syntax and whitelist first, then unknown ids."""
+def expression_problems(text: str, raster: str | None = None) -> list[str]:
+    """Messages for an indicator expression: syntax and whitelist first, then unknown ids (the
+    figures of ``raster``, a raster's name, are known: they exist once it is ingested)."""
     try:
         node = parse_expression(text)
     except ExpressionError as exc:
@@ -528,6 +534,10 @@ def expression_problems(text: str) -> list[str]:
     if not names:
         return ["must use at least one indicator id"]
     ids = known()
+    if raster is not None:
+        from geoinsight.rasters import is_figure_of
+
+        names = tuple(name for name in names if not is_figure_of(raster, name))
     return [_unknown("indicator", name, ids) for name in names if name not in ids]
 
 
@@ -580,7 +590,7 @@ def _layer(doc: dict[str, Any], file: Path) -> Layer:
         tier=doc["tier"], source=doc["source"], licence=doc["licence"],
         decimals=doc.get("decimals"), higher_is=doc.get("higher_is", "neutral"), path=file,
         base=(doc["base"]["indicator"], float(doc["base"]["min"])) if "base" in doc else None,
-        composite=composite, theme=doc.get("theme"),
+        composite=composite, theme=doc.get("theme"), raster=doc.get("raster"),
     )
 
 

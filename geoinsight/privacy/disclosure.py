@@ -27,6 +27,10 @@ follow CBS practice and can be changed in configuration (``disclosure:`` in conf
    through the other.
 
 Suppressed figures get status ``secret`` and no value, and show as their own legend class.
+
+Figures about the land rather than anyone on it (the statistics of a raster of heat, elevation
+or green, :mod:`geoinsight.rasters`) are not about persons, so rules 1-3 do not apply to them;
+they are not parts of a total either. Their tier still decides who sees them.
 """
 
 from __future__ import annotations
@@ -79,6 +83,9 @@ class IndicatorMeta:
     tier: str
     #: the total this indicator is a category of (an event register's class), if any
     part_of: str | None = None
+    #: a figure about the land, not about anyone (a raster's statistics): rules 1-3 do not
+    #: apply (geoinsight.rasters)
+    about_land: bool = False
 
     @property
     def disclosive_count(self) -> bool:
@@ -104,6 +111,10 @@ def indicator_meta(store: Any) -> dict[str, IndicatorMeta]:
         for part in register.class_ids():
             if part in found:
                 found[part] = replace(found[part], part_of=register.total_id)
+    for raster in store.rasters():
+        for indicator in raster.indicator_ids():
+            if indicator in found and raster.about_land:
+                found[indicator] = replace(found[indicator], about_land=True)
     return found
 
 
@@ -215,6 +226,8 @@ def _category_cells(rows: pd.DataFrame, total: str, members: tuple[str, ...]) ->
 
 def _protect_one(group: pd.DataFrame, info: IndicatorMeta, population: Mapping[str, float],
                  rules: DisclosureRules) -> pd.DataFrame:
+    if info.about_land:
+        return group
     group = group.copy()
     shown = group["status"].isin(["ok", "estimated"]) & group["value"].notna()
     value = group["value"].astype(float)

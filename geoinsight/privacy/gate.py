@@ -27,7 +27,7 @@ from typing import Any
 import pandas as pd
 
 from geoinsight.catalog import Catalog, Layer
-from geoinsight.catalog.registers import with_registers
+from geoinsight.catalog.stored import with_stored_layers
 from geoinsight.privacy.access import (
     ANONYMOUS,
     Principal,
@@ -38,6 +38,7 @@ from geoinsight.privacy.access import (
 )
 from geoinsight.privacy.audit import CustomArea, Read
 from geoinsight.privacy.disclosure import DisclosureRules, PublishedStore
+from geoinsight.rasters import RasterSource
 from geoinsight.registers import EventRegister
 from geoinsight.store import ReadThrough
 
@@ -45,8 +46,9 @@ from geoinsight.store import ReadThrough
 @dataclass
 class Gates:
     """Makes a :class:`Gate` per request; holds what is read once per store version (the
-    indicator tiers, the catalogue with the store's event registers, and the visible catalogue
-    per set of readable tiers: working it out took half of a cached answer's time)."""
+    indicator tiers, the catalogue with the store's event registers and rasters, and the
+    visible catalogue per set of readable tiers: working it out took half of a cached answer's
+    time)."""
 
     published: PublishedStore
     catalog: Catalog
@@ -58,8 +60,7 @@ class Gates:
         version = self.published.version()
         if version not in self._tiers:
             self._tiers = {version: indicator_tiers(self.published)}
-            self._catalogs = {version: with_registers(self.catalog,
-                                                      self.published.event_registers())}
+            self._catalogs = {version: with_stored_layers(self.catalog, self.published)}
             self._visible = {}
         tiers, catalog = self._tiers[version], self._catalogs[version]
         key = (version, principal.tiers)  # what a principal may know depends on its tiers only
@@ -164,3 +165,7 @@ class Gate(ReadThrough):
 
     def event_registers(self) -> list[EventRegister]:
         return [r for r in self._store.event_registers() if self.principal.may_read(r.tier)]
+
+    def rasters(self) -> list[RasterSource]:
+        """The rasters this principal may read (their figures, overlay and file)."""
+        return [r for r in self._store.rasters() if self.principal.may_read(r.tier)]

@@ -39,10 +39,11 @@ REQUIRED_LABELS: tuple[str, ...] = (
 OPTIONAL_LABELS: dict[str, dict[str, str]] = {
     "nl": {"source": "Bron", "estimated": "geschat", "layers": "Kaartlagen",
            "hotspots": "Hot- en coldspots (Gi*)", "hot": "hotspot (p ≤ 0,05)",
-           "cold": "coldspot (p ≤ 0,05)"},
+           "cold": "coldspot (p ≤ 0,05)", "raster": "Raster",
+           "raster_opacity": "Dekkend"},
     "en": {"source": "Source", "estimated": "estimated", "layers": "Map layers",
            "hotspots": "Hot and cold spots (Gi*)", "hot": "hot spot (p ≤ 0.05)",
-           "cold": "cold spot (p ≤ 0.05)"},
+           "cold": "cold spot (p ≤ 0.05)", "raster": "Raster", "raster_opacity": "Opacity"},
 }
 
 #: Interface language -> locale for ``Intl.NumberFormat`` (decimal comma in Dutch).
@@ -103,6 +104,9 @@ class MapConfig:
     #: geometry from ``refine_url`` (``{gemeente}`` placeholder)
     refine_url: str | None = None
     refine_zoom: int = 12
+    #: raster overlays (``/api/rasters``' entries): switched in the layer control, with a
+    #: legend and an opacity slider; on from the start where the active layer is a figure
+    rasters: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -240,6 +244,7 @@ def client_config(config: MapConfig) -> dict[str, Any]:
         "overlay": config.overlay,
         "refine_url": config.refine_url,
         "refine_zoom": config.refine_zoom,
+        "rasters": list(config.rasters),
     }
 
 

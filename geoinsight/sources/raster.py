@@ -16,9 +16,10 @@ others -9999 or 0), and NaN in any float raster, declared or not.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import rasterio
@@ -54,18 +55,50 @@ class RasterInfo:
     height: int
     #: cell size in the raster's CRS units (x, y), both positive
     resolution: tuple[float, float]
+    #: the raster's bounds in its own CRS (left, bottom, right, top)
+    bounds: tuple[float, float, float, float]
     #: the raster's bounds in RD New (EPSG:28992)
     bounds_rd: tuple[float, float, float, float]
+    #: the raster's bounds in WGS84 (west, south, east, north): a web map's overlay
+    bounds_wgs84: tuple[float, float, float, float]
     dtype: str
     nodata: float | None
     minimum: float
     maximum: float
     #: cells with data
     cells: int
+    #: the year of the file's TIFFTAG_DATETIME, if it has one
+    tagged_year: int | None = None
 
     @property
     def cell_area(self) -> float:
         return self.resolution[0] * self.resolution[1]
+
+    def at(self, path: Path) -> RasterInfo:
+        """The same raster, kept at another path."""
+        return replace(self, path=path)
+
+    def detail(self) -> dict[str, Any]:
+        """What the store keeps of it (:class:`geoinsight.rasters.RasterSource`'s ``detail``)."""
+        return {"crs": self.crs_wkt, "epsg": self.epsg, "width": self.width,
+                "height": self.height, "bands": self.bands, "resolution": list(self.resolution),
+                "bounds": list(self.bounds), "bounds_rd": list(self.bounds_rd),
+                "bounds_wgs84": list(self.bounds_wgs84),
+                "dtype": self.dtype, "nodata": self.nodata, "minimum": self.minimum,
+                "maximum": self.maximum, "cells": self.cells}
+
+    @classmethod
+    def from_detail(cls, path: Path, band: int, detail: Mapping[str, Any]) -> RasterInfo:
+        return cls(path=path, band=band, bands=int(detail["bands"]), crs_wkt=detail["crs"],
+                   epsg=detail["epsg"], width=int(detail["width"]),
+                   height=int(detail["height"]),
+                   resolution=(float(detail["resolution"][0]), float(detail["resolution"][1])),
+                   bounds=tuple(detail["bounds"]),
+                   bounds_rd=tuple(detail["bounds_rd"]),
+                   bounds_wgs84=tuple(detail["bounds_wgs84"]),
+                   dtype=str(detail["dtype"]), nodata=detail["nodata"],
+                   minimum=float(detail["minimum"]), maximum=float(detail["maximum"]),
+                   cells=int(detail["cells"]))
 
 
 def read_raster(path: Path, band: int = 1) -> RasterInfo:
@@ -90,8 +123,8 @@ def _checked(path: Path, band: int, where: str) -> RasterInfo:
         if dataset.crs is None:
             raise InputError("the raster has no CRS (georeference it, e.g. gdal_translate "
                              "-a_srs EPSG:28992)", path=where)
-        bounds_rd = _bounds_in_rd(dataset)
-        if bounds_rd is None or not _meets_netherlands(bounds_rd):
+        bounds_rd, wgs84 = _bounds_in_rd(dataset), _bounds_in(dataset, "EPSG:4326")
+        if bounds_rd is None or wgs84 is None or not _meets_netherlands(bounds_rd):
             raise InputError("the raster lies outside the Netherlands", path=where)
         nodata = dataset.nodatavals[band - 1]
         low, high, cells = _scan(dataset, band, nodata)
@@ -101,9 +134,18 @@ def _checked(path: Path, band: int, where: str) -> RasterInfo:
         return RasterInfo(path=path, band=band, bands=dataset.count,
                           crs_wkt=dataset.crs.to_wkt(), epsg=dataset.crs.to_epsg(),
                           width=dataset.width, height=dataset.height, resolution=resolution,
-                          bounds_rd=bounds_rd, dtype=dataset.dtypes[band - 1],
+                          bounds=tuple(float(v) for v in dataset.bounds),  # type: ignore[arg-type]
+                          bounds_rd=bounds_rd, bounds_wgs84=wgs84,
+                          dtype=dataset.dtypes[band - 1],
                           nodata=None if nodata is None else float(nodata),
-                          minimum=low, maximum=high, cells=cells)
+                          minimum=low, maximum=high, cells=cells,
+                          tagged_year=_tagged_year(dataset.tags()))
+
+
+def _tagged_year(tags: Mapping[str, str]) -> int | None:
+    """The year of TIFFTAG_DATETIME (``YYYY:MM:DD HH:MM:SS``), when it is a plausible one."""
+    text = str(tags.get("TIFFTAG_DATETIME", ""))[:4]
+    return int(text) if text.isdigit() and 1900 <= int(text) <= 2100 else None
 
 
 def valid_mask(values: np.ndarray, nodata: float | None) -> np.ndarray:
@@ -117,9 +159,14 @@ def valid_mask(values: np.ndarray, nodata: float | None) -> np.ndarray:
 
 
 def _bounds_in_rd(dataset: rasterio.DatasetReader) -> tuple[float, float, float, float] | None:
+    return _bounds_in(dataset, STORE_CRS.to_wkt())
+
+
+def _bounds_in(dataset: rasterio.DatasetReader,
+               crs: str) -> tuple[float, float, float, float] | None:
+    """The raster's bounds in ``crs`` (edges densified), or None where PROJ cannot place it."""
     try:
-        bounds = transform_bounds(dataset.crs, STORE_CRS.to_wkt(), *dataset.bounds,
-                                  densify_pts=21)
+        bounds = transform_bounds(dataset.crs, crs, *dataset.bounds, densify_pts=21)
     except Exception:  # PROJ cannot place it in RD New at all: outside
         return None
     if not all(math.isfinite(v) for v in bounds):

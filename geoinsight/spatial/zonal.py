@@ -34,9 +34,11 @@ import rasterio
 from exactextract import exact_extract
 from exactextract.raster import RasterioRasterSource
 
+from geoinsight.rasters import STATISTICS, share_column, threshold_id
 from geoinsight.sources.raster import RasterInfo, reading
 
-STATISTICS = ("mean", "min", "max", "p10", "p50", "p90")
+__all__ = ["MAX_CELLS", "STATISTICS", "share_column", "threshold_id", "zonal_statistics"]
+
 #: each statistic as exactextract's operation
 _OPERATIONS = {"mean": "mean", "min": "min", "max": "max", "p10": "quantile(q=0.1)",
                "p50": "quantile(q=0.5)", "p90": "quantile(q=0.9)"}
@@ -46,18 +48,6 @@ _COLUMNS = {"quantile(q=0.1)": "quantile_10", "quantile(q=0.5)": "quantile_50",
 MAX_CELLS = 4_000_000
 
 ShareOp = Callable[[np.ma.MaskedArray, np.ndarray], float]
-
-
-def threshold_id(threshold: float) -> str:
-    """A threshold as part of an indicator id: 41 -> ``41``, 0.25 -> ``0_25``, -1.5 -> ``m1_5``."""
-    text = f"{abs(threshold):g}".replace(".", "_").replace("+", "")
-    if "e" in text:
-        raise ValueError(f"threshold {threshold} is too large or small to name")
-    return ("m" if threshold < 0 else "") + text
-
-
-def share_column(direction: str, threshold: float) -> str:
-    return f"share_{direction}_{threshold_id(threshold)}"
 
 
 def zonal_statistics(raster: RasterInfo, areas: gpd.GeoDataFrame, *,

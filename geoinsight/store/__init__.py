@@ -8,6 +8,7 @@ from typing import Protocol
 import geopandas as gpd
 import pandas as pd
 
+from geoinsight.rasters import RasterSource
 from geoinsight.registers import EventRegister
 from geoinsight.settings import Settings
 from geoinsight.store.model import IngestBatch
@@ -89,6 +90,10 @@ class Reader(Protocol):
         """The definitions of the own event registers (``ingest events --name``), by name."""
         ...
 
+    def rasters(self) -> list[RasterSource]:
+        """The definitions of the ingested rasters (``ingest raster --name``), by name."""
+        ...
+
 
 class ReadThrough:
     """A read-only view of another reader: every read of the protocol is passed on, by name
@@ -155,6 +160,9 @@ class ReadThrough:
 
     def event_registers(self) -> list[EventRegister]:
         return self._store.event_registers()
+
+    def rasters(self) -> list[RasterSource]:
+        return self._store.rasters()
 
 
 class Store(Reader, Protocol):

@@ -24,6 +24,7 @@ import pandas as pd
 
 from geoinsight.crs import STORE_CRS
 from geoinsight.errors import GeoInsightError
+from geoinsight.rasters import RASTER_ROW, RasterSource
 from geoinsight.registers import REGISTER_ROW, EventRegister
 from geoinsight.store import gpkg_format, rows
 from geoinsight.store.model import (
@@ -303,6 +304,11 @@ class GeoPackageStore:
                                      " ORDER BY name", REGISTER_ROW)
         return [EventRegister.from_row(row) for row in frame.to_dict("records")]
 
+    def rasters(self) -> list[RasterSource]:
+        frame = self._query_optional(f"SELECT {', '.join(RASTER_ROW)} FROM rasters"
+                                     " ORDER BY name", RASTER_ROW)
+        return [RasterSource.from_row(row) for row in frame.to_dict("records")]
+
     def rejects(self, ingest_id: int) -> pd.DataFrame:
         frame = self._query("SELECT row, code, reason FROM ingest_rejects WHERE ingest_id = ?"
                             " ORDER BY fid", [ingest_id])
@@ -391,8 +397,8 @@ def _write_batch(con: sqlite3.Connection, batch: IngestBatch) -> int:
         for point_set in sorted(set(batch.point_areas["point_set"])):
             con.execute("DELETE FROM point_areas WHERE point_set = ?", (point_set,))
         _insert_rows(con, "point_areas", batch.point_areas[POINT_AREA_COLUMNS], None)
-    if batch.event_register is not None:
-        _replace_event_register(con, batch.event_register, ingest_id, now)
+    for table, definition in rows.definitions(batch):
+        _replace_definition(con, table, definition, ingest_id, now)
     for indicator in batch.replace_indicators:
         con.execute("DELETE FROM indicator_values WHERE indicator = ?", (indicator,))
     con.executemany(
@@ -408,23 +414,22 @@ def _write_batch(con: sqlite3.Connection, batch: IngestBatch) -> int:
     return ingest_id
 
 
-def _replace_event_register(con: sqlite3.Connection, register: EventRegister, ingest_id: int,
-                            now: str) -> None:
-    """A register replaces its previous definition: the values of every indicator that one
-    owned go, and so do the records of indicators the new one no longer has (a class the new
-    file lacks). Other registers are untouched."""
-    old = con.execute(f"SELECT {', '.join(REGISTER_ROW)} FROM event_registers WHERE name = ?",
-                      (register.name,)).fetchone()
-    previous = None if old is None else EventRegister.from_row(dict(zip(REGISTER_ROW, old,
-                                                                         strict=True)))
-    values_gone, indicators_gone = rows.register_change(previous, register)
+def _replace_definition(con: sqlite3.Connection, table: str, definition: rows.Owner,
+                        ingest_id: int, now: str) -> None:
+    """An event register or raster replaces its previous definition of the same name: the
+    values of every indicator that one owned go, and so do the records of indicators the new
+    one no longer has (a class the new file lacks, a threshold dropped). Others are untouched."""
+    columns, from_row = rows.DEFINITION_TABLES[table]
+    old = con.execute(f"SELECT {', '.join(columns)} FROM {table} WHERE name = ?",
+                      (definition.name,)).fetchone()
+    previous = None if old is None else from_row(dict(zip(columns, old, strict=True)))
+    values_gone, indicators_gone = rows.definition_change(previous, definition)
     con.executemany("DELETE FROM indicator_values WHERE indicator = ?",
                     [(i,) for i in values_gone])
     con.executemany("DELETE FROM indicators WHERE id = ?", [(i,) for i in indicators_gone])
-    row = {**register.as_row(), "ingested_at": now, "ingest_id": ingest_id}
-    columns = ", ".join(row)
-    con.execute("DELETE FROM event_registers WHERE name = ?", (register.name,))
-    con.execute(f"INSERT INTO event_registers ({columns}) VALUES ({', '.join('?' * len(row))})",
+    row = {**definition.as_row(), "ingested_at": now, "ingest_id": ingest_id}
+    con.execute(f"DELETE FROM {table} WHERE name = ?", (definition.name,))
+    con.execute(f"INSERT INTO {table} ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
                 tuple(row.values()))
 
 

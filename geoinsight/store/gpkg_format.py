@@ -101,6 +101,18 @@ _MORE_ATTRIBUTES: tuple[tuple[str, str, str], ...] = (
           classes TEXT NOT NULL, categories TEXT NOT NULL, source_file TEXT NOT NULL,
           synthetic INTEGER NOT NULL DEFAULT 0, ingested_at TEXT NOT NULL,
           ingest_id INTEGER NOT NULL)"""),
+    ("rasters", "Rasters (ingest raster --name): title, unit, theme, tier, band, thresholds,"
+     " source file and checksum, the kept GeoTIFF and what it is", """
+        CREATE TABLE rasters (
+          fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, name TEXT NOT NULL UNIQUE,
+          title_nl TEXT NOT NULL, title_en TEXT NOT NULL, unit TEXT NOT NULL,
+          theme TEXT NOT NULL,
+          tier TEXT NOT NULL CHECK (tier IN ('open', 'internal', 'restricted')),
+          about TEXT NOT NULL CHECK (about IN ('land', 'persons')), band INTEGER NOT NULL,
+          thresholds TEXT NOT NULL, year INTEGER NOT NULL, source TEXT NOT NULL,
+          licence TEXT NOT NULL, source_file TEXT NOT NULL, checksum TEXT NOT NULL,
+          file TEXT NOT NULL, detail TEXT NOT NULL, synthetic INTEGER NOT NULL DEFAULT 0,
+          ingested_at TEXT NOT NULL, ingest_id INTEGER NOT NULL)"""),
 )
 ATTRIBUTE_TABLES = ATTRIBUTE_TABLES + _MORE_ATTRIBUTES
 

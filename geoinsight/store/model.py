@@ -8,6 +8,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from geoinsight.rasters import RasterSource
 from geoinsight.records import (
     ADDRESS_COLUMNS,
     AREA_COLUMNS,
@@ -42,6 +43,9 @@ class IngestCounts:
         if kind == "energy_labels":
             return (f"read {self.read}, located {self.stored}, superseded {self.superseded}, "
                     f"rejected {self.rejected}")
+        if kind == "raster":
+            return (f"areas {self.read}, with statistics {self.stored}, coverage only "
+                    f"{self.skipped}")
         text = (f"read {self.read}, stored {self.stored}, repaired {self.repaired}, "
                 f"rejected {self.rejected}")
         return text + (f", skipped {self.skipped}" if self.skipped else "")
@@ -75,6 +79,9 @@ class IngestBatch:
     #: an event register's definition: replaces the register of that name, and every value
     #: and indicator its previous definition owned
     event_register: EventRegister | None = None
+    #: a raster's definition: replaces the raster of that name, and every value and
+    #: indicator its previous definition owned
+    raster: RasterSource | None = None
 
 
 def empty_values() -> pd.DataFrame:

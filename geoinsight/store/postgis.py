@@ -25,6 +25,7 @@ from psycopg import sql
 
 from geoinsight.crs import STORE_CRS
 from geoinsight.errors import ConfigError, GeoInsightError
+from geoinsight.rasters import RASTER_ROW, RasterSource
 from geoinsight.registers import REGISTER_ROW, EventRegister
 from geoinsight.store import rows
 from geoinsight.store.model import (
@@ -238,6 +239,10 @@ class PostGISStore:
         frame = self._select("event_registers", REGISTER_ROW, order=_text("name"))
         return [EventRegister.from_row(row) for row in frame.to_dict("records")]
 
+    def rasters(self) -> list[RasterSource]:
+        frame = self._select("rasters", RASTER_ROW, order=_text("name"))
+        return [RasterSource.from_row(row) for row in frame.to_dict("records")]
+
     def rejects(self, ingest_id: int) -> pd.DataFrame:
         where = _Where()
         where.add("ingest_id = %s", ingest_id)
@@ -329,8 +334,8 @@ def _write_batch(cur: psycopg.Cursor, batch: IngestBatch) -> int:
                     (sorted(set(batch.point_areas["point_set"])),))
         _copy(cur, "point_areas", POINT_AREA_COLUMNS,
               rows.plain(batch.point_areas[POINT_AREA_COLUMNS]))
-    if batch.event_register is not None:
-        _replace_event_register(cur, batch.event_register, ingest_id, now)
+    for table, definition in rows.definitions(batch):
+        _replace_definition(cur, table, definition, ingest_id, now)
     if batch.replace_indicators:
         cur.execute("DELETE FROM indicator_values WHERE indicator = ANY(%s)",
                     (list(batch.replace_indicators),))
@@ -349,21 +354,23 @@ def _write_batch(cur: psycopg.Cursor, batch: IngestBatch) -> int:
     return ingest_id
 
 
-def _replace_event_register(cur: psycopg.Cursor, register: EventRegister, ingest_id: int,
-                            now: str) -> None:
+def _replace_definition(cur: psycopg.Cursor, table: str, definition: rows.Owner,
+                        ingest_id: int, now: str) -> None:
     """As the GeoPackage store: the previous definition's values go, and the indicators the
     new definition no longer has."""
-    cur.execute(sql.SQL("SELECT {} FROM event_registers WHERE name = %s").format(
-        sql.SQL(", ").join(map(sql.Identifier, REGISTER_ROW))), (register.name,))
+    columns, from_row = rows.DEFINITION_TABLES[table]
+    cur.execute(sql.SQL("SELECT {} FROM {} WHERE name = %s").format(
+        sql.SQL(", ").join(map(sql.Identifier, columns)), sql.Identifier(table)),
+        (definition.name,))
     old = cur.fetchone()
-    previous = None if old is None else EventRegister.from_row(dict(zip(REGISTER_ROW, old,
-                                                                         strict=True)))
-    values_gone, indicators_gone = rows.register_change(previous, register)
+    previous = None if old is None else from_row(dict(zip(columns, old, strict=True)))
+    values_gone, indicators_gone = rows.definition_change(previous, definition)
     cur.execute("DELETE FROM indicator_values WHERE indicator = ANY(%s)", (values_gone,))
     cur.execute("DELETE FROM indicators WHERE id = ANY(%s)", (indicators_gone,))
-    cur.execute("DELETE FROM event_registers WHERE name = %s", (register.name,))
-    row = {**register.as_row(), "ingested_at": now, "ingest_id": ingest_id}
-    _copy(cur, "event_registers", list(row), [tuple(row.values())])
+    cur.execute(sql.SQL("DELETE FROM {} WHERE name = %s").format(sql.Identifier(table)),
+                (definition.name,))
+    row = {**definition.as_row(), "ingested_at": now, "ingest_id": ingest_id}
+    _copy(cur, table, list(row), [tuple(row.values())])
 
 
 def _copy(cur: psycopg.Cursor, table: str, columns: list[str],

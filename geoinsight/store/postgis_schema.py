@@ -118,6 +118,17 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = ((
       BEGIN RAISE EXCEPTION 'the audit log is append-only'; END $$""",
     """CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON audit
       FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only()""",
+), (
+    # 4: rasters (geoinsight.rasters): the definitions; the files lie in the data folder
+    """CREATE TABLE rasters (
+      name text PRIMARY KEY, title_nl text NOT NULL, title_en text NOT NULL,
+      unit text NOT NULL, theme text NOT NULL,
+      tier text NOT NULL CHECK (tier IN ('open', 'internal', 'restricted')),
+      about text NOT NULL CHECK (about IN ('land', 'persons')), band integer NOT NULL,
+      thresholds text NOT NULL, year integer NOT NULL, source text NOT NULL,
+      licence text NOT NULL, source_file text NOT NULL, checksum text NOT NULL,
+      file text NOT NULL, detail text NOT NULL, synthetic integer NOT NULL DEFAULT 0,
+      ingested_at text NOT NULL, ingest_id bigint NOT NULL)""",
 ))
 
 

@@ -4,15 +4,16 @@ depend on the database (the GeoPackage and PostGIS stores each only say how rows
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import geopandas as gpd
 import pandas as pd
 import shapely
 
-from geoinsight.registers import EventRegister
+from geoinsight.rasters import RASTER_ROW, RasterSource
+from geoinsight.registers import REGISTER_ROW, EventRegister
 from geoinsight.store.model import AREA_COLUMNS, VALUE_COLUMNS, IngestBatch
 
 #: the ingest log's columns after its id, in the order both stores keep them
@@ -71,13 +72,41 @@ def register_rows(register: pd.DataFrame, ingest_id: int) -> list[tuple[Any, ...
             for r in plain(register[["code", "year", "level", "name", "changed"]])]
 
 
-def register_change(previous: EventRegister | None,
-                    register: EventRegister) -> tuple[list[str], list[str]]:
-    """What replacing an event register removes: the indicators whose values go (every one the
-    previous definition owned) and those whose records go (the ones the new one lacks)."""
+class Owner(Protocol):
+    """A store-defined source that owns indicators: an event register, a raster."""
+
+    @property
+    def name(self) -> str: ...
+
+    def indicator_ids(self) -> tuple[str, ...]: ...
+
+    def as_row(self) -> dict[str, Any]: ...
+
+
+#: (table, columns, reader) of each kind of definition a batch may replace
+DEFINITION_TABLES: dict[str, tuple[list[str], Callable[[Mapping[str, Any]], Owner]]] = {
+    "event_registers": (REGISTER_ROW, EventRegister.from_row),
+    "rasters": (RASTER_ROW, RasterSource.from_row),
+}
+
+
+def definitions(batch: IngestBatch) -> list[tuple[str, Owner]]:
+    """The definitions a batch replaces, with their tables."""
+    found: list[tuple[str, Owner]] = []
+    if batch.event_register is not None:
+        found.append(("event_registers", batch.event_register))
+    if batch.raster is not None:
+        found.append(("rasters", batch.raster))
+    return found
+
+
+def definition_change(previous: Owner | None, current: Owner) -> tuple[list[str], list[str]]:
+    """What replacing an event register's or a raster's definition removes: the indicators
+    whose values go (every one the previous definition owned) and those whose records go (the
+    ones the new one lacks)."""
     if previous is None:
         return [], []
-    gone = set(previous.indicator_ids()) - set(register.indicator_ids())
+    gone = set(previous.indicator_ids()) - set(current.indicator_ids())
     return list(previous.indicator_ids()), sorted(gone)
 
 

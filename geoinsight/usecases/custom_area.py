@@ -6,6 +6,9 @@ boundary year there that has figures):
 - figures computed from points (BAG dwellings, EP-Online labels) are counted exactly from the
   points inside the area, where every area it overlaps holds address points and the layer's
   year is the year of the current point set (method ``points``);
+- figures of a raster (``ingest raster``) are computed from the raster itself for the area,
+  with exact cell weights, as for a stored area (method ``raster``): the mean heat of a drawn
+  area is not an average of its buurten's;
 - every other figure is re-expressed from the published figures of the areas it overlaps,
   and from those only (:mod:`geoinsight.spatial.interpolate`, ``published_only``;
   ``area_weighted``, ``address_weighted``, ``population_weighted``, ``identical`` when the
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -45,6 +49,7 @@ from geoinsight.privacy.disclosure import (
     indicator_meta,
     protect_custom_area,
 )
+from geoinsight.rasters import RasterSource
 from geoinsight.records import LEVELS
 from geoinsight.spatial.interpolate import Overlay, overlay, roughest
 from geoinsight.usecases.harmonise import reexpress
@@ -89,6 +94,8 @@ class _Points:
 
     store: Published
     geometry: shapely.Geometry
+    #: where the rasters' files are kept (None: their figures are re-expressed like others)
+    data_dir: Path | None = None
     _inside: pd.DataFrame | None = None
     _addresses: gpd.GeoDataFrame | None = None
     _years: dict[str, int] = field(default_factory=dict)
@@ -150,11 +157,40 @@ class _Points:
             return pd.DataFrame(columns=_VALUE_COLUMNS)
         return pd.concat(parts, ignore_index=True).assign(method="points", coverage=1.0)
 
+    def rasters(self) -> dict[str, RasterSource]:
+        """Raster figure id -> the raster whose kept file computes it for the area."""
+        if self.data_dir is None:
+            return {}
+        return {i: r for r in self.store.rasters() if (self.data_dir / r.file).is_file()
+                for i in r.indicator_ids()}
+
+    def raster_figures(self, keys: list[tuple[str, int]]) -> pd.DataFrame:
+        """The area's figures of ``keys`` (raster figures of their raster's year) computed from
+        the rasters themselves, with exact cell weights (method ``raster``)."""
+        from geoinsight.ingest.rasters import raster_figures
+        from geoinsight.sources.raster import RasterInfo
+
+        assert self.data_dir is not None
+        owners = self.rasters()
+        parts = []
+        for raster in {owners[i].name: owners[i] for i, _ in keys}.values():
+            info = RasterInfo.from_detail(self.data_dir / raster.file, raster.band,
+                                          raster.detail)
+            area = gpd.GeoDataFrame({"code": [CUSTOM_AREA], "year": [raster.year]},
+                                    geometry=[self.geometry], crs=28992)
+            parts.append(raster_figures(info, raster, area))
+        found = pd.concat(parts, ignore_index=True)
+        wanted = pd.MultiIndex.from_tuples(keys, names=["indicator", "year"])
+        found = found[pd.MultiIndex.from_frame(found[["indicator", "year"]]).isin(wanted)]
+        return found.drop(columns="boundary_year").assign(method="raster", coverage=1.0)
+
 
 def aggregate_area(store: Published, catalog: Catalog, area: DrawnArea, *, year: int | None = None,
-                   lang: str = "nl", rules: DisclosureRules | None = None) -> dict[str, Any]:
+                   lang: str = "nl", rules: DisclosureRules | None = None,
+                   data_dir: Path | None = None) -> dict[str, Any]:
     """The answer of ``POST /api/aggregate`` for ``area`` over the layers of ``catalog`` (pass
     only the layers the asker may see), read from ``store`` (pass the published store).
+    ``data_dir``: where the rasters' files are kept (their figures are computed from them).
 
     ``year`` means "as of": each layer shows its latest figures up to that year (a panel over
     every layer wants the 2022 BAG count beside the 2024 CBS figures), and says which.
@@ -162,7 +198,7 @@ def aggregate_area(store: Published, catalog: Catalog, area: DrawnArea, *, year:
     rules = rules or store.rules
     summary = {"area_m2": round(float(area.geometry.area), 1), "vertices": area.vertices,
                "bbox": to_lonlat_bounds(area.geometry)}
-    points = _Points(store, area.geometry)
+    points = _Points(store, area.geometry, data_dir=data_dir)
     # finest level first: its areas' address points are all the points the area can hold
     found = (place(store, level, points) for level in reversed(LEVELS))
     placements = {p.level: p for p in found if p is not None}
@@ -267,14 +303,18 @@ def _level_values(store: Published, placement: Placement, points: _Points, rules
     if population_year is not None:
         wanted.setdefault(("population", population_year), None)
     by_points = [key for key in wanted if _from_points(key, placement, points)]
+    owners = points.rasters()
+    by_raster = [(i, y) for i, y in wanted if i in owners and owners[i].year == y]
     parts = []
     if by_points:
         counted = points.figures()
         keys = pd.MultiIndex.from_frame(counted[["indicator", "year"]])
         parts.append(counted[keys.isin(by_points)])
+    if by_raster:
+        parts.append(points.raster_figures(by_raster))
     requests: dict[int, list[str]] = {}
     for indicator, year in wanted:
-        if (indicator, year) not in by_points:
+        if (indicator, year) not in by_points and (indicator, year) not in by_raster:
             requests.setdefault(year, []).append(indicator)
     for year, names in requests.items():
         found = reexpress(store, placement.over, dict.fromkeys(names, year),

@@ -50,8 +50,14 @@ SCORE_CLASSES = {"scheme": "quantiles", "k": 5}
 SCORE_PALETTE = "YlOrRd"
 
 
+#: the scheme a planning page shows unless another is asked for
+DEFAULT_SCHEME = "energy_transition"
+
+
 def load_schemes(folder: Path) -> dict[str, PriorityScheme]:
+    """The schemes of a folder by id, :data:`DEFAULT_SCHEME` first (where it is there)."""
     schemes = [load_scheme(p) for p in sorted(folder.glob("*.yaml"))]
+    schemes.sort(key=lambda s: s.id != DEFAULT_SCHEME)
     return {s.id: s for s in schemes}
 
 

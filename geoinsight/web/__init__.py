@@ -56,6 +56,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         openapi,
         pages,
         planning,
+        rasters,
         signals,
     )
 
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(aggregate.bp)
     app.register_blueprint(planning.bp)
     app.register_blueprint(signals.bp)
+    app.register_blueprint(rasters.bp)
     app.register_blueprint(exports.bp)
     app.register_blueprint(ogc.bp)
     app.register_blueprint(openapi.bp)

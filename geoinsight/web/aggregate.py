@@ -50,7 +50,7 @@ def aggregate() -> Response:
     area = _area()
     visible = catalog()
     result = aggregate_area(gate(), visible, area, year=year, lang=lang(),
-                            rules=gate().rules)
+                            rules=gate().rules, data_dir=state().settings.data_dir)
     which = area.fingerprint()  # the row says which area: it has no CBS code
     for row in result["layers"]:
         audit_layer(visible.get(row["layer"]), "custom area aggregate", None, which)

@@ -13,6 +13,7 @@ from geoinsight.render.choropleth import MapConfig, MapLayerRef, build_map
 from geoinsight.sources import provinces
 from geoinsight.usecases import service
 from geoinsight.usecases.holdings import LEVELS, LayerFigures, layer_figures
+from geoinsight.web import rasters
 from geoinsight.web.context import catalog, gate, lang, remembered, state
 from geoinsight.web.exports import menu_links
 from geoinsight.web.notices import map_notices
@@ -108,7 +109,8 @@ def _render(layer: Layer, selection: service.Selection, note: str, asked: str) -
         profile_url=url_for("pages.area", code="CODE").replace("CODE", "{code}"),
         signals_url=url_for("signals.layer_signals", layer_id="LAYER").replace("LAYER", "{layer}")
         + "?" + urlencode({k: v for k, v in values_query.items() if k != "format"}),
-        overlay=request.args.get("overlay") == "hotspots")
+        overlay=request.args.get("overlay") == "hotspots",
+        rasters=tuple(remembered("raster overlays", (lang(),), rasters.overlays)))
     parts = build_map(config)
     years = list(found[layer.id].years)
     downloads = menu_links(layer.id, {k: v for k, v in values_query.items() if k != "format"})

@@ -72,7 +72,10 @@ def _layer() -> Schema:
         "composite": _nullable(OBJECT), "base": _nullable(OBJECT),
     }, {"theme": _nullable({"type": "string",
                             "description": "the theme it is grouped under, one of "
-                                          + ", ".join(THEMES)})},
+                                          + ", ".join(THEMES)}),
+        "raster": _nullable({"type": "string",
+                             "description": "the raster (ingest raster --name) whose figure "
+                                            "the layer shows"})},
         description="A map layer of the catalogue, with its title in the asked language; a "
                     "layer per own event register (ingest events --name) among them.")
 
@@ -264,6 +267,19 @@ def _aggregate() -> Schema:
                             "and no layers when the area overlaps no stored area.")
 
 
+def _rasters() -> Schema:
+    raster = _obj({"name": STRING, "title": STRING, "unit": STRING, "year": YEAR,
+                   "synthetic": BOOLEAN, "tier": {"type": "string", "enum": TIERS},
+                   "tiles": {"type": "string", "description": "XYZ template: {z}/{x}/{y}"},
+                   "bounds": {**_array(NUMBER), "minItems": 4, "maxItems": 4,
+                              "description": "west, south, east, north (WGS84)"},
+                   "figures": _array(STRING),
+                   "legend": _obj({"min": NUMBER, "max": NUMBER, "colors": _array(STRING)}),
+                   "source": STRING, "licence": STRING})
+    return _obj({"rasters": _array(raster)},
+                description="The rasters the caller may see, as map overlays.")
+
+
 def _health() -> Schema:
     return _obj({"status": {"type": "string", "enum": ["ok"]}, "version": STRING,
                  "store": _obj({"version": STRING, "empty": BOOLEAN}), "layers": INTEGER})
@@ -289,7 +305,8 @@ def schemas() -> dict[str, Schema]:
         "AreaProfile": _profile(), "Plan": _plan(), "PlanInput": _plan_input(),
         "PlanCoverage": _plan_coverage(), "Standout": _standout(),
         "LayerSignals": _layer_signals(), "SignalsOverview": _signals_overview(),
-        "Aggregate": _aggregate(), "Health": _health(), "ExportMetadata": _export_metadata(),
+        "Aggregate": _aggregate(), "Rasters": _rasters(), "Health": _health(),
+        "ExportMetadata": _export_metadata(),
         "AuditEntries": _audit(), "OpenApiDocument": _obj({"openapi": STRING, "info": OBJECT,
                                                            "paths": OBJECT}),
     }

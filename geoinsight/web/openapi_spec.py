@@ -215,6 +215,21 @@ def _planning_paths() -> dict[str, Any]:
         [*_params("Scheme", "Level", "Municipality", "Year", "Weights", "Lang"), fmt])}}
 
 
+def _raster_paths() -> dict[str, Any]:
+    name = _path("name", {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"}, "the raster")
+    zxy = [_path(axis, {"type": "integer", "minimum": 0}, f"the tile's {axis}")
+           for axis in ("z", "x", "y")]
+    png = {"image/png": {"schema": BINARY}}
+    return {
+        "/api/rasters": {"get": _operation(
+            "rasters", "layers", "The rasters the caller may see, as map overlays (tiles, "
+            "bounds, legend)", _ok("the rasters", _json(ref("Rasters"))), [], _params("Lang"))},
+        "/tiles/raster/{name}/{z}/{x}/{y}.png": {"get": _operation(
+            "rasterTile", "layers", "A 256 px PNG tile (Web Mercator) of a raster; 204 where "
+            "the raster does not reach", _ok("the tile", png), [404, 503], [name, *zxy])},
+    }
+
+
 def _export_paths(layer_ids: Sequence[str]) -> dict[str, Any]:
     item = _enum_or_string(layer_ids)
     layers = _path("layers", {"type": "array", "minItems": 1, "items": item},
@@ -287,7 +302,7 @@ def build_document(*, version: str, layer_ids: Sequence[str],
     document never promises a route that is not there.
     """
     paths = {**_catalogue_paths(), **_area_paths(), **_planning_paths(),
-             **_export_paths(layer_ids), **_aggregate_paths()}
+             **_export_paths(layer_ids), **_aggregate_paths(), **_raster_paths()}
     if beheerder:
         paths.update(_admin_paths())
     if routed is not None:

@@ -141,7 +141,7 @@ def page() -> str:
         tiles=tiles, tiles_attribution=attribution,
         municipalities=municipality_options(gate(), [result.selection.level],
                                             result.selection.level),
-        use_available_url=use_available,
+        use_available_url=use_available, schemes=list(st.schemes.values()),
         api_url=url_for("planning.api_planning") + "?" + urlencode(query),
         areas_url=url_for("api.areas") + "?" + urlencode(
             {"level": result.selection.level, "municipality": result.selection.municipality,

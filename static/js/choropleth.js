@@ -13,7 +13,8 @@
  * Page hooks:
  *   window.geoinsightReady = true and body[data-map-ready="1"] once the first layer is drawn;
  *   body[data-map-error="1"] when a fetch failed (the message is shown in the map, .gi-error);
- *   a "geoinsight:layerchange" event on document with detail {layer, title, unit} per drawn layer.
+ *   a "geoinsight:layerchange" event on document with detail {layer, title, unit} per drawn layer;
+ *   body[data-rasters] names the raster overlays that are on.
  */
 (function (global) {
   "use strict";
@@ -103,6 +104,38 @@
           container.appendChild(row(n.color, n.label, n.count));
         });
       },
+      /** A block per raster overlay that is on: its title, a colour ramp from its lowest to
+       *  its highest value, and an opacity slider. */
+      rasters(shown, format) {
+        container.querySelectorAll(".gi-legend-raster").forEach((n) => n.remove());
+        shown.forEach((layer) => {
+          const r = layer.geoinsightRaster;
+          const box = el("div", "gi-legend-raster");
+          box.dataset.raster = r.name;
+          box.appendChild(el("div", "gi-legend-subtitle", labels.raster + ": " + r.title));
+          const ramp = el("div", "gi-raster-ramp");
+          ramp.style.background = "linear-gradient(to right, " + r.legend.colors.join(", ") + ")";
+          ramp.setAttribute("role", "img");
+          ramp.setAttribute("aria-label", r.title + ": " + format(r.legend.min) + " – " +
+                            format(r.legend.max) + (r.unit ? " " + r.unit : ""));
+          box.appendChild(ramp);
+          const ends = el("div", "gi-raster-ends");
+          ends.appendChild(el("span", "", withUnit(format(r.legend.min), r.unit)));
+          ends.appendChild(el("span", "", withUnit(format(r.legend.max), r.unit)));
+          box.appendChild(ends);
+          const label = el("label", "gi-raster-opacity", labels.raster_opacity);
+          const slider = document.createElement("input");
+          slider.type = "range";
+          slider.min = "0";
+          slider.max = "100";
+          slider.step = "5";
+          slider.value = String(Math.round(layer.options.opacity * 100));
+          slider.addEventListener("input", () => layer.setOpacity(Number(slider.value) / 100));
+          label.appendChild(slider);
+          box.appendChild(label);
+          container.appendChild(box);
+        });
+      },
       spots(counts) {
         container.querySelectorAll(".gi-legend-spots").forEach((n) => n.remove());
         if (!counts) return;
@@ -118,6 +151,25 @@
         container.appendChild(box);
       },
     };
+  }
+
+  /** A tile layer per raster, in a pane above the areas' fill and below the hover outline;
+   *  the pointer passes through to the areas. Each requests tiles only inside its bounds. */
+  function rasterOverlays(map, rasters) {
+    if (!rasters.length) return [];
+    const pane = map.createPane("gi-raster");
+    pane.style.zIndex = "420";
+    pane.style.pointerEvents = "none";
+    return rasters.map((r) => {
+      const [west, south, east, north] = r.bounds;
+      const layer = L.tileLayer(r.tiles, {
+        pane: "gi-raster", opacity: 0.6, maxZoom: 20,
+        bounds: L.latLngBounds([[south, west], [north, east]]),
+        attribution: escapeHtml(r.source),
+      });
+      layer.geoinsightRaster = r;
+      return layer;
+    });
   }
 
   /** Both no-data classes always appear (count 0 if the server left one out), then any other. */
@@ -280,6 +332,8 @@
     let ready = false;
     const spots = config.signals_url ? L.featureGroup() : null;
     let spotsOn = false;
+    const rasters = rasterOverlays(map, config.rasters || []);
+    const rastersOn = new Set();
     let spotRun = 0;
 
     function styleFor(layerId, feature) {
@@ -430,6 +484,7 @@
       if (layer.getLayers().length === 0) layer.addData(areas); // styled as it is added
       else layer.setStyle((feature) => styleFor(layerId, feature));
       legend.update(state.payload);
+      legend.rasters([...rastersOn], format);
       setAttribution(state.payload);
       messages.loading("");
       document.dispatchEvent(new CustomEvent("geoinsight:layerchange", {
@@ -548,6 +603,9 @@
       });
       const overlays = {};
       if (spots) overlays[escapeHtml(labels.hotspots)] = spots;
+      rasters.forEach((layer) => {
+        overlays[escapeHtml(labels.raster + ": " + layer.geoinsightRaster.title)] = layer;
+      });
       const control = L.control.layers(base, overlays, { collapsed: config.layers.length > 6 });
       // group the layers under their theme: a heading before the first layer of each theme,
       // put back whenever Leaflet redraws the list (config.layers comes sorted by theme)
@@ -566,6 +624,13 @@
           if (e.layer === spots) { spotsOn = false; drawSpots(); }
         });
       }
+      map.on("overlayadd overlayremove", (e) => {
+        if (!e.layer.geoinsightRaster) return;
+        if (e.type === "overlayadd") rastersOn.add(e.layer); else rastersOn.delete(e.layer);
+        legend.rasters([...rastersOn], format);
+        document.body.dataset.rasters = [...rastersOn].map((l) => l.geoinsightRaster.name)
+          .join(" ");
+      });
       const list = control.getContainer();
       list.setAttribute("aria-label", labels.layers || "");
       map.on("baselayerchange", (e) => {
@@ -598,6 +663,9 @@
         spotsOn = true;
         spots.addTo(map);
       }
+      // a figure of a raster is shown with the raster itself on top, half see-through
+      rasters.filter((l) => l.geoinsightRaster.figures.includes(activeId))
+        .forEach((l) => l.addTo(map));
       await show(activeId);
     }
 

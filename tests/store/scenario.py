@@ -7,9 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import rasterio
 import shapely
 from builders import RD, bike_thefts, squares
+from rasterio.transform import from_origin
 from test_ingest_points import ADDRESSES, LABELS, PUBLISHED, write_labels
 
 from geoinsight.ingest import (
@@ -19,6 +22,8 @@ from geoinsight.ingest import (
     ingest_events,
     ingest_indicators,
 )
+from geoinsight.ingest.rasters import ingest_raster
+from geoinsight.rasters import RasterSpec
 from geoinsight.store import Store
 
 CODES = ["BU05030000", "BU05030001"]
@@ -37,6 +42,18 @@ def fill(store: Store, folder: Path) -> None:
     ingest_addresses(store, folder / "bag.csv", year=2022)
     ingest_energy_labels(store, write_labels(folder / "ep.csv", LABELS), today=PUBLISHED)
     ingest_events(store, bike_thefts(store.areas(), folder / "fiets.csv", year=2022))
+    ingest_raster(store, heat_raster(folder / "heat.tif"),
+                  RasterSpec("hitte", unit="°C", above=(21.0,), year=2022), folder / "data")
+
+
+def heat_raster(path: Path) -> Path:
+    """10 m cells over both buurten of :func:`fill` and beyond: 20 °C, rising eastwards."""
+    values = np.tile(np.linspace(20.0, 22.0, 30, dtype="float32"), (20, 1))
+    with rasterio.open(path, "w", driver="GTiff", width=30, height=20, count=1,
+                       dtype="float32", crs=RD, nodata=-9999.0,
+                       transform=from_origin(83950.0, 447150.0, 10.0, 10.0)) as out:
+        out.write(values, 1)
+    return path
 
 
 def normal(frame: pd.DataFrame, drop: tuple[str, ...] = ()) -> pd.DataFrame:
@@ -70,6 +87,7 @@ def snapshot(store: Store) -> dict[str, Any]:
         "register": normal(store.register()), "links": normal(store.links()),
         "event_registers": [(r.name, r.indicator_ids(), r.tier)
                             for r in store.event_registers()],
+        "rasters": [(r.as_row(), r.ingest_id) for r in store.rasters()],
     }
 
 

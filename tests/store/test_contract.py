@@ -28,6 +28,7 @@ def test_empty_store_reads_as_empty(store: Store) -> None:
     assert store.value_years() == [] and store.presence().empty and store.labels().empty
     assert store.addresses().empty and store.point_areas("addresses").empty
     assert store.register().empty and store.links().empty and store.event_registers() == []
+    assert store.rasters() == []
     assert store.ingest_log().empty and store.indicators().empty
     assert list(store.areas(bbox=(0, 0, 1, 1)).columns) == [*store.areas().columns]
     assert store.version() == store.version()
@@ -56,7 +57,7 @@ def test_every_read_after_real_ingests(store: Store, tmp_path: Path) -> None:
     assert set(values["indicator"]) <= set(store.indicators()["id"])
     log = store.ingest_log()
     assert list(log["kind"]) == ["boundaries", "indicators", "addresses", "energy_labels",
-                                 "events"]
+                                 "events", "raster"]
     assert log["id"].is_unique and log["id"].is_monotonic_increasing
     labels_id = int(log.loc[log["kind"] == "energy_labels", "id"].iloc[0])
     assert list(store.rejects(labels_id).columns) == ["row", "code", "reason"]
@@ -73,6 +74,11 @@ def test_every_read_after_real_ingests(store: Store, tmp_path: Path) -> None:
     assert list(store.register(CODES[:1])["code"]) == CODES[:1]
     assert list(store.links().columns) == ["code", "year_a", "year_b", "relation", "reason"]
     assert [r.name for r in store.event_registers()] == ["ondermijning"]
+    (raster,) = store.rasters()
+    assert (raster.name, raster.above, raster.year, raster.unit) == ("hitte", (21.0,), 2022, "°C")
+    assert raster.detail["bounds_rd"] == [83950.0, 446950.0, 84250.0, 447150.0]
+    heat = store.values(indicators=["hitte_mean"]).set_index("code")["value"]
+    assert heat[CODES[0]] < heat[CODES[1]]  # warmer to the east
     inventory = store.inventory()
     assert set(inventory) == {"figures", "points"}
     points_held = dict(zip(inventory["points"]["point_set"], inventory["points"]["points"],

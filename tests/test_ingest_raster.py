@@ -1,0 +1,269 @@
+"""``ingest raster``: a GeoTIFF becomes per-area figures, checked against an independent
+computation (the supersampled one of ``test_zonal``), with the raster's own tier and the
+disclosure rule for figures about the land; a failed ingest changes nothing."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import rasterio
+from builders import RD
+from shapely import affinity
+from shapely.geometry import Polygon, box
+from test_zonal import CELL, ORIGIN, SHAPE, _reference, _surface, _write
+
+from geoinsight import PROJECT_ROOT
+from geoinsight.area_input import DrawnArea
+from geoinsight.catalog import load_catalog
+from geoinsight.errors import InputError
+from geoinsight.ingest import ingest_boundaries
+from geoinsight.ingest.rasters import ingest_raster, refresh_rasters
+from geoinsight.privacy.access import ANONYMOUS, Principal, indicator_tiers
+from geoinsight.privacy.disclosure import DisclosureRules, PublishedStore
+from geoinsight.privacy.gate import Gates
+from geoinsight.rasters import RasterSpec, check_spec
+from geoinsight.store.gpkg import GeoPackageStore
+from geoinsight.usecases.custom_area import aggregate_area
+
+X0, Y0 = ORIGIN[0], ORIGIN[1] - SHAPE[0] * CELL
+HEAT = RasterSpec("hitte", title="Hittestress", unit="°C", above=(35.0,), year=2023,
+                  licence="CC0", source="Test")
+STAFF = Principal("s", frozenset({"staff"}))
+
+
+def _buurten(tmp_path: Path) -> Path:
+    """Three buurten of GM0503 over the raster (one with 20 inhabitants, one half beyond it)
+    and one of GM0518 far away, in the classic columns."""
+    shapes = [
+        affinity.rotate(box(X0 + 203, Y0 + 307, X0 + 611, Y0 + 733), 17, origin="centroid"),
+        Polygon([(X0 + 1003, Y0 + 104), (X0 + 1867, Y0 + 412), (X0 + 1204, Y0 + 1388)]),
+        box(X0 + 1500.5, Y0 + 1100.5, X0 + 2400, Y0 + 1700),
+        box(150000, 400000, 150100, 400100),
+    ]
+    frame = gpd.GeoDataFrame({
+        "BU_CODE": ["BU05030001", "BU05030002", "BU05030003", "BU05180001"],
+        "BU_NAAM": ["Een", "Twee", "Drie", "Ver"],
+        "WK_CODE": ["WK050300", "WK050300", "WK050300", "WK051800"],
+        "GM_CODE": ["GM0503", "GM0503", "GM0503", "GM0518"], "GM_NAAM": "Delft",
+        "WATER": "NEE", "AANT_INW": [1000, 20, 500, 800], "JAAR": 2023,
+    }, geometry=shapes, crs=RD)
+    path = tmp_path / "buurten.gpkg"
+    frame.to_file(path)
+    return path
+
+
+@pytest.fixture
+def heat_store(store: GeoPackageStore, tmp_path: Path) -> GeoPackageStore:
+    ingest_boundaries(store, _buurten(tmp_path))
+    return store
+
+
+def _raster(tmp_path: Path, name: str = "heat.tif") -> tuple[Path, np.ndarray, np.ndarray]:
+    values = _surface()
+    valid = np.ones(SHAPE, dtype=bool)
+    valid[40:60, 30:55] = False  # a hole without data inside the first buurt
+    values[~valid] = -9999.0
+    return _write(tmp_path / name, values, nodata=-9999.0), values, valid
+
+
+def _figures(store: GeoPackageStore, indicators: list[str] | None = None) -> pd.DataFrame:
+    return store.values(indicators=indicators).set_index(["code", "indicator"])
+
+
+def test_figures_match_the_supersampled_computation(heat_store: GeoPackageStore,
+                                                    tmp_path: Path) -> None:
+    path, values, valid = _raster(tmp_path)
+    result = ingest_raster(heat_store, path, HEAT, tmp_path / "data")
+    figures = _figures(heat_store)
+    areas = heat_store.areas(level="buurt").set_index("code")
+    for code in ("BU05030001", "BU05030002"):
+        want = _reference(values, valid, areas.loc[code, "geometry"], 35.0)
+        assert figures.loc[(code, "hitte_mean"), "value"] == pytest.approx(want["mean"],
+                                                                           rel=2e-3)
+        assert figures.loc[(code, "hitte_share_above_35"), "value"] == pytest.approx(
+            want["share"], abs=1.0)
+        assert figures.loc[(code, "hitte_coverage"), "value"] == pytest.approx(
+            want["coverage"], abs=0.5)
+        assert figures.loc[(code, "hitte_p90"), "status"] == "ok"
+    # half beyond the raster: its coverage, but no statistics of the half that is there
+    assert figures.loc[("BU05030003", "hitte_coverage"), "value"] < 60
+    assert figures.loc[("BU05030003", "hitte_mean"), "status"] == "missing"
+    assert math.isnan(figures.loc[("BU05030003", "hitte_mean"), "value"])
+    # the far buurt gets nothing
+    heat = figures[figures.index.get_level_values("indicator").str.startswith("hitte_")]
+    assert "BU05180001" not in heat.index.get_level_values("code")
+    assert set(figures.reset_index()["year"]) == {2023}
+    assert result.counts.read == 3 and result.counts.stored == 2
+    assert "hitte_share_above_35" in "\n".join(result.details)
+
+
+def test_the_raster_is_kept_as_a_cog_and_defined_in_the_store(heat_store: GeoPackageStore,
+                                                              tmp_path: Path) -> None:
+    path, _, _ = _raster(tmp_path)
+    ingest_raster(heat_store, path, HEAT, tmp_path / "data")
+    (raster,) = heat_store.rasters()
+    assert raster.name == "hitte" and raster.unit == "°C" and raster.above == (35.0,)
+    assert raster.year == 2023 and raster.licence == "CC0" and raster.about == "land"
+    assert raster.detail["epsg"] == 28992 and raster.detail["nodata"] == -9999.0
+    kept = tmp_path / "data" / raster.file
+    with rasterio.open(kept) as dataset:
+        assert dataset.profile["tiled"]
+        assert dataset.tags(ns="IMAGE_STRUCTURE").get("LAYOUT") == "COG"
+        with rasterio.open(path) as original:
+            assert np.array_equal(dataset.read(1), original.read(1))  # lossless
+    indicators = heat_store.indicators().set_index("id")
+    assert indicators.loc["hitte_mean", "unit"] == "°C"
+    assert indicators.loc["hitte_share_above_35", "kind"] == "share"
+    assert indicators.loc["hitte_mean", "licence"] == "CC0"
+
+
+def test_a_new_file_replaces_only_its_own_raster(heat_store: GeoPackageStore,
+                                                 tmp_path: Path) -> None:
+    path, _, _ = _raster(tmp_path)
+    data = tmp_path / "data"
+    ingest_raster(heat_store, path, HEAT, data)
+    ingest_raster(heat_store, path, RasterSpec("groen", year=2023, unit="%"), data)
+    first = {r.name: r.file for r in heat_store.rasters()}["hitte"]
+    other = _write(tmp_path / "heat2.tif", _surface() + 1, nodata=None)
+    ingest_raster(heat_store, other, RasterSpec("hitte", below=(25.0,), year=2024), data)
+    ids = set(heat_store.indicators()["id"])
+    assert "hitte_share_below_25" in ids and "hitte_share_above_35" not in ids
+    values = heat_store.values(indicators=["hitte_mean", "hitte_share_above_35"])
+    assert set(values["year"]) == {2024} and set(values["indicator"]) == {"hitte_mean"}
+    assert not (data / first).exists()  # the replaced file is gone
+    assert len(list((data / "rasters").iterdir())) == 2
+    assert len(heat_store.values(indicators=["groen_mean"])) == 3  # the other raster stays
+
+
+def test_a_failed_write_leaves_store_and_folder_as_they_were(
+        heat_store: GeoPackageStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path, _, _ = _raster(tmp_path)
+    before = heat_store.version()
+
+    def fail(batch: object) -> int:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(heat_store, "write", fail)
+    with pytest.raises(OSError):
+        ingest_raster(heat_store, path, HEAT, tmp_path / "data")
+    assert heat_store.version() == before and heat_store.rasters() == []
+    assert list((tmp_path / "data" / "rasters").iterdir()) == []
+
+
+def test_figures_about_the_land_are_not_suppressed_for_a_small_population(
+        heat_store: GeoPackageStore, tmp_path: Path) -> None:
+    path, _, _ = _raster(tmp_path)
+    ingest_raster(heat_store, path, HEAT, tmp_path / "data")
+    ingest_raster(heat_store, path, RasterSpec("inwoners_grid", about="persons", year=2023),
+                  tmp_path / "data")
+    published = PublishedStore(heat_store, DisclosureRules()).values(
+        indicators=["hitte_mean", "inwoners_grid_mean"], codes=["BU05030002"])
+    status = dict(zip(published["indicator"], published["status"], strict=True))
+    # 20 inhabitants: a heat figure says nothing about them; a figure about persons is secret
+    assert status == {"hitte_mean": "ok", "inwoners_grid_mean": "secret"}
+
+
+def test_a_raster_has_its_tier(heat_store: GeoPackageStore, tmp_path: Path) -> None:
+    path, _, _ = _raster(tmp_path)
+    ingest_raster(heat_store, path, RasterSpec("hitte", tier="internal", year=2023),
+                  tmp_path / "data")
+    assert indicator_tiers(heat_store)["hitte_p90"] == "internal"
+    gates = Gates(PublishedStore(heat_store, DisclosureRules()),
+                  load_catalog(PROJECT_ROOT / "layers"))
+    anonymous = gates.for_principal(ANONYMOUS)
+    assert anonymous.rasters() == [] and anonymous.values(indicators=["hitte_mean"]).empty
+    staff = gates.for_principal(STAFF)
+    assert [r.name for r in staff.rasters()] == ["hitte"]
+    assert len(staff.values(indicators=["hitte_mean"])) == 3
+
+
+@pytest.mark.parametrize(("spec", "message"), [
+    (RasterSpec("Hitte"), "not allowed"),
+    (RasterSpec("hitte", theme="weather"), "theme"),
+    (RasterSpec("hitte", above=(1, 2, 3, 4), below=(1, 2, 3)), "at most 6 thresholds"),
+    (RasterSpec("hitte", above=(30.0, 30.0)), "twice"),
+    (RasterSpec("hitte", about="animals"), "--about"),
+])
+def test_a_bad_definition_is_refused_before_reading(spec: RasterSpec, message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        check_spec(spec)
+
+
+def test_refusals_name_the_problem_and_change_nothing(heat_store: GeoPackageStore,
+                                                      tmp_path: Path) -> None:
+    path, _, _ = _raster(tmp_path)
+    before = heat_store.version()
+    with pytest.raises(InputError, match="give --year"):
+        ingest_raster(heat_store, path, RasterSpec("hitte"), tmp_path / "data")
+    # energy_label_coverage is the registry's
+    with pytest.raises(InputError, match="energy_label_coverage"):
+        ingest_raster(heat_store, path, RasterSpec("energy_label", year=2023), tmp_path / "d")
+    far = _write(tmp_path / "far.tif", _surface(), nodata=None,
+                 transform=rasterio.transform.from_origin(200000, 600000, CELL, CELL))
+    with pytest.raises(InputError, match="meets no stored area"):
+        ingest_raster(heat_store, far, HEAT, tmp_path / "data")
+    assert heat_store.version() == before
+    assert not (tmp_path / "data" / "rasters").exists()
+
+
+def test_the_file_year_is_used_when_no_year_is_given(heat_store: GeoPackageStore,
+                                                     tmp_path: Path) -> None:
+    path, _, _ = _raster(tmp_path)
+    with rasterio.open(path, "r+") as dataset:
+        dataset.update_tags(TIFFTAG_DATETIME="2021:07:01 12:00:00")
+    ingest_raster(heat_store, path, RasterSpec("hitte"), tmp_path / "data")
+    assert heat_store.rasters()[0].year == 2021
+
+
+def test_a_drawn_area_gets_the_rasters_own_figures(heat_store: GeoPackageStore,
+                                                   tmp_path: Path) -> None:
+    """Computed from the raster for the drawn area itself, not averaged from its buurten."""
+    path, values, valid = _raster(tmp_path)
+    data = tmp_path / "data"
+    ingest_raster(heat_store, path, HEAT, data)
+    gate = Gates(PublishedStore(heat_store, DisclosureRules()),
+                 load_catalog(PROJECT_ROOT / "layers")).for_principal(ANONYMOUS)
+    areas = heat_store.areas(level="buurt").set_index("code")
+    # a strip across the first two buurten and the land between them
+    drawn = box(X0 + 300, Y0 + 400, X0 + 1300, Y0 + 600)
+    answer = aggregate_area(gate, gate.catalog, DrawnArea(drawn, 5), data_dir=data)
+    found = {row["layer"]: row for row in answer["layers"]}
+    want = _reference(values, valid, drawn, 35.0)
+    assert found["hitte_mean"]["method"] == "raster"
+    assert found["hitte_mean"]["value"] == pytest.approx(want["mean"], rel=2e-3)
+    assert found["hitte_share_above_35"]["value"] == pytest.approx(want["share"], abs=1.0)
+    # the buurten's own means differ: an average of theirs would not be the strip's
+    own = heat_store.values(indicators=["hitte_mean"]).set_index("code")["value"]
+    assert abs(own[["BU05030001", "BU05030002"]].mean() - want["mean"]) > 0.5
+    assert areas.geometry.iloc[0].intersects(drawn)
+    # without the rasters' folder, it is re-expressed from the buurten like any figure
+    plain = aggregate_area(gate, gate.catalog, DrawnArea(drawn, 5))
+    assert {row["layer"]: row for row in plain["layers"]}["hitte_mean"]["method"] != "raster"
+
+
+def test_a_later_boundary_ingest_gets_the_rasters_figures(heat_store: GeoPackageStore,
+                                                          tmp_path: Path) -> None:
+    path, values, valid = _raster(tmp_path)
+    data = tmp_path / "data"
+    ingest_raster(heat_store, path, RasterSpec("hitte", above=(35.0,), year=2024), data)
+    assert set(heat_store.values(indicators=["hitte_mean"])["boundary_year"]) == {2023}
+    new = box(X0 + 700, Y0 + 900, X0 + 1000, Y0 + 1200)
+    gpd.GeoDataFrame({"buurtcode": ["BU05030004"], "buurtnaam": ["Nieuw"], "jaar": [2024]},
+                     geometry=[new], crs=RD).to_file(tmp_path / "b2024.gpkg")
+    ingest_boundaries(heat_store, tmp_path / "b2024.gpkg")
+    results, missing = refresh_rasters(heat_store, data)
+    assert missing == [] and len(results) == 1
+    figures = heat_store.values(indicators=["hitte_mean"]).set_index("code")
+    assert figures.loc["BU05030004", "value"] == pytest.approx(
+        _reference(values, valid, new, 35.0)["mean"], rel=2e-3)
+    # the raster's year (2024) is shown on the 2024 boundaries where a code has them
+    assert figures.loc["BU05030004", "boundary_year"] == 2024
+    assert figures.loc["BU05030001", "boundary_year"] == 2023
+    (data / heat_store.rasters()[0].file).unlink()
+    results, missing = refresh_rasters(heat_store, data)
+    assert results == [] and "is missing" in missing[0]
