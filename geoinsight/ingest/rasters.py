@@ -199,8 +199,9 @@ def within_share(info: RasterInfo, areas: gpd.GeoDataFrame) -> np.ndarray:
 
 
 def keep(path: Path, target: Path) -> bool:
-    """Copy the raster to ``target`` as a Cloud-Optimised GeoTIFF (lossless, DEFLATE, internal
-    overviews), atomically; False when it is there already (the same file, by checksum)."""
+    """Copy the raster to ``target`` as a Cloud-Optimised GeoTIFF (lossless, DEFLATE with a
+    predictor, 512 px tiles, internal overviews), atomically; False when it is there already
+    (the same file, by checksum)."""
     if target.exists():
         return False
     try:
@@ -212,7 +213,8 @@ def keep(path: Path, target: Path) -> bool:
     try:
         with reading():
             rasterio.shutil.copy(path, partial, driver="COG", COMPRESS="DEFLATE",
-                                 BIGTIFF="IF_SAFER", OVERVIEW_RESAMPLING="AVERAGE")
+                                 PREDICTOR="YES", BIGTIFF="IF_SAFER",
+                                 OVERVIEW_RESAMPLING="AVERAGE")
         os.replace(partial, target)
     except BaseException:
         partial.unlink(missing_ok=True)

@@ -606,7 +606,8 @@
       rasters.forEach((layer) => {
         overlays[escapeHtml(labels.raster + ": " + layer.geoinsightRaster.title)] = layer;
       });
-      const control = L.control.layers(base, overlays, { collapsed: config.layers.length > 6 });
+      const entries = config.layers.length + Object.keys(overlays).length;
+      const control = L.control.layers(base, overlays, { collapsed: entries > 6 });
       // group the layers under their theme: a heading before the first layer of each theme,
       // put back whenever Leaflet redraws the list (config.layers comes sorted by theme)
       const redraw = control._update;
