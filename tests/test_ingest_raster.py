@@ -267,3 +267,25 @@ def test_a_later_boundary_ingest_gets_the_rasters_figures(heat_store: GeoPackage
     (data / heat_store.rasters()[0].file).unlink()
     results, missing = refresh_rasters(heat_store, data)
     assert results == [] and "is missing" in missing[0]
+
+
+def test_an_event_register_cannot_take_a_rasters_ids(heat_store: GeoPackageStore,
+                                                     tmp_path: Path) -> None:
+    """A register named like a raster with a category 'mean' would overwrite the raster's
+    figures and count events under its exemption from the person rules: refused."""
+    from geoinsight.ingest.events import ingest_events
+    from geoinsight.registers import RegisterSpec
+
+    path, _, _ = _raster(tmp_path)
+    ingest_raster(heat_store, path, HEAT, tmp_path / "data")
+    before = heat_store.version()
+    inside = heat_store.areas(level="buurt").set_index("code").geometry["BU05030001"]
+    point = inside.representative_point()
+    events = tmp_path / "e.csv"
+    events.write_text("x;y;datum;soort\n" + "".join(
+        f"{point.x:.1f};{point.y:.1f};2023-05-01;{kind}\n" for kind in ("Mean", "Coverage")),
+        encoding="utf-8")
+    with pytest.raises(InputError, match="hitte_mean"):
+        ingest_events(heat_store, events,
+                      register=RegisterSpec("hitte", "Hitte", "safety", "open"))
+    assert heat_store.version() == before

@@ -61,6 +61,9 @@ def ingest_events(store: Store, path: Path, crs: str | None = None,
                          "first", path=str(path))
     definition = _define(spec, events, path, synthetic)
     taken = clashes(definition, store.event_registers())
+    # a raster's figures are not a register's to take (nor its disclosure exemption)
+    taken += [i for r in store.rasters() for i in r.indicator_ids()
+              if i in definition.indicator_ids()]
     if taken:
         raise InputError(f"register {spec.name!r} would reuse the ids {', '.join(taken)}: "
                          "choose another --name", code="bad_register", path=str(path))
