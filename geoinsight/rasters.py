@@ -23,7 +23,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, cast
+from typing import Any, cast
 
 from geoinsight.errors import InputError
 from geoinsight.records import Indicator, Kind, Tier
@@ -31,10 +31,10 @@ from geoinsight.registers import check_definition
 
 #: the statistics of a raster per area (geoinsight.spatial.zonal computes them)
 STATISTICS = ("mean", "min", "max", "p10", "p50", "p90")
-About = Literal["land", "persons"]
 ABOUT: tuple[str, ...] = ("land", "persons")
 #: the most thresholds a raster may have (each is a layer)
 MAX_THRESHOLDS = 6
+#: the source a raster states when ``--source`` is not given (with its file name)
 SOURCE = "Raster"
 #: the kinds of the statistics: a mean, an order statistic (not to be averaged), a share
 _KINDS: dict[str, Kind] = {"mean": "mean", "min": "index", "max": "index", "p10": "index",

@@ -32,6 +32,7 @@ from geoinsight.catalog.indicators import known
 from geoinsight.errors import InputError
 from geoinsight.ingest.common import IngestResult, checksum, finish
 from geoinsight.rasters import (
+    SOURCE,
     STATISTICS,
     RasterSource,
     RasterSpec,
@@ -133,7 +134,7 @@ def _define(spec: RasterSpec, info: RasterInfo, path: Path, digest: str, year: i
     return RasterSource(
         name=spec.name, title_nl=title_nl, title_en=title_en, unit=spec.unit, theme=spec.theme,
         tier=spec.tier, about=spec.about, band=spec.band, above=spec.above, below=spec.below,
-        year=year, source=spec.source or f"Raster {path.name}",
+        year=year, source=spec.source or f"{SOURCE} {path.name}",
         licence=spec.licence or "not stated",
         source_file=path.name, checksum=digest,
         file=f"{FOLDER}/{spec.name}-{digest[:12]}.tif", detail=info.detail(),

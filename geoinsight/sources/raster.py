@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -73,10 +73,6 @@ class RasterInfo:
     @property
     def cell_area(self) -> float:
         return self.resolution[0] * self.resolution[1]
-
-    def at(self, path: Path) -> RasterInfo:
-        """The same raster, kept at another path."""
-        return replace(self, path=path)
 
     def detail(self) -> dict[str, Any]:
         """What the store keeps of it (:class:`geoinsight.rasters.RasterSource`'s ``detail``)."""
