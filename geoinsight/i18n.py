@@ -50,6 +50,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "status_missing": "geen gegevens",
         "method_points": "punten in het gebied geteld",
         "method_raster": "uit het raster berekend",
+        "method_raster_overview": "uit een grover overzicht van het raster berekend (groot "
+                                  "gebied): alleen gemiddelde en dekking",
         "method_area_weighted": "naar oppervlakte gewogen",
         "method_population_weighted": "naar inwoners gewogen",
         "method_denominator_weighted": "naar huishoudens, woningen of labels gewogen",
@@ -323,6 +325,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "status_missing": "no data",
         "method_points": "points in the area counted",
         "method_raster": "computed from the raster",
+        "method_raster_overview": "computed from a coarser overview of the raster (a large "
+                                  "area): mean and coverage only",
         "method_area_weighted": "area-weighted",
         "method_population_weighted": "population-weighted",
         "method_denominator_weighted": "weighted by households, dwellings or labels",

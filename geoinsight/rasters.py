@@ -11,8 +11,12 @@ own figures.
 **Disclosure.** A raster of heat, elevation or green describes the land, not anyone living on
 it: its figures are exempt from the person rules (small counts, rounding, small bases), so an
 industrial buurt with 20 inhabitants still gets its heat figure. The tier still decides who
-sees them. A raster *about persons* (a population grid) is ingested with ``--about persons``:
-its means and shares then follow the small-base rule like any figure about inhabitants.
+sees them. A raster *about persons* (a population grid, an income grid) is ingested with
+``--about persons``, and then gives only what cannot point at a cell: its mean, its shares and
+its coverage, which follow the small-base rule like any figure about inhabitants. Its minimum,
+maximum and percentiles (the value of one cell) are not made, it is not drawn as an overlay
+(that would show every cell), and a drawn area re-expresses its published figures rather than
+reading its cells.
 
 This module is vocabulary shared by ingest, store, catalogue and disclosure.
 """
@@ -23,6 +27,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, cast
 
 from geoinsight.errors import InputError
@@ -36,6 +41,10 @@ ABOUT: tuple[str, ...] = ("land", "persons")
 MAX_THRESHOLDS = 6
 #: the source a raster states when ``--source`` is not given (with its file name)
 SOURCE = "Raster"
+#: the kept files' folder, under the data folder
+FOLDER = "rasters"
+#: a kept file's name: its raster's name and the first 12 hex digits of its checksum
+_KEPT = re.compile(rf"{FOLDER}/[a-z][a-z0-9_]*-[0-9a-f]{{12}}\.tif")
 #: the kinds of the statistics: a mean, an order statistic (not to be averaged), a share
 _KINDS: dict[str, Kind] = {"mean": "mean", "min": "index", "max": "index", "p10": "index",
                            "p50": "index", "p90": "index"}
@@ -97,8 +106,14 @@ class RasterSource:
     ingested_at: str = ""
     ingest_id: int = 0
 
+    @property
+    def statistics(self) -> tuple[str, ...]:
+        """Its statistics: all of :data:`STATISTICS` for a raster about the land; only the mean
+        for one about persons (the others are one cell's value; module docstring)."""
+        return STATISTICS if self.about_land else ("mean",)
+
     def statistic_ids(self) -> tuple[str, ...]:
-        return tuple(f"{self.name}_{s}" for s in STATISTICS)
+        return tuple(f"{self.name}_{s}" for s in self.statistics)
 
     def share_ids(self) -> tuple[str, ...]:
         return tuple(f"{self.name}_{share_column(direction, t)}"
@@ -111,6 +126,15 @@ class RasterSource:
 
     def indicator_ids(self) -> tuple[str, ...]:
         return (*self.statistic_ids(), *self.share_ids(), self.coverage_id)
+
+    def kept_file(self, data_dir: Path) -> Path | None:
+        """The kept file under ``data_dir``; None when the store names anything but a file of
+        the rasters folder (a stored path never leads elsewhere on the server)."""
+        return data_dir / self.file if _KEPT.fullmatch(self.file) else None
+
+    def kept_file_present(self, data_dir: Path) -> bool:
+        path = self.kept_file(data_dir)
+        return path is not None and path.is_file()
 
     @property
     def about_land(self) -> bool:
@@ -157,11 +181,14 @@ RASTER_ROW = ["name", "title_nl", "title_en", "unit", "theme", "tier", "about", 
 
 
 def threshold_id(threshold: float) -> str:
-    """A threshold as part of an indicator id: 41 -> ``41``, 0.25 -> ``0_25``, -1.5 -> ``m1_5``."""
-    text = f"{abs(threshold):g}".replace(".", "_").replace("+", "")
-    if "e" in text:
-        raise ValueError(f"threshold {threshold} is too large or small to name")
-    return ("m" if threshold < 0 else "") + text
+    """A threshold as part of an indicator id: 41 -> ``41``, 0.25 -> ``0_25``, -1.5 -> ``m1_5``.
+    A threshold the id would not state exactly (more than 6 significant digits, or so large or
+    small that it needs an exponent) is refused: 35.000001 and 35 would share an id."""
+    text = f"{abs(threshold):g}"
+    if "e" in text or float(text) != abs(threshold):
+        raise ValueError(f"threshold {threshold!r} cannot be named exactly: give at most 6 "
+                         "significant digits, without an exponent")
+    return ("m" if threshold < 0 else "") + text.replace(".", "_")
 
 
 def share_column(direction: str, threshold: float) -> str:
@@ -220,7 +247,7 @@ def raster_indicators(raster: RasterSource) -> list[Indicator]:
 
     found = [make(f"{raster.name}_{s}", f"{raster.title_nl}: {_STAT_TITLES[s][0]}",
                   f"{raster.title_en}: {_STAT_TITLES[s][1]}", raster.unit, _KINDS[s])
-             for s in STATISTICS]
+             for s in raster.statistics]
     unit = f" {raster.unit}" if raster.unit else ""
     for direction, values in (("above", raster.above), ("below", raster.below)):
         for t in values:

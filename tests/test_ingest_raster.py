@@ -14,13 +14,13 @@ import pytest
 import rasterio
 from builders import RD
 from shapely import affinity
-from shapely.geometry import Polygon, box
+from shapely.geometry import Point, Polygon, box
 from test_zonal import CELL, ORIGIN, SHAPE, _reference, _surface, _write
 
 from geoinsight import PROJECT_ROOT
 from geoinsight.area_input import DrawnArea
 from geoinsight.catalog import load_catalog
-from geoinsight.errors import InputError
+from geoinsight.errors import InputError, NotFound
 from geoinsight.ingest import ingest_boundaries
 from geoinsight.ingest.rasters import ingest_raster, refresh_rasters
 from geoinsight.privacy.access import ANONYMOUS, Principal, indicator_tiers
@@ -168,6 +168,46 @@ def test_figures_about_the_land_are_not_suppressed_for_a_small_population(
     assert status == {"hitte_mean": "ok", "inwoners_grid_mean": "secret"}
 
 
+def test_a_raster_about_persons_never_shows_a_cell(heat_store: GeoPackageStore,
+                                                   tmp_path: Path) -> None:
+    """Its minimum, maximum and percentiles are one cell's value: not made. It is not drawn,
+    and a drawn area re-expresses its published figures instead of reading its cells."""
+    from geoinsight.usecases import raster_overlay
+
+    path, _, _ = _raster(tmp_path)
+    data = tmp_path / "data"
+    spec = RasterSpec("inwoners_grid", about="persons", year=2023, above=(30.0,))
+    ingest_raster(heat_store, path, spec, data)
+    stored = set(heat_store.values()["indicator"]) - {"population"}
+    assert stored == {"inwoners_grid_mean", "inwoners_grid_share_above_30",
+                      "inwoners_grid_coverage"}
+    gate = Gates(PublishedStore(heat_store, DisclosureRules()),
+                 load_catalog(PROJECT_ROOT / "layers")).for_principal(ANONYMOUS)
+    assert "inwoners_grid_max" not in gate.catalog.layers
+    assert raster_overlay.overlays(gate, data) == []
+    with pytest.raises(NotFound):
+        raster_overlay.tile(gate, data, "inwoners_grid", 14, 8393, 5404)
+    drawn = box(X0 + 300, Y0 + 400, X0 + 1300, Y0 + 600)
+    answer = aggregate_area(gate, gate.catalog, DrawnArea(drawn, 5), data_dir=data)
+    found = {row["layer"]: row for row in answer["layers"]}
+    assert found["inwoners_grid_mean"]["method"] != "raster"
+    assert {row["method"] for row in answer["layers"]} & {"raster"} == set()
+
+
+def test_a_stored_file_name_leads_nowhere_but_the_rasters_folder(
+        heat_store: GeoPackageStore, tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    path, _, _ = _raster(tmp_path)
+    data = tmp_path / "data"
+    ingest_raster(heat_store, path, HEAT, data)
+    (raster,) = heat_store.rasters()
+    assert raster.kept_file(data) == data / raster.file and raster.kept_file_present(data)
+    for elsewhere in ("../heat.tif", "/etc/passwd", "rasters/../../heat.tif",
+                      "rasters/hitte-0123456789ab.tif/../x.tif"):
+        assert replace(raster, file=elsewhere).kept_file(data) is None
+
+
 def test_a_raster_has_its_tier(heat_store: GeoPackageStore, tmp_path: Path) -> None:
     path, _, _ = _raster(tmp_path)
     ingest_raster(heat_store, path, RasterSpec("hitte", tier="internal", year=2023),
@@ -188,6 +228,9 @@ def test_a_raster_has_its_tier(heat_store: GeoPackageStore, tmp_path: Path) -> N
     (RasterSpec("hitte", above=(1, 2, 3, 4), below=(1, 2, 3)), "at most 6 thresholds"),
     (RasterSpec("hitte", above=(30.0, 30.0)), "twice"),
     (RasterSpec("hitte", about="animals"), "--about"),
+    # it would be named share_above_35, as the threshold 35 is
+    (RasterSpec("hitte", above=(35.000001,)), "cannot be named exactly"),
+    (RasterSpec("hitte", below=(1e-7,)), "cannot be named exactly"),
 ])
 def test_a_bad_definition_is_refused_before_reading(spec: RasterSpec, message: str) -> None:
     with pytest.raises(InputError, match=message):
@@ -289,3 +332,91 @@ def test_an_event_register_cannot_take_a_rasters_ids(heat_store: GeoPackageStore
         ingest_events(heat_store, events,
                       register=RegisterSpec("hitte", "Hitte", "safety", "open"))
     assert heat_store.version() == before
+
+
+def test_statistics_only_where_the_raster_has_data(heat_store: GeoPackageStore,
+                                                   tmp_path: Path) -> None:
+    """A raster clipped to an irregular area (nodata around it, inside its rectangle): an area
+    holding only a strip of its data gets its coverage, not a mean of that strip; an area over
+    the data, including nodata the data encloses, gets its figures."""
+    values = _surface()
+    valid = np.zeros(SHAPE, dtype=bool)
+    valid[10:140, 10:105] = True  # the data ends at x = X0 + 1050, in the triangle's corner
+    valid[50:55, 30:40] = False  # a pond inside the first buurt: enclosed, so still covered
+    values[~valid] = np.nan
+    path = _write(tmp_path / "clipped.tif", values, nodata=None)
+    data = tmp_path / "data"
+    ingest_raster(heat_store, path, HEAT, data)
+    figures = _figures(heat_store)
+    assert figures.loc[("BU05030001", "hitte_mean"), "value"] == pytest.approx(
+        _reference(values, valid, heat_store.areas(level="buurt").set_index("code")
+                   .geometry["BU05030001"], 35.0)["mean"], rel=2e-3)
+    strip = figures.loc[("BU05030002", "hitte_coverage"), "value"]
+    assert 0 < strip < 5
+    assert figures.loc[("BU05030002", "hitte_mean"), "status"] == "missing"
+    # a drawn circle at the data's edge, 1 % of it over data: no mean either
+    gate = Gates(PublishedStore(heat_store, DisclosureRules()),
+                 load_catalog(PROJECT_ROOT / "layers")).for_principal(ANONYMOUS)
+    circle = Point(X0 + 1050 + 270, Y0 + 700).buffer(290)
+    answer = aggregate_area(gate, gate.catalog, DrawnArea(circle, 64), data_dir=data)
+    found = {row["layer"]: row for row in answer["layers"]}
+    assert found["hitte_coverage"]["value"] == pytest.approx(
+        _reference(values, valid, circle, 35.0)["coverage"], abs=0.2)
+    assert 0 < found["hitte_coverage"]["value"] < 2
+    assert found["hitte_mean"]["value"] is None
+
+
+def test_nan_cells_are_see_through_where_the_file_declares_no_nodata(tmp_path: Path) -> None:
+    import morecantile
+    from rasterio.io import MemoryFile
+    from rasterio.warp import transform as warp_transform
+
+    from geoinsight.ingest.rasters import keep
+    from geoinsight.render.raster_tiles import Ramp, render_tile
+
+    whole = _surface()
+    half = whole.copy()
+    half[:, 100:] = np.nan  # the eastern half has no data, and no nodata value says so
+    with rasterio.open(_write(tmp_path / "w.tif", whole, nodata=None)) as dataset:
+        lon, lat = warp_transform(dataset.crs, "EPSG:4326",
+                                           [ORIGIN[0] + 1000], [ORIGIN[1] - 750])
+    tile = morecantile.tms.get("WebMercatorQuad").tile(lon[0], lat[0], 13)
+    opaque = []
+    for name, values in (("whole", whole), ("half", half)):
+        keep(_write(tmp_path / f"{name}.tif", values, nodata=None), tmp_path / f"{name}.cog")
+        png = render_tile(tmp_path / f"{name}.cog", 1, Ramp("YlOrRd", 20.0, 45.0),
+                          tile.z, tile.x, tile.y)
+        assert png is not None
+        with MemoryFile(png) as memory, memory.open() as image:
+            opaque.append(int((image.read(4) == 255).sum()))
+    assert opaque[0] > 100
+    assert opaque[1] / opaque[0] == pytest.approx(0.5, abs=0.05)
+
+
+def test_a_drawn_area_over_too_many_cells_reads_an_overview(
+        heat_store: GeoPackageStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above the cap, the mean and coverage come from an overview of the kept file; the
+    extremes, percentiles and shares of averaged cells are not given."""
+    from rasterio.transform import from_origin
+
+    from geoinsight.usecases import custom_area
+
+    fine = np.kron(_surface(), np.ones((8, 8), dtype="float32"))  # 1.25 m cells, same field
+    path = _write(tmp_path / "fine.tif", fine, nodata=None,
+                  transform=from_origin(*ORIGIN, CELL / 8, CELL / 8))
+    data = tmp_path / "data"
+    ingest_raster(heat_store, path, HEAT, data)
+    gate = Gates(PublishedStore(heat_store, DisclosureRules()),
+                 load_catalog(PROJECT_ROOT / "layers")).for_principal(ANONYMOUS)
+    drawn = box(X0 + 300, Y0 + 400, X0 + 1300, Y0 + 600)  # 128,000 cells
+    exact = {row["layer"]: row for row in aggregate_area(
+        gate, gate.catalog, DrawnArea(drawn, 5), data_dir=data)["layers"]}
+    assert exact["hitte_max"]["method"] == "raster" and exact["hitte_max"]["value"] is not None
+    monkeypatch.setattr(custom_area, "MAX_RASTER_CELLS", 50_000)
+    rough = {row["layer"]: row for row in aggregate_area(
+        gate, gate.catalog, DrawnArea(drawn, 5), data_dir=data)["layers"]}
+    assert rough["hitte_mean"]["method"] == "raster_overview"
+    assert rough["hitte_mean"]["value"] == pytest.approx(exact["hitte_mean"]["value"], abs=0.05)
+    assert rough["hitte_coverage"]["value"] == pytest.approx(100.0, abs=0.5)
+    for layer in ("hitte_max", "hitte_p90", "hitte_share_above_35"):
+        assert rough[layer]["value"] is None and rough[layer]["status"] == "missing"

@@ -7,10 +7,12 @@ else the latest earlier set, else the earliest later one: the maps' rule). The f
 ordinary indicators (:mod:`geoinsight.rasters`):
 
 - ``<name>_coverage`` (the percentage of the area with data) for every area the raster meets;
-- the statistics and shares only where the area lies within the raster's extent (at least
-  :data:`WITHIN` of it; the rest is a sliver along a drawn edge) and has a cell with data.
-  Elsewhere they are stored as ``missing``: the mean of the corner of a gemeente that a raster
-  reaches is not that gemeente's mean.
+- the statistics and shares only where the area lies where the raster has data (at least
+  :data:`WITHIN` of it inside the raster's footprint: its cells with data and the nodata they
+  enclose, :mod:`geoinsight.sources.raster_footprint`; the rest is a sliver along a drawn
+  edge) and has a cell with data. Elsewhere they are stored as ``missing``: the mean of the
+  corner of a gemeente that a raster reaches is not that gemeente's mean, nor is the mean of
+  the strip of a neighbouring buurt that a raster clipped to one gemeente still holds.
 
 The file itself is kept as a Cloud-Optimised GeoTIFF in ``<data dir>/rasters/`` (its own CRS,
 lossless), written before the store and removed again if the store write fails; the map's
@@ -32,8 +34,8 @@ from geoinsight.catalog.indicators import known
 from geoinsight.errors import InputError
 from geoinsight.ingest.common import IngestResult, checksum, finish
 from geoinsight.rasters import (
+    FOLDER,
     SOURCE,
-    STATISTICS,
     RasterSource,
     RasterSpec,
     check_spec,
@@ -50,8 +52,6 @@ from geoinsight.store.model import IngestBatch, IngestCounts
 
 #: an area lies within a raster's extent when at least this share of it does
 WITHIN = 0.99
-#: the kept files' folder, under the data folder
-FOLDER = "rasters"
 
 
 def ingest_raster(store: Store, path: Path, spec: RasterSpec, data_dir: Path,
@@ -77,7 +77,8 @@ def ingest_raster(store: Store, path: Path, spec: RasterSpec, data_dir: Path,
     if areas.empty:
         raise InputError("the raster meets no stored area: ingest the boundaries of its area "
                          "first", path=str(path))
-    previous = {r.name: r.file for r in store.rasters()}.get(spec.name)
+    previous = next((r.kept_file(data_dir) for r in store.rasters() if r.name == spec.name),
+                    None)
     kept = data_dir / definition.file
     wrote = keep(path, kept)
     try:
@@ -87,8 +88,8 @@ def ingest_raster(store: Store, path: Path, spec: RasterSpec, data_dir: Path,
         if wrote:
             kept.unlink(missing_ok=True)
         raise
-    if previous and previous != definition.file:
-        (data_dir / previous).unlink(missing_ok=True)
+    if previous is not None and previous != kept:
+        previous.unlink(missing_ok=True)
     return result
 
 
@@ -99,9 +100,10 @@ def refresh_rasters(store: Store, data_dir: Path) -> tuple[list[IngestResult], l
     the results and a warning per raster whose file is not in the data folder."""
     results, missing = [], []
     for raster in store.rasters():
-        path = data_dir / raster.file
-        if not path.is_file():
-            missing.append(f"raster {raster.name}: its file {path} is missing, so its figures "
+        path = raster.kept_file(data_dir)
+        if path is None or not path.is_file():
+            missing.append(f"raster {raster.name}: its file {data_dir / raster.file} is "
+                           "missing, so its figures "
                            "were not recomputed for the new boundaries; ingest it again")
             continue
         info = RasterInfo.from_detail(path, raster.band, raster.detail)
@@ -165,19 +167,26 @@ def areas_for(store: Reader, info: RasterInfo, year: int) -> gpd.GeoDataFrame:
         columns="boundary_year").reset_index(drop=True)
 
 
-def raster_figures(info: RasterInfo, raster: RasterSource,
-                   areas: gpd.GeoDataFrame) -> pd.DataFrame:
+def raster_figures(info: RasterInfo, raster: RasterSource, areas: gpd.GeoDataFrame,
+                   overview: int | None = None) -> pd.DataFrame:
     """Long-form figures (VALUE_COLUMNS) of ``raster`` for ``areas`` (code, year = boundary
-    year, geometry in EPSG:28992): coverage everywhere, the rest where an area lies within the
-    raster's extent and has data (module docstring)."""
-    stats = zonal_statistics(info, areas, above=raster.above, below=raster.below)
+    year, geometry in EPSG:28992): coverage everywhere, the rest where an area lies where the
+    raster has data (module docstring). Read from ``overview`` (an overview of the kept file,
+    for an area too large to read cell by cell) only the mean and the coverage are given: the
+    extremes, percentiles and shares of averaged cells are not those of the cells."""
+    exact = overview is None
+    stats = zonal_statistics(info, areas, statistics=raster.statistics if exact else ("mean",),
+                             above=raster.above if exact else (),
+                             below=raster.below if exact else (), overview=overview)
     within = within_share(info, areas) >= WITHIN
     has_data = stats["mean"].notna().to_numpy()
-    columns = [*STATISTICS, *(share_column(d, t) for d, values in
-                              (("above", raster.above), ("below", raster.below)) for t in values)]
+    columns = [*raster.statistics, *(share_column(d, t) for d, values in
+                                     (("above", raster.above), ("below", raster.below))
+                                     for t in values)]
     parts = []
     for column in [*columns, "coverage"]:
-        value = stats[column].to_numpy(dtype=float)
+        value = stats[column].to_numpy(dtype=float) if column in stats \
+            else np.full(len(areas), np.nan)
         shown = np.ones(len(areas), bool) if column == "coverage" else within & has_data
         parts.append(pd.DataFrame({
             "code": areas["code"].to_numpy(), "year": raster.year,
@@ -189,12 +198,15 @@ def raster_figures(info: RasterInfo, raster: RasterSource,
 
 
 def within_share(info: RasterInfo, areas: gpd.GeoDataFrame) -> np.ndarray:
-    """The share of each area that lies inside the raster's extent (in the raster's CRS)."""
+    """The share of each area that lies where the raster has data: inside its footprint
+    (:mod:`geoinsight.sources.raster_footprint`), or, for a raster kept without one, its extent."""
     shapes = gpd.GeoSeries(areas.geometry.to_numpy(), crs=areas.crs or 28992)
-    shapes = shapes.to_crs(info.crs_wkt).to_numpy()
-    extent = shapely.box(*info.bounds)
-    whole = shapely.area(shapes)
-    inside = shapely.area(shapely.intersection(shapes, extent))
+    shapes = shapes.to_crs(info.crs_wkt)
+    if info.footprint is not None:
+        return info.footprint.shares_inside(shapes)
+    geometries = shapes.to_numpy()
+    whole = shapely.area(geometries)
+    inside = shapely.area(shapely.intersection(geometries, shapely.box(*info.bounds)))
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(whole > 0, inside / whole, 0.0)
 
@@ -234,6 +246,6 @@ def _notes(raster: RasterSource, info: RasterInfo, counts: IngestCounts) -> list
              f"{raster.about}",
              f"layers: {', '.join(raster.indicator_ids())}"]
     if counts.skipped:
-        notes.append(f"{counts.skipped} areas lie only partly inside the raster or hold no "
-                     "data: their coverage is stored, their statistics are missing")
+        notes.append(f"{counts.skipped} areas lie only partly where the raster has data: "
+                     "their coverage is stored, their statistics are missing")
     return notes

@@ -11,11 +11,17 @@ which area it was: bounding box in RD New, area in m², vertices as sent and the
 normalised geometry's WKB (:class:`CustomArea`). The hash lets a beheerder tell whether two
 reads were of the same polygon, and check a polygon someone hands over against the log, without
 the log holding the geometry itself.
+
+A map draws a raster overlay from dozens of tiles per view. Those reads are recorded once per
+person, raster and :data:`TILE_WINDOW` on each server (``record(..., coalesce=True)``): the
+log says who looked at the raster and when, without a row per tile.
 """
 
 from __future__ import annotations
 
 import sqlite3
+import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -30,6 +36,8 @@ if TYPE_CHECKING:
     from geoinsight.settings import Settings
 
 FILENAME = "audit.sqlite"
+#: seconds in which repeated coalesced reads (a raster's tiles) of one person are one row
+TILE_WINDOW = 600.0
 
 #: columns of a custom area's read; added to a log written before they existed
 _CUSTOM_COLUMNS = {"area_bbox": "TEXT NOT NULL DEFAULT ''", "area_m2": "REAL",
@@ -87,14 +95,20 @@ class AuditLog:
         #: the SQLite file, None on PostgreSQL
         self.path = self.db.path
         self._ready = False
+        self._recent: dict[tuple[str, str, str, str], float] = {}
+        self._lock = threading.Lock()
 
     def _setup(self) -> None:
         if not self._ready:
             self.db.setup(_create_sqlite_schema)
             self._ready = True
 
-    def record(self, who: str, route: str, from_addr: str, reads: Iterable[Read]) -> None:
+    def record(self, who: str, route: str, from_addr: str, reads: Iterable[Read],
+               coalesce: bool = False) -> None:
+        """Append ``reads``; with ``coalesce``, only those not recorded for ``who`` in the last
+        :data:`TILE_WINDOW` seconds (module docstring)."""
         at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        reads = [r for r in reads if not coalesce or self._first_in_window(who, r)]
         rows = [r.row(at, who, route, from_addr) for r in reads]
         if not rows:
             return
@@ -102,6 +116,18 @@ class AuditLog:
         with self.db.transaction() as conn:
             conn.executemany(f"INSERT INTO audit ({', '.join(COLUMNS)}) VALUES "
                              f"({', '.join('?' * len(COLUMNS))})", rows)
+
+    def _first_in_window(self, who: str, read: Read) -> bool:
+        key = (who, read.what, read.tier, read.area)
+        now = time.monotonic()
+        with self._lock:
+            if now - self._recent.get(key, -TILE_WINDOW) < TILE_WINDOW:
+                return False
+            if len(self._recent) > 10_000:  # forget the stale ones
+                self._recent = {k: t for k, t in self._recent.items()
+                                if now - t < TILE_WINDOW}
+            self._recent[key] = now
+            return True
 
     def entries(self, limit: int | None = None) -> pd.DataFrame:
         """Newest first."""

@@ -48,10 +48,14 @@ class Ramp:
 
 
 def render_tile(path: Path, band: int, ramp: Ramp, z: int, x: int, y: int) -> bytes | None:
-    """The PNG of tile ``z/x/y``, or None where the tile lies outside the raster."""
+    """The PNG of tile ``z/x/y``, or None where the tile lies outside the raster. NaN cells are
+    nodata (transparent) also where the file declares no nodata value."""
     with reading(), Reader(str(path)) as source:
+        declared = source.dataset.nodatavals[band - 1] is not None
+        floats = np.dtype(source.dataset.dtypes[band - 1]).kind == "f"
+        options = {} if declared or not floats else {"nodata": float("nan")}
         try:
-            image = source.tile(x, y, z, indexes=band, tilesize=TILE)
+            image = source.tile(x, y, z, indexes=band, tilesize=TILE, **options)
         except TileOutsideBounds:
             return None
         span = ramp.high - ramp.low

@@ -29,6 +29,7 @@ from rasterio.windows import Window
 
 from geoinsight.crs import RD_BOUNDS, STORE_CRS
 from geoinsight.errors import InputError
+from geoinsight.sources.raster_footprint import Footprint, FootprintScan
 
 #: cells read at once while scanning a raster without internal blocks (striped TIFFs)
 SCAN_CELLS = 4_000_000
@@ -67,6 +68,8 @@ class RasterInfo:
     maximum: float
     #: cells with data
     cells: int
+    #: where the raster has data (None for a raster kept before footprints were)
+    footprint: Footprint | None = None
     #: the year of the file's TIFFTAG_DATETIME, if it has one
     tagged_year: int | None = None
 
@@ -81,7 +84,8 @@ class RasterInfo:
                 "bounds": list(self.bounds), "bounds_rd": list(self.bounds_rd),
                 "bounds_wgs84": list(self.bounds_wgs84),
                 "dtype": self.dtype, "nodata": self.nodata, "minimum": self.minimum,
-                "maximum": self.maximum, "cells": self.cells}
+                "maximum": self.maximum, "cells": self.cells,
+                **({"footprint": self.footprint.as_dict()} if self.footprint else {})}
 
     @classmethod
     def from_detail(cls, path: Path, band: int, detail: Mapping[str, Any]) -> RasterInfo:
@@ -94,7 +98,9 @@ class RasterInfo:
                    bounds_wgs84=tuple(detail["bounds_wgs84"]),
                    dtype=str(detail["dtype"]), nodata=detail["nodata"],
                    minimum=float(detail["minimum"]), maximum=float(detail["maximum"]),
-                   cells=int(detail["cells"]))
+                   cells=int(detail["cells"]),
+                   footprint=Footprint.from_dict(detail["footprint"])
+                   if "footprint" in detail else None)
 
 
 def read_raster(path: Path, band: int = 1) -> RasterInfo:
@@ -123,7 +129,8 @@ def _checked(path: Path, band: int, where: str) -> RasterInfo:
         if bounds_rd is None or wgs84 is None or not _meets_netherlands(bounds_rd):
             raise InputError("the raster lies outside the Netherlands", path=where)
         nodata = dataset.nodatavals[band - 1]
-        low, high, cells = _scan(dataset, band, nodata)
+        cell_metres = (bounds_rd[2] - bounds_rd[0]) / dataset.width  # RD New is in metres
+        low, high, cells, footprint = _scan(dataset, band, nodata, cell_metres)
         if cells == 0:
             raise InputError(f"band {band} holds no data: every cell is nodata", path=where)
         resolution = (abs(dataset.transform.a), abs(dataset.transform.e))
@@ -134,7 +141,7 @@ def _checked(path: Path, band: int, where: str) -> RasterInfo:
                           bounds_rd=bounds_rd, bounds_wgs84=wgs84,
                           dtype=dataset.dtypes[band - 1],
                           nodata=None if nodata is None else float(nodata),
-                          minimum=low, maximum=high, cells=cells,
+                          minimum=low, maximum=high, cells=cells, footprint=footprint,
                           tagged_year=_tagged_year(dataset.tags()))
 
 
@@ -176,18 +183,22 @@ def _meets_netherlands(bounds: tuple[float, float, float, float]) -> bool:
                 or maxy < RD_BOUNDS[1] or miny > RD_BOUNDS[3])
 
 
-def _scan(dataset: rasterio.DatasetReader, band: int,
-          nodata: float | None) -> tuple[float, float, int]:
-    """Smallest and largest value and the number of cells with data, one window at a time."""
+def _scan(dataset: rasterio.DatasetReader, band: int, nodata: float | None,
+          cell_metres: float) -> tuple[float, float, int, Footprint]:
+    """Smallest and largest value, the number of cells with data and where they are (the
+    footprint), one window at a time."""
     low, high, cells = math.inf, -math.inf, 0
+    footprint = FootprintScan(dataset.width, dataset.height, tuple(dataset.bounds), cell_metres)
     for window in _windows(dataset, band):
         values = dataset.read(band, window=window)
-        valid = values[valid_mask(values, nodata)]
+        where = valid_mask(values, nodata)
+        footprint.add(window, where)
+        valid = values[where]
         if valid.size:
             low = min(low, float(valid.min()))
             high = max(high, float(valid.max()))
             cells += int(valid.size)
-    return low, high, cells
+    return low, high, cells, footprint.finish()
 
 
 def _windows(dataset: rasterio.DatasetReader, band: int) -> Iterator[Window]:

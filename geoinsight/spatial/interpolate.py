@@ -56,9 +56,9 @@ SLIVER = 1 / 6
 SUM, POPULATION, AREA = "sum", "population", "area"
 
 #: Methods, from exact to rough: the method of a figure built from several is the roughest.
-METHODS = ("identical", "whole_areas", "points", "raster", "address_weighted",
-           "denominator_weighted", "population_weighted", "area_weighted", "not_aggregable",
-           "none")
+METHODS = ("identical", "whole_areas", "points", "raster", "raster_overview",
+           "address_weighted", "denominator_weighted", "population_weighted", "area_weighted",
+           "not_aggregable", "none")
 #: a weighting ``per:<indicator>``: weighted by that indicator (households, dwellings, labels)
 PER = "per:"
 

@@ -37,7 +37,8 @@ from exactextract.raster import RasterioRasterSource
 from geoinsight.rasters import STATISTICS, share_column, threshold_id
 from geoinsight.sources.raster import RasterInfo, reading
 
-__all__ = ["MAX_CELLS", "STATISTICS", "share_column", "threshold_id", "zonal_statistics"]
+__all__ = ["MAX_CELLS", "STATISTICS", "overview_for", "share_column", "threshold_id",
+           "zonal_statistics"]
 
 #: each statistic as exactextract's operation
 _OPERATIONS = {"mean": "mean", "min": "min", "max": "max", "p10": "quantile(q=0.1)",
@@ -52,10 +53,12 @@ ShareOp = Callable[[np.ma.MaskedArray, np.ndarray], float]
 
 def zonal_statistics(raster: RasterInfo, areas: gpd.GeoDataFrame, *,
                      statistics: Sequence[str] = STATISTICS, above: Sequence[float] = (),
-                     below: Sequence[float] = (), max_cells: int = MAX_CELLS) -> pd.DataFrame:
+                     below: Sequence[float] = (), max_cells: int = MAX_CELLS,
+                     overview: int | None = None) -> pd.DataFrame:
     """One row per area of ``areas`` (column ``code``): ``statistics`` (of :data:`STATISTICS`),
     the shares above and below the thresholds and the coverage (module docstring); NaN where
-    an area has no cell with data."""
+    an area has no cell with data. ``overview``: read that overview of the file (0 the first,
+    :func:`overview_for`) instead of its cells."""
     shares = [(share_column("above", t), _share(t, above=True)) for t in above]
     shares += [(share_column("below", t), _share(t, above=False)) for t in below]
     columns = ["code", *statistics, *(name for name, _ in shares), "coverage"]
@@ -68,7 +71,9 @@ def zonal_statistics(raster: RasterInfo, areas: gpd.GeoDataFrame, *,
     # along a Hilbert curve (module docstring)
     order = np.argsort(vectors.hilbert_distance().to_numpy(), kind="stable")
     vectors = vectors.iloc[order].reset_index(drop=True)
-    with reading(), rasterio.open(raster.path) as dataset:
+    levels = {} if overview is None else {"overview_level": overview}
+    with reading(), rasterio.open(raster.path, **levels) as dataset:
+        cell_area = abs(dataset.transform.a * dataset.transform.e)
         source = RasterioRasterSource(dataset, raster.band)
         native = [_OPERATIONS[name] for name in statistics]
         ops: list[object] = [*native, "count", *(op for _, op in shares)]
@@ -81,13 +86,32 @@ def zonal_statistics(raster: RasterInfo, areas: gpd.GeoDataFrame, *,
         warnings.simplefilter("ignore", UserWarning)  # their ratio holds at an area's scale
         area = vectors.geometry.area.to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
-        covered = found["count"].to_numpy(dtype=float) * raster.cell_area / area
+        covered = found["count"].to_numpy(dtype=float) * cell_area / area
     found["coverage"] = np.where(area > 0, np.minimum(covered, 1.0) * 100.0, np.nan)
     empty = found["count"].fillna(0).to_numpy() <= 0
     found.loc[empty, [*statistics, *(name for name, _ in shares)]] = np.nan
     found.index = order  # back in the order of ``areas``
     found = found.sort_index().reset_index(drop=True)
     return found[columns].astype({c: float for c in columns if c != "code"})
+
+
+def overview_for(raster: RasterInfo, bounds: tuple[float, float, float, float],
+                 max_cells: int) -> int | None:
+    """The finest level of the raster file that reads at most ``max_cells`` cells over
+    ``bounds`` (the raster's CRS): None for its own cells, else the index of an overview (the
+    coarsest when none is small enough)."""
+    left, bottom, right, top = raster.bounds
+    width = max(0.0, min(bounds[2], right) - max(bounds[0], left))
+    height = max(0.0, min(bounds[3], top) - max(bounds[1], bottom))
+    cells = width * height / raster.cell_area
+    if cells <= max_cells:
+        return None
+    with reading(), rasterio.open(raster.path) as dataset:
+        factors = dataset.overviews(raster.band)
+    if not factors:
+        return None
+    fits = [i for i, f in enumerate(factors) if cells / f ** 2 <= max_cells]
+    return fits[0] if fits else len(factors) - 1
 
 
 def _share(threshold: float, *, above: bool) -> ShareOp:

@@ -6,9 +6,11 @@ boundary year there that has figures):
 - figures computed from points (BAG dwellings, EP-Online labels) are counted exactly from the
   points inside the area, where every area it overlaps holds address points and the layer's
   year is the year of the current point set (method ``points``);
-- figures of a raster (``ingest raster``) are computed from the raster itself for the area,
-  with exact cell weights, as for a stored area (method ``raster``): the mean heat of a drawn
-  area is not an average of its buurten's;
+- figures of a raster about the land (``ingest raster``) are computed from the raster itself
+  for the area, with exact cell weights, as for a stored area (method ``raster``): the mean
+  heat of a drawn area is not an average of its buurten's. An area over more raster cells than
+  :data:`MAX_RASTER_CELLS` gets its mean and coverage from the finest overview of the raster that
+  is coarse enough (method ``raster_overview``) and no extremes, percentiles or shares;
 - every other figure is re-expressed from the published figures of the areas it overlaps,
   and from those only (:mod:`geoinsight.spatial.interpolate`, ``published_only``;
   ``area_weighted``, ``address_weighted``, ``population_weighted``, ``identical`` when the
@@ -40,6 +42,7 @@ from geoinsight.analysis.placement import placed_values
 from geoinsight.area_input import DrawnArea, to_lonlat_bounds
 from geoinsight.catalog import Catalog, Layer, evaluate
 from geoinsight.catalog.energy_indicators import address_indicators, label_indicators
+from geoinsight.ingest.rasters import raster_figures
 from geoinsight.privacy.disclosure import (
     ADDITIVE,
     CUSTOM_AREA,
@@ -51,7 +54,9 @@ from geoinsight.privacy.disclosure import (
 )
 from geoinsight.rasters import RasterSource
 from geoinsight.records import LEVELS
+from geoinsight.sources.raster import RasterInfo
 from geoinsight.spatial.interpolate import Overlay, overlay, roughest
+from geoinsight.spatial.zonal import overview_for
 from geoinsight.usecases.harmonise import reexpress
 from geoinsight.usecases.service import layer_years, synthetic_indicators
 
@@ -66,6 +71,9 @@ NOISE = 0.01
 #: sum would miss too much, an average would speak for too little of the area
 MIN_PUBLISHED = {"count": 0.9}
 MIN_PUBLISHED_OTHER = 0.5
+#: the most raster cells a drawn area reads (about a second of work); a larger area reads an
+#: overview of the kept file (method ``raster_overview``)
+MAX_RASTER_CELLS = 16_000_000
 
 
 @dataclass
@@ -158,31 +166,39 @@ class _Points:
         return pd.concat(parts, ignore_index=True).assign(method="points", coverage=1.0)
 
     def rasters(self) -> dict[str, RasterSource]:
-        """Raster figure id -> the raster whose kept file computes it for the area."""
+        """Raster figure id -> the raster whose kept file computes it for the area: rasters
+        about the land (one about persons is re-expressed from its published figures, so no
+        drawn area reads its single cells)."""
         if self.data_dir is None:
             return {}
-        return {i: r for r in self.store.rasters() if (self.data_dir / r.file).is_file()
+        return {i: r for r in self.store.rasters()
+                if r.about_land and r.kept_file_present(self.data_dir)
                 for i in r.indicator_ids()}
 
     def raster_figures(self, keys: list[tuple[str, int]]) -> pd.DataFrame:
         """The area's figures of ``keys`` (raster figures of their raster's year) computed from
-        the rasters themselves, with exact cell weights (method ``raster``)."""
-        from geoinsight.ingest.rasters import raster_figures
-        from geoinsight.sources.raster import RasterInfo
-
+        the rasters themselves, with exact cell weights (method ``raster``); over more than
+        :data:`MAX_RASTER_CELLS` cells, the mean and coverage from the finest overview of the
+        kept file that is small enough (method ``raster_overview``)."""
         assert self.data_dir is not None
         owners = self.rasters()
         parts = []
         for raster in {owners[i].name: owners[i] for i, _ in keys}.values():
-            info = RasterInfo.from_detail(self.data_dir / raster.file, raster.band,
-                                          raster.detail)
+            path = raster.kept_file(self.data_dir)
+            assert path is not None  # rasters() holds only those whose file is present
+            info = RasterInfo.from_detail(path, raster.band, raster.detail)
             area = gpd.GeoDataFrame({"code": [CUSTOM_AREA], "year": [raster.year]},
                                     geometry=[self.geometry], crs=28992)
-            parts.append(raster_figures(info, raster, area))
+            bounds = tuple(float(v) for v in area.to_crs(info.crs_wkt).total_bounds)
+            level = overview_for(info, (bounds[0], bounds[1], bounds[2], bounds[3]),
+                                 MAX_RASTER_CELLS)
+            method = "raster" if level is None else "raster_overview"
+            parts.append(raster_figures(info, raster, area, overview=level).assign(
+                method=method))
         found = pd.concat(parts, ignore_index=True)
         wanted = pd.MultiIndex.from_tuples(keys, names=["indicator", "year"])
         found = found[pd.MultiIndex.from_frame(found[["indicator", "year"]]).isin(wanted)]
-        return found.drop(columns="boundary_year").assign(method="raster", coverage=1.0)
+        return found.drop(columns="boundary_year").assign(coverage=1.0)
 
 
 def aggregate_area(store: Published, catalog: Catalog, area: DrawnArea, *, year: int | None = None,

@@ -22,7 +22,8 @@ def register(app: Flask) -> None:
         if reads and response.status_code < 400:
             who = principal().name or "anonymous"
             state().audit.record(who, request.full_path.rstrip("?"),
-                                 request.remote_addr or "", reads)
+                                 request.remote_addr or "", reads,
+                                 coalesce=request.path.startswith("/tiles/"))
         return response
 
 

@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 _MAGIC = b"GIA1"
 _HEAD = struct.Struct(">4sI")
 
+#: content types that are compressed already: gzip would only add a second copy
+_PACKED = ("image/png", "image/jpeg", "image/webp", "application/zip", "application/gzip")
 #: an audit read an answer made: (what, tier, area)
 ReadNote = tuple[str, str, str]
 
@@ -41,6 +43,8 @@ ReadNote = tuple[str, str, str]
 @dataclass(frozen=True)
 class Answer:
     body: bytes
+    #: the body gzipped; empty for a body that is compressed already (a PNG tile), which is
+    #: kept once and sent as it is
     zipped: bytes
     etag: str  # strong, of the uncompressed body
     headers: tuple[tuple[str, str], ...]  # Content-Type and the view's own headers
@@ -49,7 +53,9 @@ class Answer:
     @classmethod
     def of(cls, body: bytes, headers: tuple[tuple[str, str], ...],
            reads: tuple[ReadNote, ...] = ()) -> Answer:
-        return cls(body, gzip.compress(body, 6, mtime=0), etag_of(body), headers, reads)
+        kind = next((v for k, v in headers if k.lower() == "content-type"), "")
+        zipped = b"" if kind.startswith(_PACKED) else gzip.compress(body, 6, mtime=0)
+        return cls(body, zipped, etag_of(body), headers, reads)
 
     @property
     def size(self) -> int:
@@ -70,7 +76,7 @@ class Answer:
             head = json.loads(data[_HEAD.size:_HEAD.size + length])
             rest = data[_HEAD.size + length:]
             body, zipped = rest[:head["body"]], rest[head["body"]:]
-            if len(body) != head["body"] or not zipped:
+            if len(body) != head["body"]:
                 return None
             return cls(body, zipped, str(head["etag"]),
                        tuple((str(k), str(v)) for k, v in head["headers"]),

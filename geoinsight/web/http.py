@@ -83,7 +83,7 @@ def cached(make: Callable[[], Response], *extra: object) -> Response:
 def conditional(answer: Answer) -> Response:
     """The answer gzipped where the client takes it, revalidated by ETag (304 while the store
     is unchanged)."""
-    compress = "gzip" in request.accept_encodings
+    compress = bool(answer.zipped) and "gzip" in request.accept_encodings
     response = Response(answer.zipped if compress else answer.body)
     for name, value in answer.headers:
         if name.lower() == "vary":

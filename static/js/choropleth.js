@@ -153,6 +153,14 @@
     };
   }
 
+  /** The entry name of a layer control list for ``title``, escaped (Leaflet writes it as
+   *  HTML); with ``id`` after it where another entry has that title already (the list is
+   *  keyed by name, so a second one would replace the first). */
+  function unique(entries, title, id) {
+    const name = escapeHtml(title);
+    return name in entries ? escapeHtml(title + " (" + id + ")") : name;
+  }
+
   /** A tile layer per raster, in a pane above the areas' fill and below the hover outline;
    *  the pointer passes through to the areas. Each requests tiles only inside its bounds. */
   function rasterOverlays(map, rasters) {
@@ -472,6 +480,7 @@
       } catch (err) {
         if (activeId === layerId) {
           legend.clear(); // never leave the previous layer's legend beside an error
+          legend.rasters([...rastersOn], format); // the overlays that are on stay explained
           setAttribution(null);
           messages.error(labels.error, err.message);
         }
@@ -599,12 +608,13 @@
         bindAreaEvents(ref.id, layer);
         layer.geoinsightId = ref.id;
         layers.set(ref.id, layer);
-        base[escapeHtml(ref.title)] = layer; // Leaflet writes these names as HTML
+        base[unique(base, ref.title, ref.id)] = layer; // Leaflet writes these names as HTML
       });
       const overlays = {};
       if (spots) overlays[escapeHtml(labels.hotspots)] = spots;
       rasters.forEach((layer) => {
-        overlays[escapeHtml(labels.raster + ": " + layer.geoinsightRaster.title)] = layer;
+        const r = layer.geoinsightRaster;
+        overlays[unique(overlays, labels.raster + ": " + r.title, r.name)] = layer;
       });
       const entries = config.layers.length + Object.keys(overlays).length;
       const control = L.control.layers(base, overlays, { collapsed: entries > 6 });

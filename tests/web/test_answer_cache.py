@@ -183,6 +183,15 @@ def test_memory_is_bounded_in_bytes(tmp_path: Path) -> None:
     assert cache.get("k0") == answer(3_000, 0)  # still on disk
 
 
+def test_a_png_is_kept_once_and_read_back(tmp_path: Path) -> None:
+    """Compressed already: no gzipped copy beside it, in memory or on disk."""
+    png = Answer.of(b"\x89PNG" + bytes(range(256)) * 40, (("Content-Type", "image/png"),))
+    assert png.zipped == b"" and png.size < len(png.body) + 300
+    backend = FileBackend(tmp_path / "cache", 10**6)
+    backend.put("tile", png)
+    assert backend.get("tile") == png
+
+
 def test_a_broken_entry_is_a_miss(tmp_path: Path) -> None:
     backend = FileBackend(tmp_path / "cache", 10**6)
     backend.put("k", answer(100))

@@ -92,7 +92,10 @@ def test_tiles_beyond_the_raster_or_the_grid(client) -> None:
 
 
 def test_a_tile_is_cached_and_revalidates(client) -> None:
-    first = _tile_png(client, "hittestress", *TILE)
+    first = _tile_png(client, "hittestress", *TILE, headers={"Accept-Encoding": "gzip"})
+    assert "Content-Encoding" not in first.headers  # a PNG is compressed already
+    cached = _tile_png(client, "hittestress", *TILE, headers={"Accept-Encoding": "gzip"})
+    assert cached.get_data() == first.get_data() and "Content-Encoding" not in cached.headers
     again = _tile_png(client, "hittestress", *TILE,
                       headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304
@@ -143,3 +146,19 @@ def test_an_internal_raster_is_not_there_for_the_anonymous(
     assert _tile_png(client, "groen", *TILE, headers=staff).status_code == 200
     names = [r["name"] for r in client.get("/api/rasters", headers=staff).get_json()["rasters"]]
     assert names == ["groen", "hittestress"]
+
+
+def test_a_rasters_tiles_are_audited_once_per_viewer_not_per_tile(
+        internal_raster_app: Flask, token_for: Callable[[str, str], Headers]) -> None:
+    client = internal_raster_app.test_client()
+    staff = token_for("staff-user", "staff")
+    z, x, y = TILE
+    for dx, dy in ((0, 0), (1, 0), (0, 1), (0, 0)):  # the last one from the answer cache
+        assert _tile_png(client, "groen", z, x + dx, y + dy, headers=staff).status_code in (
+            200, 204)
+    other = token_for("other-user", "staff")
+    assert _tile_png(client, "groen", *TILE, headers=other).status_code == 200
+    entries = client.get("/api/audit", headers=token_for("admin", "beheerder")).get_json()
+    tiles = [(e["who"], e["what"]) for e in entries["entries"] if "tiles" in e["what"]]
+    assert sorted(tiles) == [("other-user", "raster tiles groen"),
+                             ("staff-user", "raster tiles groen")]
