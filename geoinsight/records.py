@@ -19,6 +19,18 @@ THEMES = ("population", "housing", "energy", "social", "safety", "facilities", "
 AREA_COLUMNS = ["code", "year", "level", "name", "gemeente_code", "wijk_code", "gemeente_name"]
 ADDRESS_COLUMNS = ["vbo_id", "postcode", "huisnummer", "huisletter", "toevoeging", "gebruiksdoel",
                    "bouwjaar", "status", "oppervlakte"]
+#: a Dutch postcode (``2611AB``) or its four digits (``2611``, a PC4 area)
+POSTCODE = re.compile(r"[1-9][0-9]{3}(?:[A-Z]{2})?")
+
+
+def postcode_range(prefix: str) -> tuple[str, str]:
+    """The stored postcodes that start with ``prefix`` (a :data:`POSTCODE`) are those from the
+    first to before the second (a range an index on ``postcode`` answers)."""
+    if not POSTCODE.fullmatch(prefix):
+        raise ValueError(f"not a postcode or PC4: {prefix!r}")
+    return prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
 LABEL_COLUMNS = ["vbo_id", "energy_class", "energy_index", "building_class", "building_type",
                  "building_subtype", "method", "assessed", "registered", "valid_until",
                  "located_by", "synthetic"]

@@ -33,10 +33,14 @@ COUNTRY_NAMES = {"nederland", "thenetherlands", "netherlands"}
 SYNONYMS = {"denhaag": "sgravenhage", "denbosch": "shertogenbosch"}
 
 
+def ascii_text(text: object) -> str:
+    """``Súdwest-Fryslân`` -> ``Sudwest-Fryslan``: accents dropped, nothing else changed."""
+    return unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
+
+
 def name_key(name: object) -> str:
     """``'s-Gravenhage (gemeente)`` -> ``sgravenhage``; ``Bergen (NH.)`` -> ``bergennh``."""
-    text = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode()
-    text = _GEMEENTE_MARK.sub("", text.strip())
+    text = _GEMEENTE_MARK.sub("", ascii_text(name).strip())
     key = normalise(text)
     return SYNONYMS.get(key, key)
 

@@ -67,6 +67,12 @@ class Reader(Protocol):
         bouwjaar, geometry."""
         ...
 
+    def addresses_in_postcode(self, postcode: str,
+                              huisnummer: int | None = None) -> gpd.GeoDataFrame:
+        """The BAG address points of a postcode (``2611AB``) or a PC4 (``2611``), of one
+        huisnummer when given; columns as :meth:`addresses`."""
+        ...
+
     def labels(self, ids: Sequence[str] | None = None) -> pd.DataFrame:
         """The current energy labels, one per located verblijfsobject (of ``ids``)."""
         ...
@@ -142,6 +148,10 @@ class ReadThrough:
 
     def addresses(self, ids: Sequence[str] | None = None) -> gpd.GeoDataFrame:
         return self._store.addresses(ids)
+
+    def addresses_in_postcode(self, postcode: str,
+                              huisnummer: int | None = None) -> gpd.GeoDataFrame:
+        return self._store.addresses_in_postcode(postcode, huisnummer)
 
     def labels(self, ids: Sequence[str] | None = None) -> pd.DataFrame:
         return self._store.labels(ids)

@@ -25,6 +25,7 @@ import pandas as pd
 from geoinsight.crs import STORE_CRS
 from geoinsight.errors import GeoInsightError
 from geoinsight.rasters import RASTER_ROW, RasterSource
+from geoinsight.records import postcode_range
 from geoinsight.registers import REGISTER_ROW, EventRegister
 from geoinsight.store import gpkg_format, rows
 from geoinsight.store.model import (
@@ -249,6 +250,18 @@ class GeoPackageStore:
         columns = [*ADDRESS_COLUMNS, "geom"]
         frame = self._optional_chunks(f"SELECT {', '.join(columns)} FROM addresses", [],
                                       "vbo_id", ids, columns).sort_values("vbo_id")
+        geoms = gpkg_format.decode(frame.pop("geom").tolist())
+        return gpd.GeoDataFrame(frame.reset_index(drop=True), geometry=geoms, crs=STORE_CRS)
+
+    def addresses_in_postcode(self, postcode: str,
+                              huisnummer: int | None = None) -> gpd.GeoDataFrame:
+        columns = [*ADDRESS_COLUMNS, "geom"]
+        low, high = postcode_range(postcode)
+        where, params = "postcode >= ? AND postcode < ?", [low, high]
+        if huisnummer is not None:
+            where, params = where + " AND huisnummer = ?", [*params, str(huisnummer)]
+        frame = self._query_optional(f"SELECT {', '.join(columns)} FROM addresses WHERE {where}"
+                                     " ORDER BY postcode, huisnummer, vbo_id", columns, params)
         geoms = gpkg_format.decode(frame.pop("geom").tolist())
         return gpd.GeoDataFrame(frame.reset_index(drop=True), geometry=geoms, crs=STORE_CRS)
 

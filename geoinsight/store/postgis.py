@@ -26,6 +26,7 @@ from psycopg import sql
 from geoinsight.crs import STORE_CRS
 from geoinsight.errors import ConfigError, GeoInsightError
 from geoinsight.rasters import RASTER_ROW, RasterSource
+from geoinsight.records import postcode_range
 from geoinsight.registers import REGISTER_ROW, EventRegister
 from geoinsight.store import rows
 from geoinsight.store.model import (
@@ -211,6 +212,19 @@ class PostGISStore:
     def addresses(self, ids: Sequence[str] | None = None) -> gpd.GeoDataFrame:
         frame = self._select("addresses", ADDRESS_COLUMNS, key=("vbo_id", ids),
                              order=_text("vbo_id"), extra=sql.SQL(", ST_AsBinary(geom) AS geom"))
+        if frame.empty:
+            frame = pd.DataFrame(columns=[*ADDRESS_COLUMNS, "geom"])
+        return gpd.GeoDataFrame(frame, geometry=_geoms(frame.pop("geom")), crs=STORE_CRS)
+
+    def addresses_in_postcode(self, postcode: str,
+                              huisnummer: int | None = None) -> gpd.GeoDataFrame:
+        low, high = postcode_range(postcode)
+        where = _Where()
+        where.add("postcode >= %s AND postcode < %s", low, high)
+        where.add("huisnummer = %s", huisnummer)
+        frame = self._select("addresses", ADDRESS_COLUMNS, where=where,
+                             order=sql.SQL("postcode, huisnummer, ") + _text("vbo_id"),
+                             extra=sql.SQL(", ST_AsBinary(geom) AS geom"))
         if frame.empty:
             frame = pd.DataFrame(columns=[*ADDRESS_COLUMNS, "geom"])
         return gpd.GeoDataFrame(frame, geometry=_geoms(frame.pop("geom")), crs=STORE_CRS)

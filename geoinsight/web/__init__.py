@@ -57,6 +57,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         pages,
         planning,
         rasters,
+        search,
         signals,
     )
 
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(planning.bp)
     app.register_blueprint(signals.bp)
     app.register_blueprint(rasters.bp)
+    app.register_blueprint(search.bp)
     app.register_blueprint(exports.bp)
     app.register_blueprint(ogc.bp)
     app.register_blueprint(openapi.bp)

@@ -130,14 +130,20 @@ class FileBackend:
         data = answer.dumps()
         if len(data) > self.max_bytes:
             return
-        handle, temporary = tempfile.mkstemp(dir=self.root, suffix=".tmp")
+        try:  # a cache that cannot be written (folder removed, disk full) only costs speed
+            self.root.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=self.root, suffix=".tmp")
+        except OSError as exc:
+            log.warning("answer cache: cannot write in %s: %s", self.root, exc)
+            return
         try:
             with os.fdopen(handle, "wb") as out:
                 out.write(data)
             os.replace(temporary, self._path(key))
-        except OSError:
+        except OSError as exc:
             Path(temporary).unlink(missing_ok=True)
-            raise
+            log.warning("answer cache: cannot write in %s: %s", self.root, exc)
+            return
         self._writes += 1
         if (self._held is None or self._held + len(data) > self.max_bytes
                 or self._writes % self.RESCAN == 0):

@@ -280,6 +280,18 @@ def _rasters() -> Schema:
                 description="The rasters the caller may see, as map overlays.")
 
 
+def _search() -> Schema:
+    found = _obj({"code": STRING, "name": STRING,
+                  "level": {"type": "string", "enum": LEVELS},
+                  "year": {**YEAR, "description": "the boundary year of the area as found"},
+                  "url": {"type": "string", "description": "the area's profile"},
+                  "map_url": {"type": "string", "description": "a map of its gemeente"},
+                  "gemeente": {"type": "string", "description": "its gemeente ('' for one)"},
+                  "match": {"type": "string", "enum": ["name", "code", "postcode", "address"]},
+                  "score": NUMBER})
+    return _obj({"results": _array(found)}, description="Areas found, best first.")
+
+
 def _health() -> Schema:
     return _obj({"status": {"type": "string", "enum": ["ok"]}, "version": STRING,
                  "store": _obj({"version": STRING, "empty": BOOLEAN}), "layers": INTEGER})
@@ -305,7 +317,8 @@ def schemas() -> dict[str, Schema]:
         "AreaProfile": _profile(), "Plan": _plan(), "PlanInput": _plan_input(),
         "PlanCoverage": _plan_coverage(), "Standout": _standout(),
         "LayerSignals": _layer_signals(), "SignalsOverview": _signals_overview(),
-        "Aggregate": _aggregate(), "Rasters": _rasters(), "Health": _health(),
+        "Aggregate": _aggregate(), "Rasters": _rasters(), "Search": _search(),
+        "Health": _health(),
         "ExportMetadata": _export_metadata(),
         "AuditEntries": _audit(), "OpenApiDocument": _obj({"openapi": STRING, "info": OBJECT,
                                                            "paths": OBJECT}),

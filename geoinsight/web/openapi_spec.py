@@ -230,6 +230,15 @@ def _raster_paths() -> dict[str, Any]:
     }
 
 
+def _search_paths() -> dict[str, Any]:
+    q = _query("q", {"type": "string"}, "a postcode (2611 AB, 2611AB 12), or the name or "
+               "code of a buurt, wijk or gemeente; case, accents and small typos do not "
+               "matter", required=True)
+    return {"/api/search": {"get": _operation(
+        "search", "areas", "The areas a postcode, address, name or code names, best first "
+        "(at most 10)", _ok("the areas found", _json(ref("Search"))), [400], [q])}}
+
+
 def _export_paths(layer_ids: Sequence[str]) -> dict[str, Any]:
     item = _enum_or_string(layer_ids)
     layers = _path("layers", {"type": "array", "minItems": 1, "items": item},
@@ -302,7 +311,8 @@ def build_document(*, version: str, layer_ids: Sequence[str],
     document never promises a route that is not there.
     """
     paths = {**_catalogue_paths(), **_area_paths(), **_planning_paths(),
-             **_export_paths(layer_ids), **_aggregate_paths(), **_raster_paths()}
+             **_export_paths(layer_ids), **_aggregate_paths(), **_raster_paths(),
+             **_search_paths()}
     if beheerder:
         paths.update(_admin_paths())
     if routed is not None:

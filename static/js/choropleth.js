@@ -23,6 +23,8 @@
   const FALLBACK_NODATA = { missing: "#d9d9d9", secret: "#969696" };
   const BASE_STYLE = { color: "#ffffff", weight: 0.6, opacity: 0.9, fillOpacity: 0.75 };
   const HOVER_STYLE = { color: "#222222", weight: 2.5, opacity: 1 };
+  // the area a search result opens the map on: a wide dark dashed outline, no fill
+  const FOCUS_STYLE = { color: "#111111", weight: 5, opacity: 0.9, fill: false, dashArray: "8 4" };
   const LOADING_FILL = "#eeeeee";
   // hot/cold-spot overlay: outlines only, so the choropleth colours stay readable beneath
   const SPOT_STYLE = {
@@ -678,6 +680,22 @@
       rasters.filter((l) => l.geoinsightRaster.figures.includes(activeId))
         .forEach((l) => l.addTo(map));
       await show(activeId);
+      focusArea(new URLSearchParams(global.location.search).get("area"));
+    }
+
+    /** The area ``code`` (``?area=``, as a search result links): the map moves to it and
+     *  outlines it above the layers, without taking the pointer from them. */
+    function focusArea(code) {
+      const features = ((areas && areas.features) || [])
+        .filter((f) => f.properties && f.properties.code === code);
+      if (!code || !features.length) return;
+      map.createPane("gi-focus").style.zIndex = "450";
+      map.getPane("gi-focus").style.pointerEvents = "none";
+      const outline = L.geoJSON({ type: "FeatureCollection", features }, {
+        pane: "gi-focus", interactive: false, style: FOCUS_STYLE,
+      }).addTo(map);
+      map.fitBounds(outline.getBounds(), { maxZoom: 16, padding: [60, 60], animate: false });
+      document.body.dataset.focus = code;
     }
 
     start();

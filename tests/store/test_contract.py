@@ -65,6 +65,12 @@ def test_every_read_after_real_ingests(store: Store, tmp_path: Path) -> None:
     addresses = store.addresses()
     assert len(addresses) == 6 and addresses.crs == RD
     assert list(store.addresses(["0503010000000002"])["huisletter"]) == ["A"]
+    # by postcode (2611AA 1-3 and 2611AB 1-3), PC4 and huisnummer, in postcode order
+    assert list(store.addresses_in_postcode("2611AB")["huisnummer"]) == [1, 2, 3]
+    assert len(store.addresses_in_postcode("2611")) == 6
+    assert list(store.addresses_in_postcode("2611AA", 2)["vbo_id"]) == ["0503010000000002"]
+    assert store.addresses_in_postcode("2611AC").empty
+    assert store.addresses_in_postcode("2611AA", 2).crs == RD
     labels = store.labels()
     assert len(labels) >= 3 and list(store.labels([labels["vbo_id"].iloc[0]])) == list(labels)
     points = store.point_areas("addresses", level="buurt", boundary_year=2022)

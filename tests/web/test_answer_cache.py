@@ -5,6 +5,7 @@ Redis shared by two app instances (the real Redis on 127.0.0.1:6379, no mock).""
 from __future__ import annotations
 
 import gzip
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -190,6 +191,23 @@ def test_a_png_is_kept_once_and_read_back(tmp_path: Path) -> None:
     backend = FileBackend(tmp_path / "cache", 10**6)
     backend.put("tile", png)
     assert backend.get("tile") == png
+
+
+def test_a_cache_folder_removed_under_a_running_server_costs_only_speed(
+        tmp_path: Path) -> None:
+    import shutil
+
+    backend = FileBackend(tmp_path / "cache", 10**6)
+    shutil.rmtree(tmp_path / "cache")
+    backend.put("k", answer(100))  # made again
+    assert backend.get("k") == answer(100)
+    (tmp_path / "cache").chmod(0o500)  # and one that cannot be written: no error, no entry
+    try:
+        backend.put("other", answer(100))
+        if os.geteuid() != 0:  # root writes anyway
+            assert backend.get("other") is None
+    finally:
+        (tmp_path / "cache").chmod(0o700)
 
 
 def test_a_broken_entry_is_a_miss(tmp_path: Path) -> None:
