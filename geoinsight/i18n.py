@@ -27,6 +27,47 @@ TEXTS: dict[str, dict[str, str]] = {
         "server_error": "Er ging iets mis", "back_home": "Terug naar de kaart",
         "api": "API", "language": "English", "switch_lang": "en", "partial": "deel",
         "planning": "Planning", "signals": "Signalen",
+        "about_layer": "Over deze kaartlaag", "about_definition": "Definitie",
+        "about_unit": "Eenheid", "about_kind": "Soort cijfer",
+        "about_expression": "Berekening", "about_inputs": "Gebruikte gegevens",
+        "about_source": "Bron", "about_tables": "CBS-tabel", "about_licence": "Licentie",
+        "about_years": "Jaren met cijfers", "about_boundaries": "Gepubliceerd op de grenzen van",
+        "about_levels": "Niveaus", "about_method": "Methode",
+        "about_method_doc": "Volledige uitleg (Engelstalig)",
+        "about_disclosure": "Bescherming van personen", "about_tier": "Wie dit ziet",
+        "about_none_yet": "nog geen", "about_map": "Op de kaart",
+        "about_synthetic": "Let op: deze cijfers komen uit synthetische demodata.",
+        "kind_count": "aantal", "kind_share": "aandeel", "kind_rate": "verhoudingsgetal",
+        "kind_mean": "gemiddelde", "kind_index": "index",
+        "about_method_table": "Zoals de bron ze publiceert per gebied en jaar. Een cijfer staat "
+                              "alleen op de grenzen van een ander jaar als het gebied "
+                              "aantoonbaar hetzelfde is; anders wordt het opnieuw berekend "
+                              "(geschat) of niet getoond.",
+        "about_method_points": "Geteld uit de adressen (BAG) en energielabels (EP-Online) die "
+                               "in het gebied liggen.",
+        "about_method_events": "Geteld uit de eigen registratie: elke melding telt in het "
+                               "gebied waar zij ligt.",
+        "about_method_raster": "Berekend uit het raster: elke cel telt mee naar het deel dat "
+                               "binnen het gebied ligt; alleen voor gebieden die geheel binnen "
+                               "het raster liggen.",
+        "about_method_composite": "Een samengestelde index: de onderdelen worden binnen de "
+                                  "gemeente genormaliseerd en gewogen opgeteld.",
+        "about_rule_land": "Beschrijft het gebied, niet de bewoners: de regels voor kleine "
+                           "aantallen en kleine gebieden gelden niet.",
+        "about_rule_small_counts": "Aantallen van 1 tot en met {n} worden niet getoond "
+                                   "(geheim).",
+        "about_rule_complementary": "Waar één gebied geheim is, wordt ook een tweede verborgen, "
+                                    "zodat het niet uit het totaal terug te rekenen is.",
+        "about_rule_rounding": "Aantallen personen en huishoudens van wijken en buurten zijn "
+                               "afgerond op {n}.",
+        "about_rule_small_base": "Niet getoond voor gebieden met minder dan {n} inwoners.",
+        "about_rule_base": "Niet getoond waar {indicator} kleiner is dan {n}.",
+        "about_rule_categories": "Is één categorie geheim, dan ook de andere van dat gebied.",
+        "about_rule_none": "Geen bijzondere regels: het cijfer gaat niet over personen.",
+        "about_tier_open": "Iedereen (open).",
+        "about_tier_internal": "Alleen ingelogde medewerkers (intern).",
+        "about_tier_restricted": "Alleen medewerkers met een daarvoor aangewezen rol "
+                                 "(vertrouwelijk).",
         "search": "Zoeken", "search_placeholder": "Postcode of gebied",
         "search_button": "Zoek", "search_results": "Zoekresultaten",
         "search_none": "Niets gevonden. Zoek op een postcode (2611 AB, met of zonder "
@@ -310,6 +351,44 @@ TEXTS: dict[str, dict[str, str]] = {
         "server_error": "Something went wrong", "back_home": "Back to the map",
         "api": "API", "language": "Nederlands", "switch_lang": "nl", "partial": "part",
         "planning": "Planning", "signals": "Signals",
+        "about_layer": "About this map layer", "about_definition": "Definition",
+        "about_unit": "Unit", "about_kind": "Kind of figure",
+        "about_expression": "Computation", "about_inputs": "Data used",
+        "about_source": "Source", "about_tables": "CBS table", "about_licence": "Licence",
+        "about_years": "Years with figures", "about_boundaries": "Published on the boundaries of",
+        "about_levels": "Levels", "about_method": "Method",
+        "about_method_doc": "Full explanation",
+        "about_disclosure": "Protection of persons", "about_tier": "Who sees this",
+        "about_none_yet": "none yet", "about_map": "On the map",
+        "about_synthetic": "Note: these figures come from synthetic demo data.",
+        "kind_count": "count", "kind_share": "share", "kind_rate": "rate",
+        "kind_mean": "mean", "kind_index": "index",
+        "about_method_table": "As the source publishes them per area and year. A figure is shown "
+                              "on another year's boundaries only where the area is provably "
+                              "the same; otherwise it is re-expressed (estimated) or not shown.",
+        "about_method_points": "Counted from the addresses (BAG) and energy labels (EP-Online) "
+                               "that lie in the area.",
+        "about_method_events": "Counted from the own register: each event counts in the area "
+                               "it lies in.",
+        "about_method_raster": "Computed from the raster: each cell counts for the part of it "
+                               "inside the area; only for areas that lie wholly within the "
+                               "raster.",
+        "about_method_composite": "A composite index: its parts are normalised within the "
+                                  "gemeente and added with their weights.",
+        "about_rule_land": "Describes the land, not its inhabitants: the rules for small counts "
+                           "and small areas do not apply.",
+        "about_rule_small_counts": "Counts from 1 to {n} are not shown (secret).",
+        "about_rule_complementary": "Where one area is secret a second one is hidden too, so it "
+                                    "cannot be worked out from the total.",
+        "about_rule_rounding": "Counts of persons and households of wijken and buurten are "
+                               "rounded to {n}.",
+        "about_rule_small_base": "Not shown for areas with fewer than {n} inhabitants.",
+        "about_rule_base": "Not shown where {indicator} is below {n}.",
+        "about_rule_categories": "Where one category is secret, so are the area's others.",
+        "about_rule_none": "No particular rules: the figure is not about persons.",
+        "about_tier_open": "Everyone (open).",
+        "about_tier_internal": "Signed-in staff only (internal).",
+        "about_tier_restricted": "Only staff with a role designated for it (restricted).",
         "search": "Search", "search_placeholder": "Postcode or area",
         "search_button": "Search", "search_results": "Search results",
         "search_none": "Nothing found. Search for a postcode (2611 AB, with or without a "
@@ -548,7 +627,7 @@ TEXTS: dict[str, dict[str, str]] = {
 }
 
 MAP_LABELS = ("legend_title", "missing", "secret", "value", "code", "no_data_class", "loading",
-              "error", "source")
+              "error", "source", "about_layer")
 
 
 def text(lang: str, key: str) -> str:

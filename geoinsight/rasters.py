@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from geoinsight.errors import InputError
-from geoinsight.records import Indicator, Kind, Tier
+from geoinsight.records import SYNTHETIC_MARK, Indicator, Kind, Tier
 from geoinsight.registers import check_definition
 
 #: the statistics of a raster per area (geoinsight.spatial.zonal computes them)
@@ -237,7 +237,7 @@ def raster_indicators(raster: RasterSource) -> list[Indicator]:
     source = f"{raster.source} ({raster.source_file})"
     extra = {"raster": raster.name, "about": raster.about}
     if raster.synthetic:
-        source += " — synthetic demo data"
+        source += SYNTHETIC_MARK
         extra["synthetic"] = "1"
     licence = "synthetic (no licence needed)" if raster.synthetic else raster.licence
 

@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 LEVELS = ("gemeente", "wijk", "buurt")
+#: how a stored indicator's source says its figures are synthetic demo data (pages show the
+#: flag in their own language instead: geoinsight.usecases.service.SYNTHETIC_SUFFIX)
+SYNTHETIC_MARK = " — synthetic demo data"
 STATUSES = ("ok", "missing", "secret", "estimated")
 #: the themes layers are grouped by (a layer's optional ``theme``; every event register has one)
 #: themes layers are grouped under, in the order switchers and lists show them

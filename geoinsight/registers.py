@@ -29,7 +29,7 @@ import pandas as pd
 
 from geoinsight.catalog.indicators import BY_ID, EVENT_CATEGORIES, EVENT_SOURCE, known
 from geoinsight.errors import InputError
-from geoinsight.records import THEMES, Indicator, Tier
+from geoinsight.records import SYNTHETIC_MARK, THEMES, Indicator, Tier
 
 DEFAULT_NAME = "ondermijning"
 #: the ids of the default register start with this, as they did before registers had names
@@ -248,7 +248,7 @@ def register_indicators(register: EventRegister) -> list[Indicator]:
                   for i, c in zip(register.class_ids(), register.classes, strict=True)]
     if not register.synthetic:
         return found
-    return [replace(i, source=i.source + " — synthetic demo data",
+    return [replace(i, source=i.source + SYNTHETIC_MARK,
                     licence="synthetic (no licence needed)", extra={"synthetic": "1"})
             for i in found]
 

@@ -27,6 +27,7 @@ FOLDERS: dict[str, str] = {
     "templates": "templates",
     "demo": "data/demo",
     "regions": "data/regions",
+    "docs": "docs",
 }
 
 

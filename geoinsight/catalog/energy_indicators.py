@@ -6,7 +6,7 @@ these ids without importing analysis code.
 
 from __future__ import annotations
 
-from geoinsight.records import Indicator
+from geoinsight.records import SYNTHETIC_MARK, Indicator
 
 LABEL_CLASSES = ("A+++++", "A++++", "A+++", "A++", "A+", "A", "B", "C", "D", "E", "F", "G")
 A_OR_BETTER = frozenset(LABEL_CLASSES[:6])
@@ -63,7 +63,7 @@ def address_indicators() -> list[Indicator]:
 
 
 def label_indicators(synthetic: bool = False) -> list[Indicator]:
-    src = LABEL_SOURCE + (" — synthetic demo data" if synthetic else "")
+    src = LABEL_SOURCE + (SYNTHETIC_MARK if synthetic else "")
     lic = "CC BY 4.0" if not synthetic else "synthetic (no licence needed)"
 
     def ind(id_: str, nl: str, en: str, unit: str, kind: str,

@@ -10,8 +10,8 @@ latest year they all have.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import geopandas as gpd
@@ -21,6 +21,7 @@ from geoinsight.catalog import Catalog, Layer
 from geoinsight.errors import BadRequest, NotFound
 from geoinsight.privacy.disclosure import Published
 from geoinsight.usecases.harmonise import layer_values_on
+from geoinsight.usecases.layer_about import StoreFacts, metadata_facts
 from geoinsight.usecases.service import LayerValues, Selection, layer_years, selection_areas
 
 #: the columns before the layers' columns, in every format
@@ -37,6 +38,9 @@ class LayerColumn:
     synthetic: bool
     #: harmonised figures: the boundary year they were re-expressed from (else None)
     source_year: int | None = None
+    #: what the layer's "about" page says of it that every export carries
+    #: (geoinsight.usecases.layer_about.metadata_facts)
+    facts: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     @property
     def value_column(self) -> str:
@@ -126,9 +130,10 @@ def area_table(store: Published, catalog: Catalog, layer_ids: Sequence[str], sel
     frame.insert(4, "year", year)
     frame.insert(5, "boundary_year", b_year)
     columns: list[LayerColumn] = []
+    known = StoreFacts.of(store)
     for result in results:
         column = LayerColumn(result.layer, result.year, result.boundary_year, result.synthetic,
-                             _source_year(result))
+                             _source_year(result), metadata_facts(known, result.layer, lang))
         rows = result.rows.set_index("code")
         frame[column.value_column] = frame["code"].map(rows["value"]).astype(float)
         frame[column.status_column] = frame["code"].map(rows["status"]).fillna("missing")
@@ -156,7 +161,7 @@ def column_info(column: LayerColumn, lang: str) -> dict[str, Any]:
         "unit": layer.unit_in(lang), "kind": layer.kind, "year": column.year,
         "figures_on_boundaries_of": column.boundary_year, "tier": layer.tier,
         "source": layer.source, "licence": layer.licence, "synthetic": column.synthetic,
-        "indicator": layer.indicator,
+        "indicator": layer.indicator, **column.facts,
     }
     labels = layer.classification.get("labels")
     if labels:

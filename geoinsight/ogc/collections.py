@@ -15,18 +15,20 @@ on the collection's boundaries; layers without any are left out of the collectio
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import partial
+from typing import Any
 
 import pandas as pd
 
 from geoinsight.catalog import Catalog, Layer
 from geoinsight.errors import NotFound
 from geoinsight.export.table import LayerColumn, column_info
-from geoinsight.i18n import text
+from geoinsight.i18n import LANGUAGES, text
 from geoinsight.records import LEVELS
 from geoinsight.store import Reader
+from geoinsight.usecases.layer_about import StoreFacts, metadata_facts
 from geoinsight.usecases.service import Selection, figure_years, is_synthetic
 
 _ID = re.compile(r"^(gemeente|wijk|buurt)_(\d{4})$")
@@ -40,11 +42,13 @@ class Column:
     #: gemeenten whose figures of ``year`` lie on these boundaries; ``(None,)`` is all at once
     scopes: tuple[str | None, ...]
     synthetic: bool
+    #: the layer's facts as every export carries them, per language (metadata_facts)
+    facts: Mapping[str, Mapping[str, Any]] = field(default_factory=dict, compare=False)
 
     def info(self, boundary_year: int, lang: str) -> dict[str, object]:
         """The layer described as every export describes it (:func:`column_info`)."""
-        return column_info(LayerColumn(self.layer, self.year, boundary_year, self.synthetic),
-                           lang)
+        return column_info(LayerColumn(self.layer, self.year, boundary_year, self.synthetic,
+                                       facts=self.facts.get(lang, {})), lang)
 
 
 @dataclass(frozen=True)
@@ -75,8 +79,10 @@ class Collection:
         for c in self.columns:
             mark = " " + text(lang, "synthetic") if c.synthetic else ""
             unit = f"{c.layer.unit_in(lang)}, " if c.layer.unit else ""
+            tables = "".join(f", CBS {t}"
+                             for t in c.facts.get(lang, {}).get("source_tables", []))
             parts.append(f"{c.layer.id} ({unit}{c.year}{mark}; "
-                         f"{c.layer.source}, {c.layer.licence})")
+                         f"{c.layer.source}{tables}, {c.layer.licence})")
         return head + text(lang, "ogc_collection_columns") + "; ".join(parts) + "."
 
 
@@ -123,6 +129,7 @@ def plan_columns(store: Reader, catalog: Catalog, level: str, b_year: int,
         return memo[(layer.id, scope)]
 
     columns = []
+    known = StoreFacts.of(store)
     for layer in catalog.for_level(level):
         years = store.value_years(indicators=list(layer.inputs()), codes=codes)
         for year in sorted(years, reverse=True):
@@ -130,7 +137,8 @@ def plan_columns(store: Reader, catalog: Catalog, level: str, b_year: int,
                 continue
             scopes = _scopes(gemeenten, year, partial(_lies_on, years_here, layer, b_year))
             if scopes:
-                columns.append(Column(layer, year, scopes, is_synthetic(store, layer)))
+                facts = {lang: metadata_facts(known, layer, lang) for lang in LANGUAGES}
+                columns.append(Column(layer, year, scopes, is_synthetic(store, layer), facts))
                 break
     return tuple(columns)
 

@@ -92,6 +92,8 @@ class MapConfig:
     lang: str = "nl"
     static_url: str = "/static"
     profile_url: str = "/areas/{code}"
+    #: a layer's "about" page (``{layer}`` placeholder), linked from the legend
+    about_url: str = "/layers/{layer}/about"
     #: per-layer signals (``{layer}`` placeholder): enables the hot/cold-spot overlay
     signals_url: str | None = None
     #: show the hot/cold-spot overlay from the start
@@ -240,6 +242,7 @@ def client_config(config: MapConfig) -> dict[str, Any]:
         "labels": _labels(config.labels, config.lang),
         "locale": LOCALES.get(config.lang, LOCALES["nl"]),
         "profile_url": config.profile_url,
+        "about_url": config.about_url,
         "signals_url": config.signals_url,
         "overlay": config.overlay,
         "refine_url": config.refine_url,

@@ -55,9 +55,35 @@ class Footprint:
     bounds: tuple[float, float, float, float]
 
     def shares_inside(self, shapes: gpd.GeoSeries) -> np.ndarray:
-        """The share (0..1) of each of ``shapes`` (in the raster's CRS) inside the footprint."""
+        """The share (0..1) of each of ``shapes`` (in the raster's CRS) inside the footprint:
+        1 at once for a shape whose bounding box covers only blocks that are in (most areas
+        of a raster that covers them), else weighed exactly."""
         if shapes.empty:
             return np.zeros(0)
+        share = np.where(self._boxes_inside(shapes.bounds.to_numpy()), 1.0, np.nan)
+        rest = np.flatnonzero(np.isnan(share))
+        if len(rest):
+            share[rest] = self._weighed(shapes.iloc[rest])
+        return share
+
+    def _boxes_inside(self, boxes: np.ndarray) -> np.ndarray:
+        """Whether each box (minx, miny, maxx, maxy) covers only blocks that are in, from a
+        summed-area table of the blocks that are out."""
+        left, bottom, right, top = self.bounds
+        rows, cols = self.mask.shape
+        width, height = (right - left) / cols, (top - bottom) / rows
+        out = np.zeros((rows + 1, cols + 1), dtype=np.int64)
+        out[1:, 1:] = np.cumsum(np.cumsum(~self.mask, axis=0), axis=1)
+        c0 = np.floor((boxes[:, 0] - left) / width)
+        c1 = np.ceil((boxes[:, 2] - left) / width)
+        r0 = np.floor((top - boxes[:, 3]) / height)
+        r1 = np.ceil((top - boxes[:, 1]) / height)
+        fits = (c0 >= 0) & (r0 >= 0) & (c1 <= cols) & (r1 <= rows) & np.isfinite(boxes).all(1)
+        c0, c1, r0, r1 = (np.where(fits, v, 0).astype(np.int64) for v in (c0, c1, r0, r1))
+        outside = out[r1, c1] - out[r0, c1] - out[r1, c0] + out[r0, c0]
+        return fits & (outside == 0)
+
+    def _weighed(self, shapes: gpd.GeoSeries) -> np.ndarray:
         left, bottom, right, top = self.bounds
         source = NumPyRasterSource(self.mask.astype("float64"), left, bottom, right, top,
                                    srs_wkt=shapes.crs.to_wkt() if shapes.crs else None)

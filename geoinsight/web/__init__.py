@@ -48,6 +48,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         api,
         audit,
         auth,
+        docs,
         exports,
         health,
         http,
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(signals.bp)
     app.register_blueprint(rasters.bp)
     app.register_blueprint(search.bp)
+    app.register_blueprint(docs.bp)
     app.register_blueprint(exports.bp)
     app.register_blueprint(ogc.bp)
     app.register_blueprint(openapi.bp)

@@ -11,6 +11,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from geoinsight.errors import BadRequest
 from geoinsight.usecases import harmonise, service
+from geoinsight.usecases.layer_about import layer_about
 from geoinsight.usecases.profile import area_profile
 from geoinsight.web.context import audit_layer, audit_profile, catalog, gate, lang, readable, state
 from geoinsight.web.http import cached
@@ -29,7 +30,8 @@ def layer(layer_id: str) -> Response:
     found = catalog().get(layer_id)
     return jsonify({**service.layer_info(found, lang()),
                     "years": service.layer_years(gate(), found),
-                    "synthetic": service.is_synthetic(gate(), found)})
+                    "synthetic": service.is_synthetic(gate(), found),
+                    "about": layer_about(gate(), found, lang())})
 
 
 @bp.get("/api/layers/<layer_id>/values")

@@ -107,6 +107,7 @@ def _render(layer: Layer, selection: service.Selection, note: str, asked: str) -
         lang=lang(),
         static_url=url_for("static", filename="").rstrip("/"),
         profile_url=url_for("pages.area", code="CODE").replace("CODE", "{code}"),
+        about_url=url_for("pages.layer_about", layer_id="LAYER").replace("LAYER", "{layer}"),
         signals_url=url_for("signals.layer_signals", layer_id="LAYER").replace("LAYER", "{layer}")
         + "?" + urlencode({k: v for k, v in values_query.items() if k != "format"}),
         overlay=request.args.get("overlay") == "hotspots",

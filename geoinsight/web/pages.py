@@ -7,6 +7,7 @@ from werkzeug.wrappers import Response
 
 from geoinsight.catalog import by_theme
 from geoinsight.errors import NotFound
+from geoinsight.usecases import layer_about as about
 from geoinsight.usecases import service
 from geoinsight.usecases.profile import area_profile
 from geoinsight.web.context import audit_profile, catalog, gate, lang, readable
@@ -34,6 +35,15 @@ def area(code: str) -> str:
     profile = area_profile(gate(), catalog(), code, lang(), year, readable)
     audit_profile(profile, "area profile")
     return render_template("pages/area.html", profile=profile)
+
+
+@bp.get("/layers/<layer_id>/about")
+def layer_about(layer_id: str) -> str:
+    """"Over deze kaartlaag": what the layer is, where its figures come from, what protects
+    them and who sees them (a layer the caller may not see is not found)."""
+    layer = catalog().get(layer_id)
+    return render_template("pages/layer_about.html", layer=layer,
+                           about=about.layer_about(gate(), layer, lang()))
 
 
 @bp.get("/areas")

@@ -86,7 +86,7 @@
   }
 
   /** Legend control: layer title and unit, a row per class, then every no-data status. */
-  function createLegend(map, labels) {
+  function createLegend(map, labels, aboutUrl) {
     const container = legendControl(map, labels.legend_title);
     const row = legendRow;
 
@@ -98,6 +98,11 @@
         container.textContent = "";
         container.appendChild(el("div", "gi-legend-title", payload.title));
         if (payload.unit) container.appendChild(el("div", "gi-legend-unit", payload.unit));
+        if (aboutUrl && payload.layer) {
+          const about = el("a", "gi-legend-about", labels.about_layer);
+          about.href = aboutUrl.replace("{layer}", encodeURIComponent(payload.layer));
+          container.appendChild(about);
+        }
         (payload.classes || []).forEach((c) => {
           container.appendChild(row(c.color, c.label, c.count));
         });
@@ -330,7 +335,7 @@
     const locale = config.locale || "nl-NL";
     const format = makeFormatter(locale);
     const messages = createMessages(map);
-    const legend = createLegend(map, labels);
+    const legend = createLegend(map, labels, config.about_url);
     L.control.scale({ imperial: false }).addTo(map); // metric only: a Dutch map
     const titles = new Map(config.layers.map((l) => [l.id, l.title]));
     const valuesCache = new Map(); // layer id -> Promise of {payload, byCode}

@@ -1,5 +1,7 @@
-"""The search box in a real Chromium: suggestions as you type, arrow keys and Enter open an
-area's profile, a postcode finds its buurt, and nothing leaves the server."""
+"""The search box and the layer pages in a real Chromium: suggestions as you type, arrow keys
+and Enter open an area's profile, a postcode finds its buurt, a result opens the map on its
+area, the legend leads to the layer's "about" page and on to the method; nothing leaves the
+server."""
 
 from __future__ import annotations
 
@@ -66,4 +68,20 @@ def test_a_result_opens_the_map_on_its_area(live_server: LiveServer,
     assert page.locator(".leaflet-gi-focus-pane path").count() == 1
     outline = page.locator(".leaflet-gi-focus-pane path").bounding_box()
     assert outline is not None and outline["width"] > 150
+    assert_clean(browser_page, allowed_hosts=(BASEMAP_HOST,))
+
+
+@pytest.mark.browser
+def test_the_legend_leads_to_the_layers_about_page(live_server: LiveServer,
+                                                   browser_page: BrowserPage) -> None:
+    page = browser_page.page
+    page.goto(live_server.url("/map/population?level=buurt&municipality=GM0503"))
+    page.wait_for_selector('body[data-map-ready="1"]')
+    link = page.locator(".gi-legend a.gi-legend-about")
+    expect(link).to_have_text("Over deze kaartlaag")
+    link.click()
+    page.wait_for_url("**/layers/population/about")
+    expect(page.locator("h1")).to_contain_text("Aantal inwoners")
+    page.locator("a", has_text="Volledige uitleg").click()
+    page.wait_for_url("**/docs/methods#**")
     assert_clean(browser_page, allowed_hosts=(BASEMAP_HOST,))

@@ -17,7 +17,9 @@ PAGES = ["/", "/layers", "/map/population?level=buurt&municipality=GM0503",
          "/ogc/collections/buurt_2023/items?limit=5",
          "/ogc/collections/buurt_2023/items/BU05031101",
          "/ogc/collections/buurt_2023/schema", "/ogc/conformance", "/login",
-         "/no-such-page", "/map/no_such_layer", "/areas/BU99999999"]
+         "/no-such-page", "/map/no_such_layer", "/areas/BU99999999",
+         "/layers/population/about", "/layers/hittestress_mean/about",
+         "/layers/energy_label_share_efg/about", "/search?q=centrum", "/search?q=qqqqq"]
 
 #: words of English that must not stand on a Dutch page, and the other way round
 NOT_IN = {
