@@ -13,6 +13,9 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v ogrinfo >/dev/null 2>&1 || need+=(gdal-bin)
 # the PostGIS store's tests need the extension in the local PostgreSQL 15 cluster
 [ -e /usr/share/postgresql/15/extension/postgis.control ] || need+=(postgresql-15-postgis-3)
+# the area report's PDF (WeasyPrint lays it out with Pango); its tests look at it with pdftoppm
+ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 || need+=(libpango-1.0-0 libpangoft2-1.0-0)
+command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
 if ((${#need[@]})); then
   echo "installing Debian packages: ${need[*]}"
   $sudo apt-get update -qq

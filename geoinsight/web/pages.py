@@ -7,10 +7,13 @@ from werkzeug.wrappers import Response
 
 from geoinsight.catalog import by_theme
 from geoinsight.errors import NotFound
+from geoinsight.export.pdf import html_to_pdf
+from geoinsight.resources import resource_dir
 from geoinsight.usecases import layer_about as about
 from geoinsight.usecases import service
+from geoinsight.usecases.area_report import area_report
 from geoinsight.usecases.profile import area_profile
-from geoinsight.web.context import audit_profile, catalog, gate, lang, readable
+from geoinsight.web.context import audit_profile, catalog, gate, lang, readable, state
 from geoinsight.web.pickers import chosen_selection, levels_held, municipality_options
 
 bp = Blueprint("pages", __name__)
@@ -35,6 +38,30 @@ def area(code: str) -> str:
     profile = area_profile(gate(), catalog(), code, lang(), year, readable)
     audit_profile(profile, "area profile")
     return render_template("pages/area.html", profile=profile)
+
+
+@bp.get("/areas/<code>/report")
+def report(code: str) -> str:
+    """The area report, to print (the page's print stylesheet) or to save as a PDF."""
+    return _report_html(code)
+
+
+@bp.get("/areas/<code>/report.pdf")
+def report_pdf(code: str) -> Response:
+    html = _report_html(code, pdf=True)
+    pdf = html_to_pdf(html, url_for("static", filename=""), resource_dir("static"))
+    name = f"gebiedsrapport-{code.upper()}.pdf" if lang() == "nl" else \
+        f"area-report-{code.upper()}.pdf"
+    return Response(pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{name}"'})
+
+
+def _report_html(code: str, pdf: bool = False) -> str:
+    year = service.parse_selection("buurt", None, request.args.get("year")).year
+    report = area_report(gate(), catalog(), code, lang(), year, readable,
+                         signal_cache=state().signal_cache)
+    audit_profile(report, "area report (pdf)" if pdf else "area report")
+    return render_template("pages/report.html", report=report, profile=report, pdf=pdf)
 
 
 @bp.get("/layers/<layer_id>/about")

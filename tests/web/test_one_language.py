@@ -19,7 +19,8 @@ PAGES = ["/", "/layers", "/map/population?level=buurt&municipality=GM0503",
          "/ogc/collections/buurt_2023/schema", "/ogc/conformance", "/login",
          "/no-such-page", "/map/no_such_layer", "/areas/BU99999999",
          "/layers/population/about", "/layers/hittestress_mean/about",
-         "/layers/energy_label_share_efg/about", "/search?q=centrum", "/search?q=qqqqq"]
+         "/layers/energy_label_share_efg/about", "/search?q=centrum", "/search?q=qqqqq",
+         "/areas/BU05031104/report", "/areas/GM0503/report"]
 
 #: words of English that must not stand on a Dutch page, and the other way round
 NOT_IN = {
