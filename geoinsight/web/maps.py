@@ -8,13 +8,15 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from geoinsight.catalog import Layer, by_theme
+from geoinsight.errors import BadRequest
 from geoinsight.i18n import map_labels, text
 from geoinsight.render.choropleth import MapConfig, MapLayerRef, build_map
 from geoinsight.sources import provinces
 from geoinsight.usecases import service
 from geoinsight.usecases.holdings import LEVELS, LayerFigures, layer_figures
+from geoinsight.usecases.map_image import DEFAULT_SIZE, map_image
 from geoinsight.web import rasters
-from geoinsight.web.context import catalog, gate, lang, remembered, state
+from geoinsight.web.context import audit_layer, catalog, gate, lang, remembered, state
 from geoinsight.web.exports import menu_links
 from geoinsight.web.notices import map_notices
 from geoinsight.web.pickers import (
@@ -57,6 +59,39 @@ def home() -> str:
     first = next((x for x in offered if found[x.id].available), offered[0] if offered
                  else ordered[0])
     return _render(first, selection, note, asked)
+
+
+@bp.get("/api/layers/<layer_id>/map.png")
+def map_png(layer_id: str) -> Response:
+    """The map as a PNG for slides: ``bbox`` (west,south,east,north in WGS84: the view the user
+    had), ``width`` and ``height`` in pixels, and the map's own selection."""
+    selection = service.parse_scope(request.args.get("level"), request.args.get("municipality"),
+                                    request.args.get("year"), request.args.get("province"))
+    bbox = _bbox(request.args.get("bbox"))
+    try:
+        size = (int(request.args.get("width", DEFAULT_SIZE[0])),
+                int(request.args.get("height", DEFAULT_SIZE[1])))
+    except ValueError:
+        raise BadRequest("width and height are whole numbers of pixels",
+                         code="bad_size") from None
+    png, result = map_image(gate(), catalog(), layer_id, selection, lang(), bbox, size)
+    audit_layer(result.layer, f"map image {result.layer.id}", selection.municipality)
+    name = f"{result.layer.id}_{selection.level}_{selection.municipality or 'NL'}_{result.year}"
+    return Response(png, mimetype="image/png",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.png"'})
+
+
+def _bbox(raw: str | None) -> tuple[float, float, float, float] | None:
+    if not raw:
+        return None
+    try:
+        west, south, east, north = (float(v) for v in raw.split(","))
+    except ValueError:
+        raise BadRequest("bbox is west,south,east,north in degrees (WGS84)",
+                         code="bad_bbox") from None
+    if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
+        raise BadRequest("bbox is west,south,east,north in degrees (WGS84)", code="bad_bbox")
+    return west, south, east, north
 
 
 @bp.get("/map/<layer_id>")
@@ -119,8 +154,10 @@ def _render(layer: Layer, selection: service.Selection, note: str, asked: str) -
                          lambda: map_notices(gate(), layer, selection, year, b_year,
                                              found[layer.id], (note, asked)))
     left_out = [x.title_in(lang()) for x in offered if not found[x.id].available]
+    png_href = url_for("maps.map_png", layer_id="LAYER").replace("LAYER", "{layer}") + "?" + \
+        urlencode({k: v for k, v in values_query.items() if k != "format"})
     return render_template("maps/map.html", layer=layer, year=year, boundary_year=b_year,
-                           downloads=downloads,
+                           downloads=downloads, png_href=png_href,
                            synthetic=service.is_synthetic(gate(), layer), parts=parts,
                            selection=selection, years=years, notices=notices,
                            left_out=left_out, layers=shown, themes=by_theme(shown),

@@ -167,6 +167,17 @@ def _catalogue_paths() -> dict[str, Any]:
                 headers=_synthetic_header()), [400, 404],
             [*_params("LayerId", "Level", "Municipality", "Province", "Year", "Boundaries",
                       "Lang"), values_format])},
+        "/api/layers/{layer_id}/map.png": {"get": _operation(
+            "layerMapImage", "layers", "The map of a layer as a PNG for slides (title, "
+            "legend, scale bar, source), over a view in WGS84",
+            _ok("the image", {"image/png": {"schema": BINARY}}), [400, 404],
+            [*_params("LayerId", "Level", "Municipality", "Province", "Year", "Lang"),
+             _query("bbox", {"type": "string"}, "west,south,east,north in degrees (WGS84); "
+                    "default: every area of the selection"),
+             _query("width", {"type": "integer", "minimum": 400, "maximum": 3000,
+                              "default": 1600}, "pixels"),
+             _query("height", {"type": "integer", "minimum": 400, "maximum": 3000,
+                               "default": 1000}, "pixels")])},
         "/api/layers/{layer_id}/signals": {"get": _operation(
             "layerSignals", "signals", "Per area: change, hot/cold spots, Local Moran's I, "
             "comparison with parent, country and peers",

@@ -704,6 +704,7 @@
     }
 
     start();
+    global.geoinsightMap = map; // the page's own scripts (the PNG of this view) read its bounds
     return { show, layers };
   }
 

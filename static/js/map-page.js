@@ -37,6 +37,23 @@ document.addEventListener("geoinsight:layerchange", function (event) {
   });
 })();
 
+// The map as a PNG: the view the user has now (its bounds) at slide width, its shape kept.
+document.addEventListener("click", function (event) {
+  var link = event.target.closest && event.target.closest("a.gi-map-png");
+  var map = window.geoinsightMap;
+  if (!link || !map) return;
+  var b = map.getBounds();
+  var size = map.getSize();
+  var width = 1600;
+  var height = Math.max(400, Math.min(3000, Math.round(width * size.y / Math.max(size.x, 1))));
+  var url = new URL(link.href, window.location.href);
+  url.searchParams.set("bbox", [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]
+    .map(function (v) { return v.toFixed(6); }).join(","));
+  url.searchParams.set("width", String(width));
+  url.searchParams.set("height", String(height + 128)); // with the title and the footer
+  link.href = url.toString();
+}, true);
+
 // The download menu closes once a file is chosen, or on a click elsewhere.
 (function () {
   var menu = document.querySelector(".gi-download");

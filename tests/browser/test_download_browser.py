@@ -19,7 +19,7 @@ def test_download_menu_gives_the_export_of_the_layer_shown(live_server: LiveServ
     page = browser_page.page
     page.locator(".gi-download summary").click()
     links = page.locator(".gi-download a")
-    assert links.count() == 7
+    assert links.count() == 8  # seven formats and the PNG of the view
     with page.expect_download() as info:
         page.locator(".gi-download a[data-format=csv]").click()
     download = info.value
@@ -38,3 +38,19 @@ def test_download_menu_gives_the_export_of_the_layer_shown(live_server: LiveServ
     expect(page.locator(PATHS)).to_have_count(91)
     href = page.locator(".gi-download a[data-format=gpkg]").get_attribute("href") or ""
     assert href.startswith("/api/export/woz_mean?") and "format=gpkg" in href
+
+
+def test_the_png_is_the_view_on_the_screen(live_server: LiveServer,
+                                           browser_page: BrowserPage) -> None:
+    from rasterio.io import MemoryFile
+
+    open_map(browser_page, live_server.url(f"/map/population_density{MAP_QUERY}"))
+    page = browser_page.page
+    page.locator(".gi-download summary").click()
+    with page.expect_download() as info:
+        page.locator(".gi-download a.gi-map-png").click()
+    download = info.value
+    assert download.suggested_filename == "population_density_buurt_GM0503_2024.png"
+    assert "bbox=" in download.url and "width=1600" in download.url
+    with MemoryFile(Path(download.path()).read_bytes()) as memory, memory.open() as png:
+        assert png.width == 1600 and 400 <= png.height <= 3000

@@ -15,7 +15,7 @@ import pytest
 from builders import bike_thefts
 from flask import Flask
 from flask.testing import FlaskClient
-from web.test_access import steady, urls_for
+from web.test_access import steady, text_of, urls_for
 from web.tiers import CODE, QUERY, UNKNOWN
 
 from geoinsight.ingest.events import ingest_events
@@ -122,10 +122,9 @@ def test_a_restricted_register_answers_like_an_unknown_layer(registers_app: Flas
             seen = client.get(hidden_url, headers={"Accept": accept})
             absent = client.get(unknown_url, headers={"Accept": accept})
             assert seen.status_code == absent.status_code, hidden_url
-            body = seen.get_data(as_text=True)
+            body = text_of(seen)
             assert title not in body and "woonfraude" not in body.replace(hidden, ""), hidden_url
-            assert steady(body.replace(hidden, UNKNOWN)) == steady(
-                absent.get_data(as_text=True)), hidden_url
+            assert steady(body.replace(hidden, UNKNOWN)) == steady(text_of(absent)), hidden_url
 
 
 def test_the_default_register_can_be_opened_and_retitled(demo_settings: Settings,
