@@ -88,3 +88,25 @@ document.addEventListener("click", function (event) {
   });
   window.addEventListener("resize", fit);
 })();
+
+// The legend never runs over the layer control's button above it: at most as tall as the room
+// between that button and the legend's own bottom edge (it is anchored there, above the
+// attribution), and no taller than its stylesheet allows (60vh; 32vh on phones).
+(function () {
+  var BUTTON = 48; // the layer control, collapsed
+  function fitLegend() {
+    var legend = document.querySelector(".gi-legend");
+    var control = document.querySelector(".leaflet-top.leaflet-right .leaflet-control-layers");
+    if (!legend || !control || !legend.offsetHeight) return;
+    legend.style.maxHeight = "";
+    var css = parseFloat(getComputedStyle(legend).maxHeight) || Infinity;
+    var room = legend.getBoundingClientRect().bottom -
+      (control.getBoundingClientRect().top + BUTTON + 10);
+    legend.style.maxHeight = Math.max(96, Math.min(css, Math.floor(room))) + "px";
+  }
+  window.addEventListener("resize", fitLegend);
+  document.addEventListener("geoinsight:layerchange", function () {
+    window.requestAnimationFrame(fitLegend);
+  });
+  window.addEventListener("load", fitLegend);
+})();

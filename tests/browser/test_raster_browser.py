@@ -17,6 +17,7 @@ RASTER_TILES = "img.leaflet-tile[src*='/tiles/raster/hittestress/']"
 @pytest.mark.browser
 def test_the_heat_raster_is_drawn_with_legend_opacity_and_switch(
         live_server: LiveServer, browser_page: BrowserPage, screenshots: Any) -> None:
+    browser_page.page.set_viewport_size({"width": 1280, "height": 720})
     open_map(browser_page, live_server.url(f"/map/hittestress_share_above_35{MAP_QUERY}"))
     page = browser_page.page
     expect(page.locator(PATHS)).to_have_count(DELFT_BUURTEN)
@@ -28,6 +29,12 @@ def test_the_heat_raster_is_drawn_with_legend_opacity_and_switch(
     assert served, "no raster tile was requested"
     # the legend: a ramp from the lowest to the highest value, and an opacity slider
     block = page.locator(".gi-legend-raster")
+    expect(block).to_have_count(1)
+    # with the raster's block the legend is tall, yet stays below the layer control's button
+    legend = page.locator(".gi-legend").bounding_box()
+    button = page.locator(".leaflet-control-layers").bounding_box()
+    assert legend is not None and button is not None
+    assert legend["y"] >= button["y"] + button["height"], (legend, button)
     expect(block).to_contain_text("Hittestress (gevoelstemperatuur)")
     expect(block.locator(".gi-raster-ends")).to_contain_text("°C")
     pane = page.locator(".leaflet-gi-raster-pane .leaflet-layer")

