@@ -6,30 +6,28 @@ Set ``GEOINSIGHT_DEBUG=1`` to see the traceback of an unexpected failure.
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import sys
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
 from geoinsight.errors import GeoInsightError, InputError
-from geoinsight.ingest import IngestResult
-from geoinsight.privacy.access import ROLES, TIERS
-from geoinsight.records import THEMES
+from geoinsight.privacy.access import ROLES
 from geoinsight.settings import Settings, load_settings
+from geoinsight.usecases.ingest_file import OPTIONS, YEARS, Option
 
 if TYPE_CHECKING:
     from geoinsight.catalog import Catalog
     from geoinsight.privacy.accounts import Accounts
-    from geoinsight.store import Store
 
 #: Years GeoInsight can show (the API accepts the same range).
-YEAR = click.IntRange(1900, 2100)
+YEAR = click.IntRange(*YEARS)
+F = TypeVar("F", bound=Callable[..., object])
 
 
 @click.group()
@@ -135,208 +133,66 @@ def ingest() -> None:
     """Load files into the store (atomically: a failed ingest changes nothing)."""
 
 
-_rejects_option = click.option(
-    "--rejects", "rejects_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-    help="Write rejected rows here (default: <data dir>/reports/).")
+def _click_option(option: Option) -> Callable[[F], F]:
+    kind: click.ParamType | type = option.type
+    if option.year:
+        kind = YEAR
+    elif option.choices:
+        kind = click.Choice(option.choices)
+    return click.option(option.flag, option.name, type=kind, default=option.default,
+                        multiple=option.multiple, required=option.required,
+                        show_default=option.default not in (None, ""), help=option.help)
 
 
-@ingest.command("boundaries")
-@click.argument("path", type=click.Path(path_type=Path, readable=False))
-@click.option("--year", type=YEAR, default=None, help="Boundary year (default: from the file).")
-@click.option("--crs", default=None, help="CRS of a file that has none, e.g. EPSG:28992.")
-@click.option("--values-year", type=YEAR, default=None,
-              help="Year of the figures in the attribute columns (default: the boundary year).")
-@_rejects_option
-@click.pass_obj
-def ingest_boundaries_cmd(settings: Settings, path: Path, year: int | None, crs: str | None,
-                          values_year: int | None, rejects_path: Path | None) -> None:
-    """CBS wijk- en buurtkaart: GeoPackage, GeoJSON, Shapefile or a zip of those."""
-    from geoinsight.ingest import ingest_boundaries
+def _ingest_command(kind: str, doc: str) -> None:
+    """``geoinsight ingest <kind> PATH`` with the options of :data:`OPTIONS` [kind]."""
 
-    report = _report_target(settings, rejects_path)
-    store = _store(settings)
-    _report(ingest_boundaries(store, path, year=year, crs=crs, values_year=values_year),
-            report)
-    _refresh_rasters(settings, store)
+    def run(settings: Settings, path: Path, rejects_path: Path | None = None,
+            **options: object) -> None:
+        from geoinsight.usecases.ingest_file import run_ingest
 
+        outcome = run_ingest(_store(settings), settings.data_dir, kind, path, options,
+                             rejects_path)
+        for line in outcome.lines:
+            click.echo(line)
+        for warning in outcome.warnings:
+            click.echo(f"warning: {warning}", err=True)
 
-def _refresh_rasters(settings: Settings, store: Store) -> None:
-    """After a boundary ingest: the stored rasters' figures for the boundaries held now."""
-    if not store.rasters():
-        return
-    from geoinsight.ingest.rasters import refresh_rasters
-
-    results, missing = refresh_rasters(store, settings.data_dir)
-    for result in results:
-        click.echo(result.summary().splitlines()[0] + " (recomputed)")
-    for warning in missing:
-        click.echo(f"warning: {warning}", err=True)
+    run.__doc__ = doc
+    command: Callable[..., None] = click.pass_obj(run)
+    if kind != "raster":  # a raster has no rows to reject
+        command = click.option(
+            "--rejects", "rejects_path", type=click.Path(dir_okay=False, path_type=Path),
+            default=None, help="Write rejected rows here (default: <data dir>/reports/).",
+        )(command)
+    for option in reversed(OPTIONS[kind]):
+        command = _click_option(option)(command)
+    command = click.argument("path", type=click.Path(path_type=Path, readable=False))(command)
+    ingest.command(kind)(command)
 
 
-@ingest.command("indicators")
-@click.argument("path", type=click.Path(path_type=Path, readable=False))
-@click.option("--year", type=YEAR, default=None,
-              help="Year of the figures (default: from the file).")
-@click.option("--boundaries", type=YEAR, default=None,
-              help="Indeling (boundary year) the figures are published on (default: their "
-                   "year, as CBS publishes them).")
-@_rejects_option
-@click.pass_obj
-def ingest_indicators_cmd(settings: Settings, path: Path, year: int | None,
-                          boundaries: int | None, rejects_path: Path | None) -> None:
-    """CBS Kerncijfers or StatLine tables (CSV or XLSX) keyed by area code."""
-    from geoinsight.ingest import ingest_indicators
-
-    report = _report_target(settings, rejects_path)
-    _report(ingest_indicators(_store(settings), path, year=year, boundaries=boundaries),
-            report)
-
-
-@ingest.command("addresses")
-@click.argument("path", type=click.Path(path_type=Path, readable=False))
-@click.option("--year", type=YEAR, default=None,
-              help="Year the BAG extract describes (default: this year).")
-@click.option("--crs", default=None, help="CRS of x, y in a CSV, or of a file that has none.")
-@_rejects_option
-@click.pass_obj
-def ingest_addresses_cmd(settings: Settings, path: Path, year: int | None, crs: str | None,
-                         rejects_path: Path | None) -> None:
-    """BAG address points (verblijfsobjecten): GeoPackage, GeoJSON, or CSV with x, y."""
-    from geoinsight.ingest.points import ingest_addresses
-
-    report = _report_target(settings, rejects_path)
-    _report(ingest_addresses(_store(settings), path, year=year, crs=crs), report)
-
-
-@ingest.command("energy-labels")
-@click.argument("path", type=click.Path(path_type=Path, readable=False))
-@_rejects_option
-@click.pass_obj
-def ingest_labels_cmd(settings: Settings, path: Path, rejects_path: Path | None) -> None:
-    """The EP-Online bulk file (ZIP or CSV); replaces the labels stored before."""
-    from geoinsight.ingest.points import ingest_energy_labels
-
-    report = _report_target(settings, rejects_path)
-    _report(ingest_energy_labels(_store(settings), path), report)
-
-
-@ingest.command("events")
-@click.argument("path", type=click.Path(path_type=Path, readable=False))
-@click.option("--name", default="ondermijning", show_default=True,
-              help="The register: lowercase letters, digits and _ (e.g. fietsdiefstal). Its "
-                   "layer is <name>_total (the default register's: events_total); a new file "
-                   "replaces only this register's counts.")
-@click.option("--title", default=None, help="The layer's title (default for ondermijning: "
-              "'Meldingen ondermijning (eigen registratie)'; else made from the name).")
-@click.option("--theme", default="safety", show_default=True, type=click.Choice(THEMES),
-              help="The theme the layer is grouped under.")
-@click.option("--tier", default="restricted", show_default=True, type=click.Choice(TIERS),
-              help="Who may see the counts: open (anyone), internal (staff), restricted "
-                   "(ondermijning and beheerder roles).")
-@click.option("--crs", default=None, help="CRS of x, y in a CSV, or of a file that has none.")
-@click.option("--date-column", default=None, help="Column with the event date (default: found "
-              "by name: datum, pleegdatum, b_datum, …).")
-@click.option("--category-column", default=None, help="Column with the event category "
-              "(default: found by name: categorie, soort, srt, …).")
-@click.option("--category", default=None, help="One category for every event in the file.")
-@_rejects_option
-@click.pass_obj
-def ingest_events_cmd(settings: Settings, path: Path, name: str, title: str | None, theme: str,
-                      tier: str, crs: str | None, date_column: str | None,
-                      category_column: str | None, category: str | None,
-                      rejects_path: Path | None) -> None:
-    """Own event registrations (points with a date and category), counted per area and year.
+_ingest_command("boundaries", "CBS wijk- en buurtkaart: GeoPackage, GeoJSON, Shapefile or a "
+                              "zip of those.")
+_ingest_command("indicators", "CBS Kerncijfers or StatLine tables (CSV or XLSX) keyed by area "
+                              "code.")
+_ingest_command("addresses", "BAG address points (verblijfsobjecten): GeoPackage, GeoJSON, or "
+                             "CSV with x, y.")
+_ingest_command("energy-labels", "The EP-Online bulk file (ZIP or CSV); replaces the labels "
+                                 "stored before.")
+_ingest_command("events", """Own event registrations (points with a date and category),
+    counted per area and year.
 
     Only the counts are stored, never the points. The summary lists how every category value
     of the file was counted.
-    """
-    from geoinsight.ingest.events import ingest_events
-    from geoinsight.registers import RegisterSpec, check_spec
-
-    spec = RegisterSpec(name=name, title=title, theme=theme, tier=tier)
-    check_spec(spec)
-    report = _report_target(settings, rejects_path)
-    _report(ingest_events(_store(settings), path, crs=crs, date_column=date_column,
-                          category_column=category_column, category=category,
-                          register=spec), report)
-
-
-@ingest.command("raster")
-@click.argument("path", type=click.Path(path_type=Path, readable=False))
-@click.option("--name", required=True,
-              help="The raster: lowercase letters, digits and _ (e.g. hittestress). Its layers "
-                   "are <name>_mean, <name>_p90, <name>_share_above_<t>, <name>_coverage, …; a "
-                   "new file replaces only this raster.")
-@click.option("--year", type=YEAR, default=None,
-              help="The year the raster describes (default: the file's TIFFTAG_DATETIME).")
-@click.option("--band", type=int, default=1, show_default=True, help="The band to use.")
-@click.option("--unit", default="", help="The unit of the cell values, e.g. °C or m NAP.")
-@click.option("--title", default=None, help="The layers' title (default: made from the name).")
-@click.option("--theme", default="environment", show_default=True, type=click.Choice(THEMES),
-              help="The theme the layers are grouped under.")
-@click.option("--tier", default="open", show_default=True, type=click.Choice(TIERS),
-              help="Who may see the figures and the overlay.")
-@click.option("--above", "above", type=float, multiple=True,
-              help="A threshold: <name>_share_above_<t> is the share of an area's surface "
-                   "with data above it. Repeat for more.")
-@click.option("--below", "below", type=float, multiple=True,
-              help="A threshold for <name>_share_below_<t>. Repeat for more.")
-@click.option("--source", default=None, help="Who made the raster (shown with every figure).")
-@click.option("--licence", default=None, help="Its licence, e.g. CC0 or CC BY 4.0.")
-@click.option("--about", default="land", show_default=True, type=click.Choice(["land",
-              "persons"]), help="What the cells describe: the land (heat, elevation, green: "
-              "no person rules apply) or persons (a population grid: small bases suppressed).")
-@click.pass_obj
-def ingest_raster_cmd(settings: Settings, path: Path, name: str, year: int | None, band: int,
-                      unit: str, title: str | None, theme: str, tier: str,
-                      above: tuple[float, ...], below: tuple[float, ...], source: str | None,
-                      licence: str | None, about: str) -> None:
-    """A GeoTIFF or Cloud-Optimised GeoTIFF, summarised per area (zonal statistics).
+    """)
+_ingest_command("raster", """A GeoTIFF or Cloud-Optimised GeoTIFF, summarised per area
+    (zonal statistics).
 
     Every stored area the raster meets gets its coverage; those within the raster's extent
     get mean, min, max, p10, p50, p90 and the shares above and below the thresholds, with
     exact fractional cell weights. The file is kept (as a COG) under <data dir>/rasters/ for
     the map's overlay.
-    """
-    from geoinsight.ingest.rasters import ingest_raster
-    from geoinsight.rasters import RasterSpec
-
-    spec = RasterSpec(name=name, title=title, unit=unit, theme=theme, tier=tier, band=band,
-                      above=above, below=below, year=year, source=source, licence=licence,
-                      about=about)
-    _report(ingest_raster(_store(settings), path, spec, settings.data_dir), None)
-
-
-def _report_target(settings: Settings, rejects_path: Path | None) -> Path | None:
-    """Where the rejects go; checked before the ingest, so a bad path changes nothing."""
-    folder = rejects_path.parent if rejects_path else settings.data_dir / "reports"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise GeoInsightError(f"cannot create the rejects report folder: {exc.strerror}",
-                              path=str(folder)) from exc
-    if not os.access(folder, os.W_OK) or (rejects_path and rejects_path.is_dir()):
-        raise GeoInsightError("cannot write the rejects report there",
-                              path=str(rejects_path or folder))
-    return rejects_path or folder
-
-
-def _report(result: IngestResult, target: Path | None) -> None:
-    click.echo(result.summary())
-    if not result.rejects or target is None:
-        return
-    if target.is_dir():
-        target = target / f"ingest-{result.ingest_id}-{result.path.name}-rejects.csv"
-    try:
-        with open(target, "w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["row", "code", "reason"])
-            writer.writerows((r.row, r.code, r.reason) for r in result.rejects)
-    except OSError as exc:  # the ingest is stored; its rejects are in the store's log too
-        click.echo(f"warning: rejects report not written ({exc.strerror}); they are in the "
-                   f"store's ingest_rejects table under ingest {result.ingest_id}", err=True)
-        return
-    click.echo(f"rejected rows: {target}")
+    """)
 
 
 @cli.command()

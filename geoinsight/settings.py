@@ -65,6 +65,9 @@ class Settings:
     aggregate_max_features: int = 1_000
     aggregate_max_unzipped_bytes: int = 20 * 2**20
     aggregate_read_seconds: float = 10.0
+    #: The largest file a beheerder may upload on the data page (POST /admin/ingest): it is
+    #: streamed to disk under <data dir>/uploads/; a larger one is refused with 413.
+    ingest_max_upload_bytes: int = 4 * 2**30
     #: The public address of this server (https://geo.example.nl, with a path prefix if it has
     #: one). Absolute links (OGC API) are built from it, never from the request's Host header.
     base_url: str = ""
@@ -157,6 +160,7 @@ def _expand(value: Any) -> Any:
 #: Settings that are whole numbers: their least and greatest allowed value.
 _WHOLE_NUMBERS: dict[str, tuple[int, int | None]] = {
     "aggregate_max_vertices": (1, None), "aggregate_max_upload_bytes": (1, None),
+    "ingest_max_upload_bytes": (1, None),
     "aggregate_rate_per_minute": (0, None), "login_max_failures": (1, None),
     "login_address_max_failures": (1, None), "login_failure_window": (1, None),
     "login_backoff": (1, None), "login_lock_after": (1, None), "password_min_score": (0, 4),

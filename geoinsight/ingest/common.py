@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from geoinsight.analysis.placement import PlacementReport
+from geoinsight.ingest.progress import report
 from geoinsight.store import Store
 from geoinsight.store.model import IngestBatch, IngestCounts, Reject
 
@@ -50,7 +51,10 @@ def checksum(path: Path) -> str:
 def finish(store: Store, batch: IngestBatch, rows: pd.DataFrame,
            years: Iterable[int], placement: PlacementReport | None = None) -> IngestResult:
     """Write the batch; the summary reports ``rows`` per level and the ``years`` given."""
+    counts = batch.counts
+    report("writing", read=counts.read, rejected=counts.rejected)
     ingest_id = store.write(batch)
+    report("stored", read=counts.read, rejected=counts.rejected, stored=counts.stored)
     levels = rows["level"].value_counts()
     ordered = {lv: int(levels[lv]) for lv in ("gemeente", "wijk", "buurt") if lv in levels}
     return IngestResult(ingest_id, batch.kind, batch.source, batch.counts, batch.rejects,

@@ -21,6 +21,7 @@ from geoinsight.catalog.energy_indicators import address_indicators, label_indic
 from geoinsight.catalog.indicators import Indicator
 from geoinsight.errors import InputError
 from geoinsight.ingest.common import IngestResult, checksum, finish
+from geoinsight.ingest.progress import report
 from geoinsight.sources.bag import read_addresses
 from geoinsight.sources.codes import level_of
 from geoinsight.sources.eponline import read_eponline
@@ -77,7 +78,8 @@ def ingest_energy_labels(store: Store, path: Path,
         raise InputError("no BAG addresses in the store to locate labels on: "
                          "run `geoinsight ingest addresses` first", path=str(path))
     today = today or dt.date.today()
-    read = read_eponline(path, today=today)
+    read = read_eponline(path, today=today,
+                         on_chunk=lambda n, bad: report("reading", read=n, rejected=bad))
     labels, located_rejects, duplicates = locate(read.labels, state.addresses)
     rejects = list(read.rejects) + located_rejects
     as_of = _published(read.published) or pd.Timestamp(today)
@@ -140,11 +142,14 @@ def locate(labels: pd.DataFrame, addresses: pd.DataFrame) -> tuple[pd.DataFrame,
 
 def current_state(store: Store) -> PointState:
     log = store.ingest_log()
+    held = store.holdings()
 
     def last_year(kind: str) -> int | None:
+        """The year of the newest ingest of ``kind`` whose points are still stored."""
         if log.empty:
             return None
-        rows = log[log["kind"] == kind]
+        holding = set(held.loc[held["table"] == kind, "ingest_id"]) if len(held) else set()
+        rows = log[(log["kind"] == kind) & log["id"].isin(holding)]
         return None if rows.empty or pd.isna(rows.iloc[-1]["year"]) else int(rows.iloc[-1]["year"])
 
     labels = store.labels()
@@ -153,6 +158,22 @@ def current_state(store: Store) -> PointState:
     return PointState(store.areas(), store.addresses(), labels, last_year("addresses"),
                       label_year, pd.Timestamp(label_year, 12, 31) if label_year else None,
                       synthetic)
+
+
+def recompute_points(store: Store, reason: str) -> IngestResult | None:
+    """The point assignments and the dwelling and label figures computed again from what the
+    store holds (after a source was removed). Every figure of those indicators is replaced:
+    what no stored point supports any more goes. None when there were none and are none."""
+    state = current_state(store)
+    every = [i.id for i in (*address_indicators(), *label_indicators(state.synthetic))]
+    if state.addresses.empty and store.values(indicators=every).empty:
+        return None
+    batch = IngestBatch("recompute", Path(reason), "", empty_values(), [], IngestCounts(),
+                        year=state.address_year)
+    refresh_points(batch, state)
+    batch.replace_indicators = every
+    batch.counts.read = batch.counts.stored = len(state.addresses)
+    return finish(store, batch, _placed(batch), [batch.year] if batch.year else [])
 
 
 def refresh_points(batch: IngestBatch, state: PointState) -> None:

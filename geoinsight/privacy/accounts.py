@@ -200,6 +200,24 @@ class Accounts:
             if conn.execute("DELETE FROM users WHERE name = ?", (name,)).rowcount == 0:
                 raise NotFound(f"no user {name!r}", code="unknown_user")
 
+    def set_roles(self, name: str, roles: Iterable[str]) -> None:
+        """Give a user these roles (at least one) and end their sessions, so the change holds
+        at once; codes ``bad_role``, ``unknown_user``."""
+        roles_text = _roles_text(roles)
+        with self.transaction() as conn:
+            if conn.execute("UPDATE users SET roles = ? WHERE name = ?",
+                            (roles_text, name)).rowcount == 0:
+                raise NotFound(f"no user {name!r}", code="unknown_user")
+            conn.execute("DELETE FROM sessions WHERE user_name = ?", (name,))
+
+    def revoke_tokens(self, name: str) -> int:
+        """Withdraw every API token of a user; returns how many there were."""
+        with self.transaction() as conn:
+            if self._user(conn, name) is None:
+                raise NotFound(f"no user {name!r}", code="unknown_user")
+            return int(conn.execute("DELETE FROM api_tokens WHERE user_name = ?",
+                                    (name,)).rowcount)
+
     def set_disabled(self, name: str, disabled: bool = True) -> None:
         """Block (or unblock) a user: no sign-in, no token, sessions become anonymous."""
         with self.transaction() as conn:

@@ -153,8 +153,11 @@ class _Header:
     published: str | None
 
 
-def read_eponline(path: Path, *, today: dt.date, chunk_rows: int = 250_000) -> EpOnlineRead:
+def read_eponline(path: Path, *, today: dt.date, chunk_rows: int = 250_000,
+                  on_chunk: Callable[[int, int], None] | None = None) -> EpOnlineRead:
     """Read an EP-Online bulk file (ZIP or CSV) into the newest label per object.
+
+    ``on_chunk(read, rejected)`` hears the rows read and rejected so far as chunks complete.
 
     Memory stays flat in the file size: only ``chunk_rows`` raw rows are held at a time, plus the
     deduplicated labels in compact dtypes. Bad input raises :class:`InputError` with a one-line
@@ -175,6 +178,8 @@ def read_eponline(path: Path, *, today: dt.date, chunk_rows: int = 250_000) -> E
                                            state.lines(chunk.num_rows)))
                 if len(pending) >= WORKERS:
                     state.add(*pending.popleft().result())
+                    if on_chunk is not None:
+                        on_chunk(state.read, state.rejected)
             while pending:
                 state.add(*pending.popleft().result())
     state.compact(state.parts)
@@ -361,6 +366,10 @@ class _State:
     @property
     def read(self) -> int:
         return self.parsed + len(self.skipped_lines)
+
+    @property
+    def rejected(self) -> int:
+        return len(self.rejects) + len(self.row_errors)
 
     def bad_row(self, row: Any) -> str:
         """Arrow's callback for a row with the wrong number of fields: a reject, not an abort."""

@@ -11,7 +11,7 @@ import pandas as pd
 from geoinsight.rasters import RasterSource
 from geoinsight.registers import EventRegister
 from geoinsight.settings import Settings
-from geoinsight.store.model import IngestBatch
+from geoinsight.store.model import IngestBatch, Removal
 from geoinsight.store.rows import BBox
 
 
@@ -60,6 +60,11 @@ class Reader(Protocol):
 
     def inventory(self) -> dict[str, pd.DataFrame]:
         """Counts of what the store holds (``geoinsight status``)."""
+        ...
+
+    def holdings(self) -> pd.DataFrame:
+        """What each ingest still holds: ``ingest_id``, ``table``, ``rows`` (nonzero counts) of
+        the tables whose rows name their ingest (later ingests may have replaced rows)."""
         ...
 
     def addresses(self, ids: Sequence[str] | None = None) -> gpd.GeoDataFrame:
@@ -146,6 +151,9 @@ class ReadThrough:
     def inventory(self) -> dict[str, pd.DataFrame]:
         return self._store.inventory()
 
+    def holdings(self) -> pd.DataFrame:
+        return self._store.holdings()
+
     def addresses(self, ids: Sequence[str] | None = None) -> gpd.GeoDataFrame:
         return self._store.addresses(ids)
 
@@ -183,6 +191,16 @@ class Store(Reader, Protocol):
         ...
 
     def rejects(self, ingest_id: int) -> pd.DataFrame: ...
+
+    def remove_ingest(self, ingest_id: int) -> Removal:
+        """Remove what one ingest still holds, and what goes with it (the values and indicator
+        records of an event register or raster it defined, indicator records left without
+        values, point assignments of its points and of boundary sets left without areas), in
+        one write: atomic as :meth:`write`, logged as an ingest of kind ``removal``. Refused
+        (``GeoInsightError``, code ``removal_refused``) before anything changes: an unknown id,
+        a removal, an ingest that holds nothing any more, addresses that stored energy labels
+        are located on. Kept raster files are left for the caller (:attr:`Removal.files`)."""
+        ...
 
 
 def open_store(settings: Settings) -> Store:

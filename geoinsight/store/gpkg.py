@@ -9,6 +9,7 @@ half-written file. Writers are serialised with a lock file.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import fcntl
 import json
 import os
@@ -37,6 +38,7 @@ from geoinsight.store.model import (
     REGISTER_COLUMNS,
     VALUE_COLUMNS,
     IngestBatch,
+    Removal,
 )
 
 T = TypeVar("T")
@@ -51,6 +53,9 @@ class GeoPackageStore:
 
     def write(self, batch: IngestBatch) -> int:
         return self._transaction(lambda con: _write_batch(con, batch))
+
+    def remove_ingest(self, ingest_id: int) -> Removal:
+        return self._transaction(lambda con: _remove_ingest(con, ingest_id))
 
     def _transaction(self, work: Callable[[sqlite3.Connection], T]) -> T:
         try:
@@ -322,6 +327,16 @@ class GeoPackageStore:
                                      " ORDER BY name", RASTER_ROW)
         return [RasterSource.from_row(row) for row in frame.to_dict("records")]
 
+    def holdings(self) -> pd.DataFrame:
+        with self._read() as con:
+            if con is None:
+                return rows.holdings([])
+            present = {r[0] for r in con.execute("SELECT name FROM sqlite_master")}
+            tables = [t for t in rows.HOLDING_TABLES if t in present]
+            counts = [con.execute(f"SELECT ingest_id, '{t}', count(*) FROM {t}"
+                                  " GROUP BY ingest_id").fetchall() for t in tables]
+        return rows.holdings(r for found in counts for r in found)
+
     def rejects(self, ingest_id: int) -> pd.DataFrame:
         frame = self._query("SELECT row, code, reason FROM ingest_rejects WHERE ingest_id = ?"
                             " ORDER BY fid", [ingest_id])
@@ -444,6 +459,59 @@ def _replace_definition(con: sqlite3.Connection, table: str, definition: rows.Ow
     con.execute(f"DELETE FROM {table} WHERE name = ?", (definition.name,))
     con.execute(f"INSERT INTO {table} ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
                 tuple(row.values()))
+
+
+def _remove_ingest(con: sqlite3.Connection, ingest_id: int) -> Removal:
+    """Everything an ingest still holds, and what goes with it (Store.remove_ingest)."""
+    entry = _removable(con, ingest_id)
+    values_gone, records_gone, files = rows.owned(lambda table, columns: con.execute(
+        f"SELECT {', '.join(columns)} FROM {table} WHERE ingest_id = ?", (ingest_id,)))
+    touched = {r[0] for r in con.execute("SELECT DISTINCT indicator FROM indicator_values"
+                                         " WHERE ingest_id = ?", (ingest_id,))} | values_gone
+    boundary_sets = con.execute("SELECT DISTINCT level, year FROM areas WHERE ingest_id = ?",
+                                (ingest_id,)).fetchall()
+    removed = dict.fromkeys(rows.REMOVAL_TABLES, 0)
+    for table in rows.POINT_TABLES:  # before their points go
+        removed["point_areas"] += con.execute(
+            f"DELETE FROM point_areas WHERE point_set = ? AND point_id IN (SELECT vbo_id FROM"
+            f" {table} WHERE ingest_id = ?)", (table, ingest_id)).rowcount
+    removed["indicator_values"] = con.execute(
+        "DELETE FROM indicator_values WHERE ingest_id = ? OR indicator IN (SELECT value FROM"
+        " json_each(?))", (ingest_id, json.dumps(sorted(values_gone)))).rowcount
+    for table in rows.HOLDING_TABLES:
+        if table != "indicator_values":
+            removed[table] = con.execute(f"DELETE FROM {table} WHERE ingest_id = ?",
+                                         (ingest_id,)).rowcount
+    for level, year in boundary_sets:  # the points of boundary sets left without areas
+        removed["point_areas"] += con.execute(
+            "DELETE FROM point_areas WHERE level = ? AND boundary_year = ? AND NOT EXISTS"
+            " (SELECT 1 FROM areas WHERE level = ? AND year = ?)",
+            (level, year, level, year)).rowcount
+    removed["indicators"] = con.execute(
+        "DELETE FROM indicators WHERE id IN (SELECT value FROM json_each(?)) OR (id IN (SELECT"
+        " value FROM json_each(?)) AND NOT EXISTS (SELECT 1 FROM indicator_values WHERE"
+        " indicator = indicators.id))",
+        (json.dumps(sorted(records_gone)), json.dumps(sorted(touched)))).rowcount
+    removal = rows.removal(ingest_id, entry, removed, files)
+    cur = con.execute(f"INSERT INTO ingest_log ({', '.join(rows.LOG_COLUMNS)}) VALUES"
+                      f" ({', '.join('?' * len(rows.LOG_COLUMNS))})",
+                      rows.removal_log_row(entry, removal.summary(), rows.now()))
+    con.execute("UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now')")
+    return dataclasses.replace(removal, log_id=int(cur.lastrowid or 0))
+
+
+def _removable(con: sqlite3.Connection, ingest_id: int) -> dict[str, Any]:
+    """The log row of an ingest that may be removed; else the refusal (rows.check_removal)."""
+    cur = con.execute("SELECT * FROM ingest_log WHERE fid = ?", (ingest_id,))
+    found = cur.fetchone()
+    entry = None if found is None else dict(zip([d[0] for d in cur.description], found,
+                                                strict=True))
+    held = {t: int(con.execute(f"SELECT count(*) FROM {t} WHERE ingest_id = ?",
+                               (ingest_id,)).fetchone()[0]) for t in rows.HOLDING_TABLES}
+    labels_on = [int(r[0]) for r in con.execute(
+        "SELECT DISTINCT l.ingest_id FROM energy_labels l JOIN addresses a ON a.vbo_id ="
+        " l.vbo_id WHERE a.ingest_id = ? ORDER BY 1", (ingest_id,))]
+    return rows.check_removal(ingest_id, entry, held, labels_on)
 
 
 def _write_register(con: sqlite3.Connection, register: pd.DataFrame, ingest_id: int) -> None:

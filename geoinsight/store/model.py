@@ -27,7 +27,7 @@ from geoinsight.registers import EventRegister
 # the vocabulary lives in geoinsight.records; re-exported for the store's users
 __all__ = ["ADDRESS_COLUMNS", "AREA_COLUMNS", "LABEL_COLUMNS", "LEVELS", "LINK_COLUMNS",
            "POINT_AREA_COLUMNS", "REGISTER_COLUMNS", "STATUSES", "VALUE_COLUMNS", "IngestBatch",
-           "IngestCounts", "Reject", "empty_values"]
+           "IngestCounts", "Reject", "Removal", "empty_values"]
 
 
 @dataclass
@@ -82,6 +82,28 @@ class IngestBatch:
     #: a raster's definition: replaces the raster of that name, and every value and
     #: indicator its previous definition owned
     raster: RasterSource | None = None
+
+
+@dataclass(frozen=True)
+class Removal:
+    """What removing one ingest took out of the store (``Store.remove_ingest``)."""
+
+    ingest_id: int
+    kind: str
+    file: str
+    #: rows removed per table, in the order :data:`geoinsight.store.rows.REMOVAL_TABLES` names
+    rows: dict[str, int]
+    #: the ingest_log row that records the removal
+    log_id: int
+    #: the kept GeoTIFFs of removed rasters (``file`` relative to the data folder): the store
+    #: leaves them; the caller deletes them once the removal is committed
+    files: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """One line, as the ingest log's notes keep it."""
+        removed = ", ".join(f"{n} {table}" for table, n in self.rows.items() if n) or "nothing"
+        return (f"removed ingest {self.ingest_id} ({self.kind} {Path(self.file).name}): "
+                f"{removed}")
 
 
 def empty_values() -> pd.DataFrame:

@@ -9,6 +9,7 @@ value is a query parameter; table and column names are composed with ``psycopg.s
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -38,6 +39,7 @@ from geoinsight.store.model import (
     REGISTER_COLUMNS,
     VALUE_COLUMNS,
     IngestBatch,
+    Removal,
 )
 from geoinsight.store.postgis_schema import FILL_LOCK, WRITE_LOCK, migrate
 
@@ -118,6 +120,13 @@ class PostGISStore:
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
             with conn.cursor() as cur:
                 return _write_batch(cur, batch)
+
+    def remove_ingest(self, ingest_id: int) -> Removal:
+        self._ready()
+        with self._connect(autocommit=False) as conn, conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+            with conn.cursor() as cur:
+                return _remove_ingest(cur, ingest_id)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -257,6 +266,18 @@ class PostGISStore:
         frame = self._select("rasters", RASTER_ROW, order=_text("name"))
         return [RasterSource.from_row(row) for row in frame.to_dict("records")]
 
+    def holdings(self) -> pd.DataFrame:
+        present = self._query(sql.SQL("SELECT t FROM unnest(%s::text[]) AS t"
+                                      " WHERE to_regclass(t) IS NOT NULL"),
+                              [list(rows.HOLDING_TABLES)])
+        tables = [t for t in rows.HOLDING_TABLES if t in set(present.get("t", []))]
+        if not tables:
+            return rows.holdings([])
+        counts = self._query(sql.SQL(" UNION ALL ").join(
+            sql.SQL("SELECT ingest_id, {} AS t, count(*) AS n FROM {} GROUP BY ingest_id")
+            .format(sql.Literal(t), sql.Identifier(t)) for t in tables))
+        return rows.holdings(counts.itertuples(index=False))
+
     def rejects(self, ingest_id: int) -> pd.DataFrame:
         where = _Where()
         where.add("ingest_id = %s", ingest_id)
@@ -385,6 +406,70 @@ def _replace_definition(cur: psycopg.Cursor, table: str, definition: rows.Owner,
                 (definition.name,))
     row = {**definition.as_row(), "ingested_at": now, "ingest_id": ingest_id}
     _copy(cur, table, list(row), [tuple(row.values())])
+
+
+def _remove_ingest(cur: psycopg.Cursor, ingest_id: int) -> Removal:
+    """As the GeoPackage store: everything the ingest still holds, and what goes with it."""
+    entry = _removable(cur, ingest_id)
+    values_gone, records_gone, files = rows.owned(lambda table, columns: cur.execute(
+        sql.SQL("SELECT {} FROM {} WHERE ingest_id = %s").format(
+            sql.SQL(", ").join(map(sql.Identifier, columns)), sql.Identifier(table)),
+        (ingest_id,)).fetchall())
+    cur.execute("SELECT DISTINCT indicator FROM indicator_values WHERE ingest_id = %s",
+                (ingest_id,))
+    touched = sorted({r[0] for r in cur.fetchall()} | values_gone)
+    cur.execute("SELECT DISTINCT level, year FROM areas WHERE ingest_id = %s", (ingest_id,))
+    boundary_sets = cur.fetchall()
+    removed = dict.fromkeys(rows.REMOVAL_TABLES, 0)
+    for table in rows.POINT_TABLES:  # before their points go
+        removed["point_areas"] += _count(cur, sql.SQL(
+            "DELETE FROM point_areas WHERE point_set = %s AND point_id IN (SELECT vbo_id FROM {}"
+            " WHERE ingest_id = %s)").format(sql.Identifier(table)), table, ingest_id)
+    removed["indicator_values"] = _count(cur, sql.SQL(
+        "DELETE FROM indicator_values WHERE ingest_id = %s OR indicator = ANY(%s)"),
+        ingest_id, sorted(values_gone))
+    for table in rows.HOLDING_TABLES:
+        if table != "indicator_values":
+            removed[table] = _count(cur, sql.SQL("DELETE FROM {} WHERE ingest_id = %s").format(
+                sql.Identifier(table)), ingest_id)
+    for level, year in boundary_sets:  # the points of boundary sets left without areas
+        removed["point_areas"] += _count(cur, sql.SQL(
+            "DELETE FROM point_areas WHERE level = %s AND boundary_year = %s AND NOT EXISTS"
+            " (SELECT 1 FROM areas WHERE level = %s AND year = %s)"), level, year, level, year)
+    removed["indicators"] = _count(cur, sql.SQL(
+        "DELETE FROM indicators WHERE id = ANY(%s) OR (id = ANY(%s) AND NOT EXISTS"
+        " (SELECT 1 FROM indicator_values WHERE indicator = indicators.id))"),
+        sorted(records_gone), touched)
+    removal = rows.removal(ingest_id, entry, removed, files)
+    cur.execute(sql.SQL("INSERT INTO ingest_log ({}) VALUES ({}) RETURNING id").format(
+        sql.SQL(", ").join(map(sql.Identifier, rows.LOG_COLUMNS)),
+        sql.SQL(", ").join(sql.Placeholder() * len(rows.LOG_COLUMNS))),
+        rows.removal_log_row(entry, removal.summary(), rows.now()))
+    logged = cur.fetchone()
+    assert logged is not None
+    return dataclasses.replace(removal, log_id=int(logged[0]))
+
+
+def _removable(cur: psycopg.Cursor, ingest_id: int) -> dict[str, Any]:
+    """The log row of an ingest that may be removed; else the refusal (rows.check_removal)."""
+    cur.execute("SELECT * FROM ingest_log WHERE id = %s", (ingest_id,))
+    found = cur.fetchone()
+    entry = None if found is None else dict(zip([d.name for d in cur.description or ()],
+                                                found, strict=True))
+    held = {t: _count(cur, sql.SQL("SELECT count(*) FROM {} WHERE ingest_id = %s")
+                      .format(sql.Identifier(t)), ingest_id) for t in rows.HOLDING_TABLES}
+    cur.execute("SELECT DISTINCT l.ingest_id FROM energy_labels l JOIN addresses a ON a.vbo_id ="
+                " l.vbo_id WHERE a.ingest_id = %s ORDER BY 1", (ingest_id,))
+    return rows.check_removal(ingest_id, entry, held, [int(r[0]) for r in cur.fetchall()])
+
+
+def _count(cur: psycopg.Cursor, query: sql.Composed | sql.SQL, *params: Any) -> int:
+    """The rows a statement deleted, or the count a SELECT count(*) answers."""
+    cur.execute(query, params)
+    if cur.description is not None:
+        found = cur.fetchone()
+        return int(found[0]) if found else 0
+    return max(cur.rowcount, 0)
 
 
 def _copy(cur: psycopg.Cursor, table: str, columns: list[str],

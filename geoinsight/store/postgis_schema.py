@@ -18,7 +18,8 @@ FILL_LOCK = 0x47494649  # "GIFI"
 _STATUS = "CHECK (status IN ('ok', 'missing', 'secret', 'estimated'))"
 
 #: migration 1 is the schema of the GeoPackage store (gpkg_format) in PostgreSQL types; 2 and 3
-#: are the accounts and the audit log, which live in this database too (geoinsight.privacy)
+#: are the accounts and the audit log, which live in this database too (geoinsight.privacy); 5
+#: the web's ingest jobs (geoinsight.usecases.ingest_jobs)
 MIGRATIONS: tuple[tuple[str, ...], ...] = ((
     """CREATE TABLE store_meta (generation uuid NOT NULL DEFAULT gen_random_uuid())""",
     "INSERT INTO store_meta DEFAULT VALUES",
@@ -129,6 +130,15 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = ((
       licence text NOT NULL, source_file text NOT NULL, checksum text NOT NULL,
       file text NOT NULL, detail text NOT NULL, synthetic integer NOT NULL DEFAULT 0,
       ingested_at text NOT NULL, ingest_id bigint NOT NULL)""",
+), (
+    # 5: the web's ingest jobs (geoinsight.usecases.ingest_jobs), shared by every app server
+    """CREATE TABLE ingest_jobs (
+      id text PRIMARY KEY, kind text NOT NULL, file text NOT NULL, bytes bigint NOT NULL,
+      who text NOT NULL, options text NOT NULL, created text NOT NULL, updated text NOT NULL,
+      state text NOT NULL, stage text NOT NULL DEFAULT '', rows_read bigint NOT NULL DEFAULT 0,
+      rows_stored bigint, rows_rejected bigint NOT NULL DEFAULT 0, ingest_id bigint,
+      summary text NOT NULL DEFAULT '', error text NOT NULL DEFAULT '',
+      rejects_file text NOT NULL DEFAULT '', heartbeat double precision NOT NULL DEFAULT 0)""",
 ))
 
 

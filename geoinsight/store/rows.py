@@ -6,15 +6,17 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Protocol
 
 import geopandas as gpd
 import pandas as pd
 import shapely
 
+from geoinsight.errors import GeoInsightError
 from geoinsight.rasters import RASTER_ROW, RasterSource
 from geoinsight.registers import REGISTER_ROW, EventRegister
-from geoinsight.store.model import AREA_COLUMNS, VALUE_COLUMNS, IngestBatch
+from geoinsight.store.model import AREA_COLUMNS, VALUE_COLUMNS, IngestBatch, Removal
 
 #: the ingest log's columns after its id, in the order both stores keep them
 LOG_COLUMNS = ["at", "kind", "file", "checksum", "year", "rows_read", "rows_stored",
@@ -100,14 +102,99 @@ def definitions(batch: IngestBatch) -> list[tuple[str, Owner]]:
     return found
 
 
-def definition_change(previous: Owner | None, current: Owner) -> tuple[list[str], list[str]]:
+def definition_change(previous: Owner | None,
+                      current: Owner | None) -> tuple[list[str], list[str]]:
     """What replacing an event register's or a raster's definition removes: the indicators
     whose values go (every one the previous definition owned) and those whose records go (the
-    ones the new one lacks)."""
+    ones the new one lacks; all of them when there is no new one: a removal)."""
     if previous is None:
         return [], []
-    gone = set(previous.indicator_ids()) - set(current.indicator_ids())
-    return list(previous.indicator_ids()), sorted(gone)
+    kept = set(current.indicator_ids()) if current is not None else set()
+    return list(previous.indicator_ids()), sorted(set(previous.indicator_ids()) - kept)
+
+
+# -- removing an ingest ---------------------------------------------------------------------
+
+#: the tables whose rows name the ingest that wrote them last: what an ingest still holds
+HOLDING_TABLES = ("areas", "addresses", "energy_labels", "indicator_values", "area_register",
+                  "event_registers", "rasters")
+#: what a removal reports, in this order: those, then what goes with them
+REMOVAL_TABLES = (*HOLDING_TABLES, "point_areas", "indicators")
+#: the point sets whose point ids are the vbo_id of the table of the same name
+POINT_TABLES = ("addresses", "energy_labels")
+HOLDING_COLUMNS = ["ingest_id", "table", "rows"]
+
+
+def holdings(records: Iterable[Sequence[Any]]) -> pd.DataFrame:
+    """(ingest_id, table, rows) of counted rows, the nonzero ones, by ingest and table."""
+    frame = pd.DataFrame.from_records([tuple(r) for r in records], columns=HOLDING_COLUMNS)
+    frame = frame[frame["rows"] > 0].astype({"ingest_id": "int64", "table": str,
+                                              "rows": "int64"})
+    order = frame["table"].map(HOLDING_TABLES.index)
+    return frame.assign(order=order).sort_values(["ingest_id", "order"]).drop(
+        columns="order").reset_index(drop=True)
+
+
+def refused(message: str) -> GeoInsightError:
+    return GeoInsightError(message, code="removal_refused", status=409)
+
+
+def check_removal(ingest_id: int, entry: dict[str, Any] | None, held: Mapping[str, int],
+                  labels_on: Sequence[int]) -> dict[str, Any]:
+    """``entry``, the ingest's log row, when it may be removed; else the refusal, raised before
+    anything changes. ``entry`` None: unknown; ``held``: its rows per table; ``labels_on``: the
+    ingests of the energy labels located on addresses it holds."""
+    if entry is None:
+        raise refused(f"no ingest {ingest_id} in the store")
+    if entry["kind"] == "removal":
+        raise refused(f"ingest {ingest_id} is a removal: it cannot be removed itself")
+    if not any(held.values()):
+        raise refused(f"ingest {ingest_id} ({described(entry)}) holds nothing any more: "
+                      "later ingests replaced what it stored")
+    if labels_on:
+        raise refused(f"remove the energy labels first (ingest "
+                      f"{', '.join(str(i) for i in labels_on)}): they are located on these "
+                      "addresses")
+    return entry
+
+
+def described(entry: Mapping[str, Any]) -> str:
+    """An ingest as a removal names it: ``indicators kwb-2024.csv``."""
+    return f"{entry['kind']} {Path(str(entry['file'])).name}"
+
+
+def owned(definitions: Callable[[str, list[str]], Iterable[Sequence[Any]]],
+          ) -> tuple[set[str], set[str], list[str]]:
+    """What goes with the event registers and rasters a removed ingest defined: the indicators
+    whose values go, those whose records go, and the kept files of the rasters.
+    ``definitions(table, columns)`` answers the rows of those definitions in a table."""
+    values: set[str] = set()
+    records: set[str] = set()
+    files: list[str] = []
+    for table, (columns, from_row) in DEFINITION_TABLES.items():
+        for found in definitions(table, columns):
+            row = dict(zip(columns, found, strict=True))
+            values_gone, records_gone = definition_change(from_row(row), None)
+            values.update(values_gone)
+            records.update(records_gone)
+            if table == "rasters":
+                files.append(str(row["file"]))
+    return values, records, files
+
+
+def removal(ingest_id: int, entry: Mapping[str, Any], removed: Mapping[str, int],
+            files: list[str]) -> Removal:
+    """The removal of an ingest (its log row ``entry``), its ``log_id`` still to be set."""
+    return Removal(ingest_id, str(entry["kind"]), str(entry["file"]),
+                   {t: n for t, n in removed.items() if n}, 0, files)
+
+
+def removal_log_row(entry: Mapping[str, Any], notes: str, at: str) -> tuple[Any, ...]:
+    """The ingest log's row of a removal: the removed ingest's file, checksum and year."""
+    year = entry.get("year")
+    return (at, "removal", str(entry["file"]), str(entry["checksum"]),
+            None if year is None or pd.isna(year) else int(year), 0, 0, 0, 0, 0,
+            json.dumps([notes], ensure_ascii=False))
 
 
 def presence(values: pd.DataFrame) -> pd.DataFrame:

@@ -44,6 +44,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     log = access_log.register(app, settings)  # first, so its after_request hook runs last
     from geoinsight.privacy.accounts import open_accounts
     from geoinsight.web import (
+        admin,
         aggregate,
         api,
         audit,
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(ogc.bp)
     app.register_blueprint(openapi.bp)
     audit.register(app)
+    admin.register(app)
     errors.register(app)
     _language(app, settings)
     _security_headers(app, settings)
@@ -84,7 +86,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     auth.register(app, open_accounts(settings),
                   secure_cookies=auth.secure_cookies(settings),
                   policy=LoginPolicy.from_settings(settings),
-                  audit=app.extensions["geoinsight"].audit)
+                  audit=app.extensions["geoinsight"].audit,
+                  once_known=[admin.upload_limit])
     # inside ProxyFix, so a replayed request's address is the client's as for any other
     replay = AnonymousReplay(app.wsgi_app, gates.published.version, log,
                              settings.replay_memory_bytes,

@@ -37,6 +37,7 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import secrets
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -101,8 +102,12 @@ def secure_cookies(settings: Settings) -> bool:
 
 
 def register(app: Flask, accounts: Accounts, *, secure_cookies: bool = True,
-             policy: LoginPolicy | None = None, audit: AuditLog | None = None) -> None:
+             policy: LoginPolicy | None = None, audit: AuditLog | None = None,
+             once_known: Sequence[Callable[[], None]] = ()) -> None:
     """Add sign-in, principals and CSRF protection to ``app`` (see the module docstring).
+
+    ``once_known`` run when the principal is known and before the CSRF check reads the body
+    (a beheerder's upload may be larger than other requests).
 
     Call it after the app's other ``before_request`` hooks (language, CSP nonce): a request this
     refuses stops here, and the refusal page still wants those. ``audit`` defaults to the log
@@ -120,6 +125,8 @@ def register(app: Flask, accounts: Accounts, *, secure_cookies: bool = True,
     app.session_interface = _SessionInterface()
     app.register_blueprint(bp)
     app.before_request(_load_principal)
+    for hook in once_known:
+        app.before_request(hook)
     app.before_request(_check_csrf)
     app.after_request(_private_answers)
     app.context_processor(_template_globals)

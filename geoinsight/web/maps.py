@@ -156,8 +156,10 @@ def _render(layer: Layer, selection: service.Selection, note: str, asked: str) -
     left_out = [x.title_in(lang()) for x in offered if not found[x.id].available]
     png_href = url_for("maps.map_png", layer_id="LAYER").replace("LAYER", "{layer}") + "?" + \
         urlencode({k: v for k, v in values_query.items() if k != "format"})
+    table_href = url_for("maps.table_page", layer_id="LAYER").replace("LAYER", "{layer}") + \
+        "?" + urlencode({k: v for k, v in values_query.items() if k != "format"})
     return render_template("maps/map.html", layer=layer, year=year, boundary_year=b_year,
-                           downloads=downloads, png_href=png_href,
+                           downloads=downloads, png_href=png_href, table_href=table_href,
                            synthetic=service.is_synthetic(gate(), layer), parts=parts,
                            selection=selection, years=years, notices=notices,
                            left_out=left_out, layers=shown, themes=by_theme(shown),
@@ -166,6 +168,26 @@ def _render(layer: Layer, selection: service.Selection, note: str, asked: str) -
                            provinces=provinces.provinces(),
                            municipalities=municipality_options(gate(), layer.levels,
                                                                selection.level))
+
+
+@bp.get("/map/<layer_id>/table")
+def table_page(layer_id: str) -> str:
+    """The map's figures as a table: its text alternative, one click from the map (every area,
+    its figure as the map classes it, a link to its profile)."""
+    selection = service.parse_scope(request.args.get("level"), request.args.get("municipality"),
+                                    request.args.get("year"), request.args.get("province"))
+    result = service.layer_values(gate(), catalog(), layer_id, selection, lang())
+    audit_layer(result.layer, f"layer values {result.layer.id} (table)",
+                selection.municipality)
+    rows = result.rows.assign(klass=result.classification.class_of).sort_values(
+        ["name", "code"], key=lambda column: column.str.lower())
+    query = urlencode({k: v for k, v in request.args.items()
+                       if k in ("level", "municipality", "year", "province") and v})
+    return render_template("maps/table.html", result=result, rows=rows,
+                           bins=result.classification.bins,
+                           map_href=url_for("maps.map_page", layer_id=layer_id) + f"?{query}",
+                           csv_href=url_for("api.layer_values", layer_id=layer_id)
+                           + f"?{query}&format=csv")
 
 
 def _figures(offered: list[Layer], selection: service.Selection) -> dict[str, LayerFigures]:

@@ -409,7 +409,8 @@
           return;
         }
         e.layer.setStyle(HOVER_STYLE);
-        e.layer.bringToFront();
+        // not for a focused area: moving its element in the page would take the focus away
+        if (!e.keyboard) e.layer.bringToFront();
       });
       layer.on("mouseout", (e) => {
         if (renderer) outlineOf(null);
@@ -421,6 +422,40 @@
           global.location.assign(config.profile_url.replace("{code}", encodeURIComponent(code)));
         }
       });
+    }
+
+    /** Keyboard access to an area drawn as an SVG path (a gemeente's map; the canvas of a
+     * national map has no elements: its text alternative is the table one click away): it
+     * takes focus in turn, says its name and figure, shows its tooltip and outline while
+     * focused, and Enter or Space opens its profile, as a click does. */
+    function keyboardArea(layerId, path) {
+      const element = path.getElement && path.getElement();
+      if (!element || element.dataset.giKeys) return;
+      element.dataset.giKeys = "1";
+      element.setAttribute("tabindex", "0");
+      element.setAttribute("role", "link");
+      nameArea(layerId, path);
+      const centre = () => path.getBounds().getCenter();
+      element.addEventListener("focus", () => path.fire("mouseover",
+        { latlng: centre(), keyboard: true }, true));
+      element.addEventListener("blur", () => path.fire("mouseout", { latlng: centre() }, true));
+      element.addEventListener("keydown", (event) => {
+        if (event.key !== "Enter" && event.key !== " ") return;
+        event.preventDefault();
+        path.fire("click", { latlng: centre() }, true); // true: the layer hears it too
+      });
+    }
+
+    /** What a screen reader says for an area: its name and, once drawn, its figure. */
+    function nameArea(layerId, path) {
+      const element = path.getElement && path.getElement();
+      if (!element) return;
+      const props = path.feature.properties || {};
+      const state = drawn.get(layerId);
+      const record = state ? state.byCode.get(props.code) : undefined;
+      const name = props.name || (record && record.name) || props.code;
+      element.setAttribute("aria-label", state ? name + ": " + valueText(record, state.payload)
+        : name);
     }
 
     function loadValues(layerId) {
@@ -499,6 +534,7 @@
       const layer = layers.get(layerId);
       if (layer.getLayers().length === 0) layer.addData(areas); // styled as it is added
       else layer.setStyle((feature) => styleFor(layerId, feature));
+      if (!renderer) layer.eachLayer((path) => nameArea(layerId, path));
       legend.update(state.payload);
       legend.rasters([...rastersOn], format);
       setAttribution(state.payload);
@@ -611,6 +647,9 @@
         const layer = L.geoJSON(null, {
           renderer: renderer,
           style: (feature) => styleFor(ref.id, feature),
+          // an SVG path has its element once on the map: then it takes keyboard focus
+          onEachFeature: renderer ? undefined
+            : (feature, path) => path.on("add", () => keyboardArea(ref.id, path)),
         });
         bindAreaEvents(ref.id, layer);
         layer.geoinsightId = ref.id;

@@ -11,7 +11,7 @@ document.addEventListener("geoinsight:layerchange", function (event) {
     picker.value = detail.layer;
   }
   // the download menu follows the layer shown
-  document.querySelectorAll(".gi-download a[data-href]").forEach(function (link) {
+  document.querySelectorAll(".gi-download a[data-href], a.gi-table-link[data-href]").forEach(function (link) {
     if (detail.layer) {
       link.href = link.dataset.href.replace("{layer}", encodeURIComponent(detail.layer));
     }

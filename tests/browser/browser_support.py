@@ -262,3 +262,20 @@ def hover_tooltip(page: Any, path: Any, away: str) -> str | None:
     tooltip = page.locator(TOOLTIP)
     tooltip.wait_for(state="visible")
     return tooltip.text_content() or ""
+
+
+# --- accessibility ---------------------------------------------------------------------------
+
+AXE = Path(__file__).parent / "vendor" / "axe-core-4.14.1" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def axe_violations(page: Any) -> list[str]:
+    """axe-core's WCAG 2.1 A/AA violations on the page as it is now (the page's context must
+    bypass CSP: the script is injected), each as rule, impact and the first elements at fault."""
+    page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+    found = page.evaluate(
+        "(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}})"
+        ".then(r => r.violations.map(v => v.id + ' (' + v.impact + '): ' +"
+        " v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | ')))", AXE_TAGS)
+    return list(found)

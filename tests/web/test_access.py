@@ -47,6 +47,8 @@ def urls_for(app: Flask, layer_id: str) -> list[str]:
                 args[name] = CODE
             elif name == "collection_id":
                 args[name] = "buurt_2023"
+            elif name in ("job_id", "ingest_id"):  # the beheerder's pages: 404 to the others
+                args[name] = "1"
             elif name in ("name", "z", "x", "y"):  # a raster tile: not about layers, and its
                 # PNG is no text, so one off the grid (a JSON 404; tests/web/test_rasters_web.py
                 # walks the raster tiles' own tiers)
