@@ -3,6 +3,7 @@ figures computed again from what is left; the job log's view of a job whose serv
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from geoinsight.settings import Settings
 from geoinsight.store import open_store
 from geoinsight.usecases.data_admin import ingest_entries, remove_source
 from geoinsight.usecases.ingest_file import parse_options, run_ingest
-from geoinsight.usecases.ingest_jobs import JobLog
+from geoinsight.usecases.ingest_jobs import JobLog, remove_stale_uploads
 
 
 def _ingest_of(settings: Settings, kind: str) -> int:
@@ -95,3 +96,15 @@ def test_a_job_whose_server_stopped_reads_as_failed(tmp_path: Path) -> None:
     assert "the store is unchanged" in stale.error
     assert log.get("nope") is None
     assert [j.id for j in log.recent()] == [job]
+
+
+def test_uploads_left_by_a_stopped_process_are_removed(tmp_path: Path) -> None:
+    old, new = tmp_path / "old", tmp_path / "new"
+    for folder in (old, new):
+        folder.mkdir()
+        (folder / "file.csv").write_text("x")
+    day_ago = time.time() - 2 * 86_400
+    os.utime(old, (day_ago, day_ago))
+    assert remove_stale_uploads(tmp_path) == 1
+    assert not old.exists() and (new / "file.csv").exists()
+    assert remove_stale_uploads(tmp_path / "missing") == 0

@@ -141,10 +141,28 @@ def open_job_log(settings: Settings) -> JobLog:
 
 
 def runner_for(settings: Settings, log: JobLog) -> JobRunner:
-    """A runner whose jobs write to the store the settings name."""
+    """A runner whose jobs write to the store the settings name (and, first, the upload
+    folders a stopped process left behind are removed)."""
     from geoinsight.store import open_store
 
+    remove_stale_uploads(uploads_dir(settings))
     return JobRunner(settings, log, lambda: open_store(settings))
+
+
+#: an upload folder untouched for this long belongs to no running job (a job's folder goes
+#: when it ends; one left behind was a process's that was stopped during its job)
+STALE_UPLOAD_SECONDS = 86_400.0
+
+
+def remove_stale_uploads(folder: Path, now: float | None = None) -> int:
+    """Remove upload folders older than :data:`STALE_UPLOAD_SECONDS`; how many there were."""
+    if not folder.is_dir():
+        return 0
+    limit = (now if now is not None else time.time()) - STALE_UPLOAD_SECONDS
+    stale = [p for p in folder.iterdir() if p.is_dir() and p.stat().st_mtime < limit]
+    for path in stale:
+        shutil.rmtree(path, ignore_errors=True)
+    return len(stale)
 
 
 def uploads_dir(settings: Settings) -> Path:
